@@ -1,0 +1,93 @@
+//! `gotv`: the analyses of the web page, in a terminal.
+
+mod stats;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "gotv", version, about = "Go execution-trace analyzer")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the trace's format version.
+    Version { file: PathBuf },
+    /// Summarize what the trace contains.
+    Stats {
+        file: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every event as Go's `Event.String()` does (`go tool trace -d=parsed` form).
+    Events { file: PathBuf },
+}
+
+fn read(file: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// Decodes a file; a decoding error is fatal unless `partial_ok`, in which case it is
+/// reported after whatever was decoded.
+fn decode(file: &PathBuf) -> Result<gotv_decode::Decoded, String> {
+    let data = read(file)?;
+    let d = gotv_decode::decode(&data);
+    if let Some(e) = &d.error {
+        if d.trace.is_empty() {
+            return Err(format!("{}: {e}", file.display()));
+        }
+    }
+    Ok(d)
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    let w = |r: std::io::Result<()>| r.map_err(|e| format!("writing output: {e}"));
+    match cli.command {
+        Command::Version { file } => {
+            let data = read(&file)?;
+            let v = gotv_decode::read_header(&data).map_err(|e| format!("{}: {e}", file.display()))?;
+            w(writeln!(out, "{}: {v} trace ({:?} format)", file.display(), v.format()))?;
+        }
+        Command::Stats { file, json } => {
+            let d = decode(&file)?;
+            let s = stats::compute(&d.trace);
+            if json {
+                w(writeln!(out, "{}", serde_json::to_string_pretty(&s.to_json()).unwrap_or_default()))?;
+            } else {
+                w(write!(out, "{}", s.to_text()))?;
+            }
+            if let Some(e) = d.error {
+                return Err(format!("{}: decoding stopped early: {e}", file.display()));
+            }
+        }
+        Command::Events { file } => {
+            let d = decode(&file)?;
+            for ev in d.trace.events() {
+                w(writeln!(out, "{ev}"))?;
+            }
+            if let Some(e) = d.error {
+                return Err(format!("{}: {e}", file.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("gotv: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Per-M cursors over a generation's event batches and the min-heap Go keeps them in
+//! (`internal/trace/batchcursor.go`). The heap is replicated operation for operation so
+//! that events with equal timestamps come out in Go's order.
+
+use crate::generation::{BatchRef, Freq};
+use crate::order::BaseEvent;
+use crate::reader::uvarint;
+use crate::wire::spec;
+
+pub(crate) struct Cursor {
+    /// Index of the M in the generation's thread list.
+    pub slot: usize,
+    pub m: i64,
+    idx: usize,
+    off: usize,
+    last_ts: i64,
+    pub ev: BaseEvent,
+    /// File offset of `ev`.
+    pub ev_offset: u64,
+}
+
+impl Cursor {
+    pub(crate) fn new(slot: usize, m: i64) -> Cursor {
+        Cursor { slot, m, idx: 0, off: 0, last_ts: 0, ev: BaseEvent::default(), ev_offset: 0 }
+    }
+
+    /// Reads the M's next event; `Ok(false)` when its batches are exhausted.
+    /// On error, returns the message and the file offset.
+    pub(crate) fn next(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
+        while self.idx < batches.len() && batches[self.idx].end - batches[self.idx].start == self.off {
+            self.idx += 1;
+            self.off = 0;
+            self.last_ts = 0;
+        }
+        let Some(b) = batches.get(self.idx) else { return Ok(false) };
+        // Go re-bases whenever the running time is 0, not only at a batch start.
+        if self.last_ts == 0 {
+            self.last_ts = freq.mul(b.time);
+        }
+        let buf = &data[b.start + self.off..b.end];
+        let at = b.offset + self.off as u64;
+        let typ = buf[0];
+        if typ > 136 {
+            return Err((format!("found invalid event type: {typ}"), at));
+        }
+        let Some(s) = spec(typ) else {
+            return Err((format!("found event without a timestamp: type={typ}"), at));
+        };
+        let mut n = 1;
+        let Ok((dt, len)) = uvarint(&buf[n..]) else {
+            return Err(("found invalid uvarint for timestamp".into(), at));
+        };
+        n += len;
+        let mut ev = BaseEvent { typ, ..BaseEvent::default() };
+        for arg in ev.args.iter_mut().take(s.args.len()) {
+            let Ok((v, len)) = uvarint(&buf[n..]) else {
+                return Err(("found invalid uvarint".into(), at));
+            };
+            *arg = v;
+            n += len;
+        }
+        ev.time = freq.mul(dt).wrapping_add(self.last_ts);
+        self.last_ts = ev.time;
+        self.ev = ev;
+        self.ev_offset = at;
+        self.off += n;
+        Ok(true)
+    }
+}
+
+pub(crate) fn heap_insert(heap: &mut Vec<Cursor>, c: Cursor) {
+    heap.push(c);
+    let last = heap.len() - 1;
+    sift_up(heap, last);
+}
+
+pub(crate) fn heap_update(heap: &mut [Cursor], i: usize) {
+    if sift_up(heap, i) != i {
+        return;
+    }
+    sift_down(heap, i);
+}
+
+pub(crate) fn heap_remove(heap: &mut Vec<Cursor>, mut i: usize) {
+    while i > 0 {
+        heap.swap((i - 1) / 2, i);
+        i = (i - 1) / 2;
+    }
+    let last = heap.len() - 1;
+    heap.swap(0, last);
+    heap.pop();
+    sift_down(heap, 0);
+}
+
+fn sift_up(heap: &mut [Cursor], mut i: usize) -> usize {
+    while i > 0 && heap[(i - 1) / 2].ev.time > heap[i].ev.time {
+        heap.swap((i - 1) / 2, i);
+        i = (i - 1) / 2;
+    }
+    i
+}
+
+fn sift_down(heap: &mut [Cursor], mut i: usize) {
+    loop {
+        let mut m = i;
+        let mut min_t = heap.get(i).map_or(i64::MAX, |c| c.ev.time);
+        for j in [2 * i + 1, 2 * i + 2] {
+            if let Some(c) = heap.get(j) {
+                if c.ev.time < min_t {
+                    min_t = c.ev.time;
+                    m = j;
+                }
+            }
+        }
+        if m == i {
+            return;
+        }
+        heap.swap(i, m);
+        i = m;
+    }
+}

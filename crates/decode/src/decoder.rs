@@ -1,0 +1,140 @@
+//! Decoding entry points: the whole file at once, or chunk by chunk as it arrives (the
+//! page decodes in a worker and reports progress). Both run the same code on whole
+//! generations, so chunking cannot change the result.
+
+use crate::error::{Error, ErrorKind};
+use crate::header::{read_header, Format, HEADER_LEN};
+use crate::trace::Trace;
+use crate::v2::{Pumped, V2};
+
+/// The result of decoding: every event up to where decoding stopped, and why it stopped
+/// early, if it did.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub trace: Trace,
+    pub error: Option<Error>,
+}
+
+/// How far a [`Decoder`] has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Bytes fed so far.
+    pub bytes: u64,
+    /// Bytes fully decoded (whole generations).
+    pub bytes_decoded: u64,
+    pub events: u64,
+    /// Number of the generation most recently read (v2).
+    pub generation: u64,
+    pub finished: bool,
+}
+
+/// Decodes a whole trace file.
+pub fn decode(data: &[u8]) -> Decoded {
+    let mut d = Decoder::new();
+    d.run(data, 0, true);
+    d.fed = data.len() as u64;
+    d.into_decoded()
+}
+
+/// Incremental decoder: [`feed`](Decoder::feed) chunks as they arrive, then
+/// [`finish`](Decoder::finish). Holds at most the bytes of the generation being read.
+pub struct Decoder {
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    base: u64,
+    fed: u64,
+    v2: Option<V2>,
+    trace: Trace,
+    error: Option<Error>,
+    finished: bool,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Decoder {
+    pub fn new() -> Decoder {
+        Decoder { buf: Vec::new(), base: 0, fed: 0, v2: None, trace: Trace::new(None), error: None, finished: false }
+    }
+
+    /// Adds the next bytes of the file and decodes every generation they complete.
+    pub fn feed(&mut self, chunk: &[u8]) -> Progress {
+        self.fed += chunk.len() as u64;
+        if !self.finished {
+            self.buf.extend_from_slice(chunk);
+            let buf = std::mem::take(&mut self.buf);
+            let used = self.run(&buf, self.base, false);
+            self.buf = buf;
+            self.buf.drain(..used);
+            self.base += used as u64;
+        }
+        self.progress()
+    }
+
+    /// Marks the end of the file and returns the result.
+    pub fn finish(mut self) -> Decoded {
+        if !self.finished {
+            let buf = std::mem::take(&mut self.buf);
+            self.run(&buf, self.base, true);
+        }
+        self.into_decoded()
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            bytes: self.fed,
+            bytes_decoded: self.base,
+            events: self.trace.len() as u64,
+            generation: self.v2.as_ref().map_or(0, |v| v.generation),
+            finished: self.finished,
+        }
+    }
+
+    fn into_decoded(mut self) -> Decoded {
+        self.trace.index_resources();
+        Decoded { trace: self.trace, error: self.error }
+    }
+
+    fn stop(&mut self, error: Option<Error>) {
+        self.finished = true;
+        self.error = error;
+    }
+
+    /// Decodes what it can of `data` (file offset `base`); returns how many bytes of it
+    /// are done with.
+    fn run(&mut self, data: &[u8], base: u64, eof: bool) -> usize {
+        let mut start = 0;
+        if self.v2.is_none() {
+            if data.len() < HEADER_LEN && !eof {
+                return 0;
+            }
+            match read_header(data) {
+                Err(e) => {
+                    self.stop(Some(e));
+                    return data.len();
+                }
+                Ok(v) if v.format() == Format::V1 => {
+                    self.trace.version = Some(v);
+                    self.stop(Some(Error::new(ErrorKind::OldFormat { minor: v.0 }, 0)));
+                    return data.len();
+                }
+                Ok(v) => {
+                    self.trace.version = Some(v);
+                    self.v2 = Some(V2::new(v));
+                    start = HEADER_LEN;
+                }
+            }
+        }
+        let Some(v2) = self.v2.as_mut() else { return data.len() };
+        match v2.pump(&data[start..], base + start as u64, eof, &mut self.trace) {
+            Pumped::NeedMore(used) => start + used,
+            Pumped::Finished(e) => {
+                self.stop(e);
+                data.len()
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+use std::fmt;
+
+/// A decoding failure, always located: users get told where their file broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// Byte offset in the file where the problem was found.
+    pub offset: u64,
+    /// Generation being read (v2 traces only).
+    pub generation: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The file does not start with a Go trace header.
+    NotATrace { found: String },
+    /// A Go trace header whose version no Go release writes.
+    UnsupportedVersion { minor: u32 },
+    /// The file ends in the middle of something.
+    Truncated { what: &'static str },
+    /// The bytes contradict the format.
+    Malformed { what: String },
+    /// A v1 (Go 1.5–1.21) trace, which this version cannot decode yet.
+    OldFormat { minor: u32 },
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, offset: u64) -> Self {
+        Error { kind, offset, generation: None }
+    }
+
+    pub fn in_generation(mut self, generation: u64) -> Self {
+        self.generation = Some(generation);
+        self
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::NotATrace { found } => write!(
+                f,
+                "not a Go execution trace: it starts with {found} instead of \"go 1.N trace\" \
+                 (record one with runtime/trace, go test -trace or a flight recorder)"
+            ),
+            ErrorKind::UnsupportedVersion { minor } => {
+                write!(f, "unsupported trace version go 1.{minor}: no Go release writes it")
+            }
+            ErrorKind::Truncated { what } => write!(f, "trace is truncated: it ends inside {what}"),
+            ErrorKind::Malformed { what } => write!(f, "corrupt trace: {what}"),
+            ErrorKind::OldFormat { minor } => {
+                write!(f, "Go 1.{minor} traces (old format) are not supported yet")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte offset {}", self.kind, self.offset)?;
+        if let Some(g) = self.generation {
+            write!(f, ", generation {g}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl std::error::Error for Error {}

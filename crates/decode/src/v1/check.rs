@@ -1,0 +1,325 @@
+//! Validation of the ordered stream (trace-format.md §5.7): Go 1.21's `removeFutile` and
+//! `postProcessTrace` for 1.5–1.10, Go 1.27's `postProcessTrace` for 1.11+.
+
+use super::event::{Event, EventType as T};
+use super::ids::IdMap;
+use super::tables::StackTable;
+use super::{malformed, Minor, GC_P, NETPOLL_P, TIMER_P};
+use crate::error::Error;
+
+/// Drops the block/unblock/start of wakeups the runtime marked futile (Go 1.21 only:
+/// the 1.27 converter rejects FutileWakeup events instead).
+pub(super) fn remove_futile(events: &mut Vec<Event>) {
+    #[derive(Default)]
+    struct Wakeup {
+        futile: bool,
+        events: Vec<u32>,
+    }
+    let mut gs: IdMap<Wakeup> = IdMap::default();
+    let mut drop = vec![false; events.len()];
+    for (i, ev) in events.iter().enumerate() {
+        match ev.kind {
+            T::GoUnblock => {
+                let w = gs.entry(ev.args[0]).or_default();
+                w.events.clear();
+                w.events.push(i as u32);
+            }
+            T::GoStart | T::GoPreempt | T::FutileWakeup => {
+                let w = gs.entry(ev.g).or_default();
+                w.events.push(i as u32);
+                w.futile |= ev.kind == T::FutileWakeup;
+            }
+            T::GoBlock | T::GoBlockSend | T::GoBlockRecv | T::GoBlockSelect | T::GoBlockSync | T::GoBlockCond => {
+                if let Some(w) = gs.remove(&ev.g) {
+                    if w.futile {
+                        drop[i] = true;
+                        for j in w.events {
+                            drop[j as usize] = true;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut i = 0;
+    events.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+enum GStatus {
+    #[default]
+    Dead,
+    Runnable,
+    Running,
+    Waiting,
+}
+
+#[derive(Clone, Copy, Default)]
+struct G {
+    state: GStatus,
+    /// The last event that made it runnable or blocked it (Go's `gdesc.ev`).
+    last: Option<T>,
+    /// The new-goroutine stack of its GoCreate, until its first GoStart.
+    start_stack: Option<u64>,
+    in_mark_assist: bool,
+}
+
+#[derive(Clone, Copy, Default)]
+struct P {
+    running: bool,
+    g: u64,
+    in_stw: bool,
+    in_sweep: bool,
+}
+
+fn fail(ev: &Event, what: String) -> Error {
+    malformed(format!("{what} ({} at {} ns)", ev.kind, ev.ts), ev.offset as usize)
+}
+
+fn check_running(p: &P, g: &G, ev: &Event, allow_g0: bool) -> Result<(), Error> {
+    if g.state != GStatus::Running {
+        return Err(fail(ev, format!("g {} is not running while {}", ev.g, ev.kind)));
+    }
+    if p.g != ev.g {
+        return Err(fail(ev, format!("p {} is not running g {} while {}", ev.p, ev.g, ev.kind)));
+    }
+    if !allow_g0 && ev.g == 0 {
+        return Err(fail(ev, format!("g 0 did {}", ev.kind)));
+    }
+    Ok(())
+}
+
+/// Checks that the stream is consistent (a P runs one G at a time, a G is blocked before
+/// it is unblocked, …), moves GC starts and network unblocks to their fake Ps, and gives
+/// each goroutine's first GoStart the stack of its start function.
+pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut StackTable) -> Result<(), Error> {
+    use GStatus::*;
+    let mut gs: IdMap<G> = IdMap::default();
+    let mut ps: IdMap<P> = IdMap::default();
+    let mut tasks: IdMap<()> = IdMap::default();
+    let mut regions: IdMap<Vec<(u64, u64)>> = IdMap::default();
+    gs.insert(0, G { state: Running, ..G::default() });
+    let (mut in_gc, mut in_stw) = (false, false);
+    // Go 1.21 stores every event's goroutine back into its map, creating entries that its
+    // "g already exists" check then sees; Go 1.27 stores only the ones it changed.
+    let store_all = minor < 11;
+
+    for ev in events.iter_mut() {
+        let mut g = gs.get(&ev.g).copied().unwrap_or_default();
+        let p_key = ev.p as u64;
+        let mut p = ps.get(&p_key).copied().unwrap_or_default();
+        let mut g_changed = store_all;
+        match ev.kind {
+            T::ProcStart => {
+                if p.running {
+                    return Err(fail(ev, format!("p {} is running before start", ev.p)));
+                }
+                p.running = true;
+            }
+            T::ProcStop => {
+                if !p.running {
+                    return Err(fail(ev, format!("p {} is not running before stop", ev.p)));
+                }
+                if p.g != 0 {
+                    return Err(fail(ev, format!("p {} is running a goroutine {} during stop", ev.p, p.g)));
+                }
+                p.running = false;
+            }
+            T::GCStart => {
+                if in_gc {
+                    return Err(fail(ev, "previous GC is not ended before a new one".into()));
+                }
+                in_gc = true;
+                ev.p = GC_P;
+            }
+            T::GCDone => {
+                if !in_gc {
+                    return Err(fail(ev, "bogus GC end".into()));
+                }
+                in_gc = false;
+            }
+            // Before 1.10 each P stopped the world on its own.
+            T::STWStart | T::STWDone => {
+                let active = if minor < 10 { &mut p.in_stw } else { &mut in_stw };
+                let starting = ev.kind == T::STWStart;
+                if *active == starting {
+                    let what = if starting { "previous STW is not ended before a new one" } else { "bogus STW end" };
+                    return Err(fail(ev, what.into()));
+                }
+                *active = starting;
+            }
+            T::GCSweepStart => {
+                if p.in_sweep {
+                    return Err(fail(ev, "previous sweeping is not ended before a new one".into()));
+                }
+                p.in_sweep = true;
+            }
+            T::GCSweepDone => {
+                if !p.in_sweep {
+                    return Err(fail(ev, "bogus sweeping end".into()));
+                }
+                p.in_sweep = false;
+            }
+            T::GCMarkAssistStart => {
+                if g.in_mark_assist {
+                    return Err(fail(ev, "previous mark assist is not ended before a new one".into()));
+                }
+                g.in_mark_assist = true;
+                g_changed = true;
+            }
+            // An assist can be running when tracing starts.
+            T::GCMarkAssistDone => {
+                g.in_mark_assist = false;
+                g_changed = true;
+            }
+            T::GoWaiting | T::GoInSyscall => {
+                if g.state != Runnable {
+                    return Err(fail(ev, format!("g {} is not runnable before {}", ev.g, ev.kind)));
+                }
+                g.state = Waiting;
+                g.last = Some(ev.kind);
+                g_changed = true;
+            }
+            T::GoCreate => {
+                check_running(&p, &g, ev, true)?;
+                if gs.contains_key(&ev.args[0]) {
+                    return Err(fail(ev, format!("g {} already exists", ev.args[0])));
+                }
+                let new = G { state: Runnable, last: Some(T::GoCreate), start_stack: Some(ev.args[1]), ..G::default() };
+                gs.insert(ev.args[0], new);
+            }
+            T::GoStart | T::GoStartLabel => {
+                if g.state != Runnable {
+                    return Err(fail(ev, format!("g {} is not runnable before start", ev.g)));
+                }
+                if p.g != 0 {
+                    return Err(fail(ev, format!("p {} is already running g {} while start g {}", ev.p, p.g, ev.g)));
+                }
+                g.state = Running;
+                p.g = ev.g;
+                if let Some(start) = g.start_stack.take() {
+                    // 1.5/1.6 recorded the start PC itself; +1 makes it a return PC, as
+                    // symbolizers expect.
+                    ev.stack = if minor < 7 { stacks.add_synthetic(start.wrapping_add(1)) } else { start as u32 };
+                }
+                g.last = None;
+                g_changed = true;
+            }
+            T::GoEnd | T::GoStop => {
+                check_running(&p, &g, ev, false)?;
+                g.state = Dead;
+                p.g = 0;
+                if ev.kind == T::GoEnd {
+                    regions.remove(&ev.g);
+                }
+                g_changed = true;
+            }
+            T::GoSched | T::GoPreempt => {
+                check_running(&p, &g, ev, false)?;
+                g.state = Runnable;
+                g.last = Some(ev.kind);
+                p.g = 0;
+                g_changed = true;
+            }
+            T::GoUnblock => {
+                if g.state != Running {
+                    return Err(fail(ev, format!("g {} is not running while unpark", ev.g)));
+                }
+                if ev.p != TIMER_P && p.g != ev.g {
+                    return Err(fail(ev, format!("p {} is not running g {} while unpark", ev.p, ev.g)));
+                }
+                let mut target = gs.get(&ev.args[0]).copied().unwrap_or_default();
+                if target.state != Waiting {
+                    return Err(fail(ev, format!("g {} is not waiting before unpark", ev.args[0])));
+                }
+                // Go 1.21 left timer unblocks of network waits on the timer P.
+                if target.last == Some(T::GoBlockNet) && (minor >= 11 || ev.p != TIMER_P) {
+                    ev.p = NETPOLL_P;
+                }
+                target.state = Runnable;
+                target.last = Some(T::GoUnblock);
+                gs.insert(ev.args[0], target);
+            }
+            T::GoSysCall => {
+                check_running(&p, &g, ev, false)?;
+                g.last = Some(T::GoSysCall);
+                g_changed = true;
+            }
+            T::GoSysBlock => {
+                check_running(&p, &g, ev, false)?;
+                g.state = Waiting;
+                p.g = 0;
+                g_changed = true;
+            }
+            T::GoSysExit => {
+                if g.state != Waiting {
+                    return Err(fail(ev, format!("g {} is not waiting during syscall exit", ev.g)));
+                }
+                g.state = Runnable;
+                g.last = Some(T::GoSysExit);
+                g_changed = true;
+            }
+            T::GoSleep
+            | T::GoBlock
+            | T::GoBlockSend
+            | T::GoBlockRecv
+            | T::GoBlockSelect
+            | T::GoBlockSync
+            | T::GoBlockCond
+            | T::GoBlockNet
+            | T::GoBlockGC => {
+                check_running(&p, &g, ev, false)?;
+                g.state = Waiting;
+                g.last = Some(ev.kind);
+                p.g = 0;
+                g_changed = true;
+            }
+            T::UserTaskCreate if tasks.contains_key(&ev.args[0]) => {
+                return Err(fail(ev, format!("task id conflicts (id:{})", ev.args[0])));
+            }
+            T::UserTaskCreate => {
+                tasks.insert(ev.args[0], ());
+            }
+            T::UserTaskEnd => {
+                tasks.remove(&ev.args[0]);
+            }
+            T::UserRegion => {
+                let region = (ev.args[0], ev.args[2]);
+                match ev.args[1] {
+                    0 => regions.entry(ev.g).or_default().push(region),
+                    1 => {
+                        // An end without a start began before the trace did.
+                        if let Some(open) = regions.get_mut(&ev.g) {
+                            if open.last() != Some(&region) {
+                                return Err(fail(
+                                    ev,
+                                    format!("misuse of region in goroutine {}: the end does not match the innermost open region", ev.g),
+                                ));
+                            }
+                            open.pop();
+                            if open.is_empty() {
+                                regions.remove(&ev.g);
+                            }
+                        }
+                    }
+                    mode => return Err(fail(ev, format!("invalid user region mode {mode}"))),
+                }
+            }
+            _ => {}
+        }
+        if g_changed {
+            gs.insert(ev.g, g);
+        }
+        // Go 1.21 stores the P under the event's P after moving it to a fake P.
+        ps.insert(if store_all { ev.p as u64 } else { p_key }, p);
+        // Go drops references to stacks that are missing or empty.
+        if ev.stack != 0 && !stacks.contains(ev.stack) {
+            ev.stack = 0;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! Merging the per-P streams into one (trace-format.md §5.6): Go 1.21's `order1005` for
+//! 1.5/1.6, and for 1.7+ the goroutine-sequence merge of `order1007`, which Go 1.27's
+//! v1 reader kept.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::BuildHasherDefault;
+
+use super::event::{Event, EventType as T};
+use super::ids::{IdHasher, IdMap};
+use super::malformed;
+use crate::error::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+enum Status {
+    #[default]
+    Dead,
+    Runnable,
+    Running,
+    Waiting,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+struct GState {
+    seq: u64,
+    status: Status,
+}
+
+// Go's sentinels, kept as they are: a goroutine with one of these IDs behaves as in Go.
+const UNORDERED: u64 = u64::MAX;
+const GC_SEQUENCE: u64 = u64::MAX - 1;
+const NOSEQ: u64 = u64::MAX;
+const SEQINC: u64 = u64::MAX - 1;
+
+/// The goroutine whose sequence orders `ev`, the state it must be in, and the state after.
+fn transition_of(ev: &Event) -> (u64, GState, GState) {
+    use Status::*;
+    let st = |seq, status| GState { seq, status };
+    match ev.kind {
+        T::GoCreate => (ev.args[0], st(0, Dead), st(1, Runnable)),
+        T::GoWaiting | T::GoInSyscall => (ev.g, st(1, Runnable), st(2, Waiting)),
+        T::GoStart | T::GoStartLabel => (ev.g, st(ev.args[1], Runnable), st(ev.args[1].wrapping_add(1), Running)),
+        T::GoStartLocal => (ev.g, st(NOSEQ, Runnable), st(SEQINC, Running)),
+        T::GoBlock
+        | T::GoBlockSend
+        | T::GoBlockRecv
+        | T::GoBlockSelect
+        | T::GoBlockSync
+        | T::GoBlockCond
+        | T::GoBlockNet
+        | T::GoSleep
+        | T::GoSysBlock
+        | T::GoBlockGC => (ev.g, st(NOSEQ, Running), st(NOSEQ, Waiting)),
+        T::GoSched | T::GoPreempt => (ev.g, st(NOSEQ, Running), st(NOSEQ, Runnable)),
+        T::GoUnblock | T::GoSysExit => (ev.args[0], st(ev.args[1], Waiting), st(ev.args[1].wrapping_add(1), Runnable)),
+        T::GoUnblockLocal | T::GoSysExitLocal => (ev.args[0], st(NOSEQ, Waiting), st(SEQINC, Runnable)),
+        T::GCStart => (GC_SEQUENCE, st(ev.args[0], Dead), st(ev.args[0].wrapping_add(1), Dead)),
+        _ => (UNORDERED, GState::default(), GState::default()),
+    }
+}
+
+fn ready(g: u64, current: GState, init: GState) -> bool {
+    g == UNORDERED || (init.seq == NOSEQ || init.seq == current.seq) && init.status == current.status
+}
+
+fn time_order_error(ev: &Event, previous: i64) -> Error {
+    malformed(
+        format!("time stamps out of order: {} at tick {} is ordered after an event at tick {previous}", ev.kind, ev.ts),
+        ev.offset as usize,
+    )
+}
+
+fn check_sorted(events: &[Event]) -> Result<(), Error> {
+    match events.windows(2).find(|w| w[1].ts < w[0].ts) {
+        Some(w) => Err(time_order_error(&w[1], w[0].ts)),
+        None => Ok(()),
+    }
+}
+
+/// 1.5/1.6: every event carries a global sequence number; timestamps must agree with it.
+pub(super) fn order_by_seq(mut events: Vec<Event>, mut seqs: Vec<i64>) -> Result<Vec<Event>, Error> {
+    for (ev, seq) in events.iter_mut().zip(seqs.iter_mut()) {
+        if ev.kind == T::GoSysExit {
+            // Emission waits until the thread has a P; the arguments hold the real ones.
+            *seq = ev.args[1] as i64;
+            if ev.args[2] != 0 {
+                ev.ts = ev.args[2] as i64;
+            }
+        }
+    }
+    let mut order: Vec<u32> = (0..events.len() as u32).collect();
+    order.sort_by_key(|&i| seqs[i as usize]);
+    let events: Vec<Event> = order.into_iter().map(|i| events[i as usize]).collect();
+    check_sorted(&events)?;
+    Ok(events)
+}
+
+/// Procs whose head event waits for a goroutine to reach a given state. Waking exactly the
+/// procs a transition makes ready keeps the merge linear; Go re-checks every P per event,
+/// which yields the same candidates.
+type Waiters = HashMap<(u64, GState), Vec<usize>, BuildHasherDefault<IdHasher>>;
+
+struct Merge<'e> {
+    procs: Vec<&'e [Event]>,
+    heads: Vec<usize>,
+    gs: IdMap<GState>,
+    waiting: Waiters,
+    frontier: BinaryHeap<Reverse<(i64, usize)>>,
+}
+
+impl Merge<'_> {
+    /// Makes proc `i`'s head a candidate if its goroutine is ready, else parks it.
+    fn offer(&mut self, i: usize) {
+        let Some(ev) = self.procs[i].get(self.heads[i]) else { return };
+        let (g, init, _) = transition_of(ev);
+        let current = self.gs.get(&g).copied().unwrap_or_default();
+        if ready(g, current, init) {
+            self.frontier.push(Reverse((ev.ts, i)));
+        } else {
+            self.waiting.entry((g, init)).or_default().push(i);
+        }
+    }
+
+    fn wake(&mut self, g: u64, state: GState) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        for seq in [state.seq, NOSEQ] {
+            if let Some(procs) = self.waiting.remove(&(g, GState { seq, status: state.status })) {
+                for i in procs {
+                    self.offer(i);
+                }
+            }
+        }
+    }
+}
+
+/// 1.7+: merges per-P streams (CPU samples last, as their own stream) by the smallest
+/// timestamp among events whose goroutine is in the state they require. Ties go to the
+/// proc seen first in the file: Go breaks them by map iteration order, i.e. at random.
+pub(super) fn order_by_goroutine(procs: &[Vec<Event>], mut cpu_samples: Vec<Event>) -> Result<Vec<Event>, Error> {
+    cpu_samples.sort_by_key(|ev| ev.ts);
+    let mut all: Vec<&[Event]> = procs.iter().map(Vec::as_slice).collect();
+    all.push(&cpu_samples);
+    let total: usize = all.iter().map(|p| p.len()).sum();
+    let mut m = Merge {
+        heads: vec![0; all.len()],
+        procs: all,
+        gs: IdMap::default(),
+        waiting: Waiters::default(),
+        frontier: BinaryHeap::new(),
+    };
+    for i in 0..m.procs.len() {
+        m.offer(i);
+    }
+    let mut out = Vec::with_capacity(total);
+    while let Some(Reverse((_, i))) = m.frontier.pop() {
+        let mut ev = m.procs[i][m.heads[i]];
+        m.heads[i] += 1;
+        let (g, init, mut next) = transition_of(&ev);
+        if g != UNORDERED {
+            let current = m.gs.get(&g).copied().unwrap_or_default();
+            // A candidate stays queued while another proc's event moves its goroutine on;
+            // Go 1.27 fails here too (Go 1.21 panicked).
+            if !ready(g, current, init) {
+                return Err(malformed(
+                    format!("encountered impossible goroutine state transition ({} of goroutine {g})", ev.kind),
+                    ev.offset as usize,
+                ));
+            }
+            match next.seq {
+                NOSEQ => next.seq = current.seq,
+                SEQINC => next.seq = current.seq.wrapping_add(1),
+                _ => {}
+            }
+            m.gs.insert(g, next);
+        }
+        // The *Local forms only exist to order events.
+        ev.kind = match ev.kind {
+            T::GoStartLocal => T::GoStart,
+            T::GoUnblockLocal => T::GoUnblock,
+            T::GoSysExitLocal => T::GoSysExit,
+            k => k,
+        };
+        out.push(ev);
+        m.offer(i);
+        if g != UNORDERED {
+            m.wake(g, next);
+        }
+    }
+    if out.len() != total {
+        let stuck = (0..m.procs.len()).filter_map(|i| m.procs[i].get(m.heads[i])).min_by_key(|ev| ev.offset);
+        let (what, offset) = match stuck {
+            Some(ev) => (format!("{} of goroutine {} can never happen", ev.kind, transition_of(ev).0), ev.offset),
+            None => (String::new(), 0),
+        };
+        return Err(malformed(format!("no consistent ordering of events possible: {what}"), offset as usize));
+    }
+    check_sorted(&out)?;
+    fix_syscall_exits(&mut out)?;
+    out.sort_by_key(|ev| ev.ts);
+    Ok(out)
+}
+
+/// A GoSysExit is written when the goroutine gets a P back; its argument holds when the
+/// syscall really returned. Applied only now, so that broken clocks surface as ordering
+/// errors rather than as a misplaced event.
+fn fix_syscall_exits(events: &mut [Event]) -> Result<(), Error> {
+    let mut last_block: IdMap<i64> = IdMap::default();
+    for ev in events {
+        match ev.kind {
+            T::GoSysBlock | T::GoInSyscall => {
+                last_block.insert(ev.g, ev.ts);
+            }
+            T::GoSysExit if ev.args[2] != 0 => {
+                let ts = ev.args[2] as i64;
+                let block = last_block.get(&ev.g).copied().unwrap_or(0);
+                if block == 0 {
+                    return Err(malformed(
+                        format!("stray syscall exit of goroutine {}: no syscall block before it", ev.g),
+                        ev.offset as usize,
+                    ));
+                }
+                if ts < block {
+                    return Err(time_order_error(ev, block));
+                }
+                ev.ts = ts;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! What the page does with a trace once it has the bytes, whatever their source.
+
+use crate::view;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+pub struct App {
+    view: view::View,
+}
+
+/// Shared by the event handlers of every way to open a trace.
+pub type Shared = Rc<App>;
+
+impl App {
+    pub fn mount() -> Result<Shared, JsValue> {
+        Ok(Rc::new(App { view: view::View::mount()? }))
+    }
+
+    pub fn opening(&self, name: &str) {
+        self.view.progress(&format!("Opening {name}…"));
+    }
+
+    /// A source could not deliver bytes (a failed fetch, an unreadable file).
+    pub fn failed(&self, name: &str, message: &str) {
+        self.view.error(name, message);
+    }
+
+    pub fn open(&self, name: &str, bytes: &[u8]) {
+        match gotv_decode::read_header(bytes) {
+            Ok(version) => self.view.loaded(&view::Summary { name, bytes: bytes.len(), version }),
+            Err(e) => self.view.error(name, &e.to_string()),
+        }
+    }
+}

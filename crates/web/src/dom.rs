@@ -1,0 +1,32 @@
+//! Thin helpers over web-sys, so views read as a description of the page.
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element};
+
+pub fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+pub fn by_id(id: &str) -> Result<Element, JsValue> {
+    document()
+        .and_then(|d| d.get_element_by_id(id))
+        .ok_or_else(|| JsValue::from_str(&format!("the page shell has no #{id}")))
+}
+
+/// An element with a class and text.
+pub fn el(tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+    let doc = document().ok_or("no document")?;
+    let e = doc.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    Ok(e)
+}
+
+pub fn show(e: &Element, visible: bool) {
+    let classes = e.class_list();
+    let _ = if visible { classes.remove_1("hidden") } else { classes.add_1("hidden") };
+}

@@ -1,0 +1,19 @@
+//! The gotv page. `app` holds what the page does with a trace, independent of where the bytes
+//! came from (`open`) and of how things are drawn (`view`); `panic` keeps a crash visible.
+
+mod app;
+mod dom;
+mod open;
+mod panic;
+mod view;
+
+use wasm_bindgen::prelude::*;
+
+/// Entry point, called by the bootstrap script once the module is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() -> Result<(), JsValue> {
+    panic::install();
+    let app = app::App::mount()?;
+    open::attach(app)?;
+    Ok(())
+}

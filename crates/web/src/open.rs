@@ -1,0 +1,118 @@
+//! The ways a trace reaches the page: drop, file picker, the bundled demo and `?trace=URL`.
+//! Nothing is sent anywhere: files are read locally, and URLs are fetched only from the page's
+//! own origin.
+
+use crate::app::Shared;
+use crate::dom::{by_id, document};
+use gloo::events::{EventListener, EventListenerOptions};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{DragEvent, HtmlElement, HtmlInputElement};
+
+/// Where the build step puts the demo trace, relative to the page.
+const DEMO_URL: &str = "demo/workshop.trace";
+
+pub fn attach(app: Shared) -> Result<(), JsValue> {
+    let doc = document().ok_or("no document")?;
+    let body: HtmlElement = doc.body().ok_or("no body")?;
+
+    // Without preventDefault on dragover the browser opens the dropped file itself.
+    let dragover =
+        EventListener::new_with_options(&body, "dragover", EventListenerOptions::enable_prevent_default(), |e| {
+            e.prevent_default();
+        });
+    let drop = {
+        let app = app.clone();
+        EventListener::new_with_options(&body, "drop", EventListenerOptions::enable_prevent_default(), move |e| {
+            e.prevent_default();
+            let file =
+                e.dyn_ref::<DragEvent>().and_then(|d| d.data_transfer()).and_then(|t| t.files()).and_then(|f| f.get(0));
+            if let Some(file) = file {
+                open_file(app.clone(), file);
+            }
+        })
+    };
+    let picker: HtmlInputElement = by_id("file-input")?.dyn_into()?;
+    let picked = {
+        let app = app.clone();
+        let input = picker.clone();
+        EventListener::new(&picker, "change", move |_| {
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                open_file(app.clone(), file);
+            }
+        })
+    };
+    let demo_button = by_id("open-demo")?;
+    let demo = {
+        let app = app.clone();
+        EventListener::new(&demo_button, "click", move |_| match embedded_demo() {
+            Some(bytes) => app.open("demo/workshop.trace", &bytes),
+            None => open_url(app.clone(), DEMO_URL.to_string()),
+        })
+    };
+    // The page lives as long as these listeners do.
+    for listener in [dragover, drop, picked, demo] {
+        listener.forget();
+    }
+
+    let search = web_sys::window().ok_or("no window")?.location().search()?;
+    if let Some(url) = web_sys::UrlSearchParams::new_with_str(&search)?.get("trace") {
+        open_url(app, url);
+    }
+    Ok(())
+}
+
+/// The single-file build (for file://) carries the demo trace inline, base64-encoded.
+fn embedded_demo() -> Option<Vec<u8>> {
+    let text = document()?.get_element_by_id("demo-trace")?.text_content()?;
+    let binary = web_sys::window()?.atob(text.trim()).ok()?;
+    // atob yields one char per byte.
+    Some(binary.chars().map(|c| c as u8).collect())
+}
+
+fn open_file(app: Shared, file: web_sys::File) {
+    let name = file.name();
+    app.opening(&name);
+    spawn_local(async move {
+        match gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file)).await {
+            Ok(bytes) => app.open(&name, &bytes),
+            Err(e) => app.failed(&name, &format!("cannot read the file: {e}")),
+        }
+    });
+}
+
+fn open_url(app: Shared, url: String) {
+    app.opening(&url);
+    spawn_local(async move {
+        match fetch_same_origin(&url).await {
+            Ok(bytes) => app.open(&url, &bytes),
+            Err(e) => app.failed(&url, &e),
+        }
+    });
+}
+
+async fn fetch_same_origin(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let base = window.location().href().map_err(|_| "no page URL")?;
+    let resolved = web_sys::Url::new_with_base(url, &base).map_err(|_| format!("not a URL: {url}"))?;
+    let origin = window.location().origin().map_err(|_| "no page origin")?;
+    // file:// pages have an opaque origin ("null"); nothing can be fetched from them.
+    if resolved.origin() != origin || origin == "null" {
+        return Err(format!(
+            "gotv only opens traces from its own site ({origin}); download the file and drop it here instead"
+        ));
+    }
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&resolved.href()))
+        .await
+        .map_err(|e| format!("cannot fetch: {e:?}"))?
+        .dyn_into()
+        .map_err(|_| "fetch returned no response")?;
+    if !response.ok() {
+        return Err(format!("the server answered {} {}", response.status(), response.status_text()));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
+        .await
+        .map_err(|e| format!("download failed: {e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

@@ -1,0 +1,47 @@
+//! `cargo xtask test`: every test the project has, installing what they need on a fresh machine.
+
+use crate::provision::{self, run as exec};
+use crate::web::{build, Settings};
+use crate::{root, Result};
+use std::process::Command;
+
+pub fn run(args: &[String]) -> Result {
+    if !args.is_empty() {
+        return Err("usage: cargo xtask test".into());
+    }
+    let root = root();
+    // Style first: it is the cheapest failure.
+    exec(Command::new("cargo").args(["fmt", "--all", "--check"]).current_dir(&root))?;
+    exec(
+        Command::new("cargo")
+            .args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])
+            .current_dir(&root),
+    )?;
+    // Native: unit, conformance, differential and CLI tests.
+    exec(Command::new("cargo").args(["test", "--workspace", "--locked"]).current_dir(&root))?;
+    // The core crates must stay buildable for the page.
+    provision::rust_target("wasm32-unknown-unknown")?;
+    exec(
+        Command::new("cargo")
+            .args([
+                "check",
+                "--locked",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "gotv-decode",
+                "-p",
+                "gotv-analysis",
+                "-p",
+                "gotv-web",
+            ])
+            .current_dir(&root),
+    )?;
+
+    // The page, as a person uses it, in Debian's Chromium.
+    provision::apt(&[("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")])?;
+    build(&Settings::load()?)?;
+    let e2e = root.join("tests/e2e");
+    provision::npm(&e2e)?;
+    exec(Command::new("npm").args(["test", "--silent"]).current_dir(&e2e))
+}

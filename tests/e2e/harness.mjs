@@ -1,0 +1,80 @@
+// Shared by the browser tests: serve dist/ on loopback, start Debian's Chromium, open the page,
+// and hand traces to it the ways a person does (drop, picker, links).
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join, normalize, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, '../..');
+export const dist = resolve(process.env.GOTV_DIST ?? join(root, 'dist'));
+export const fixtures = join(root, 'tests/fixtures');
+export const artifacts = join(here, 'artifacts');
+
+const mime = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.trace': 'application/octet-stream',
+};
+
+/** Serves dist/ under a sub-path, as docs sites host it, to prove the app needs no root. */
+export async function serve(subPath = '/tools/gotv/') {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (!url.pathname.startsWith(subPath)) { res.writeHead(404).end(); return; }
+    let rel = normalize(decodeURIComponent(url.pathname.slice(subPath.length)));
+    if (rel.startsWith('..')) { res.writeHead(403).end(); return; }
+    if (rel === '.' || rel === '') rel = 'index.html';
+    try {
+      const body = await readFile(join(dist, rel));
+      res.writeHead(200, { 'content-type': mime[extname(rel)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, url: origin + subPath, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+export async function launch() {
+  const executablePath = existsSync('/usr/lib/chromium/chromium') ? '/usr/lib/chromium/chromium' : '/usr/bin/chromium';
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * A page that records every request it makes and every error it logs, so tests can assert
+ * that nothing leaves the machine and nothing failed silently.
+ */
+export async function openPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const requests = [];
+  const errors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(url);
+  return { page, requests, errors, close: () => context.close() };
+}
+
+/** Drops bytes on the page as a file dragged from the desktop would arrive. */
+export async function dropFile(page, name, bytes) {
+  const dataTransfer = await page.evaluateHandle(({ name, b64 }) => {
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([data], name));
+    return dt;
+  }, { name, b64: Buffer.from(bytes).toString('base64') });
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+}
+
+export async function screenshot(page, name) {
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,130 @@
+// Opening traces in the page: every way in, good files and bad ones.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serve, launch, openPage, dropFile, screenshot, fixtures, dist } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** Runs `body` on a fresh page and checks what must hold on every page. */
+async function withPage(url, body, { expectedErrors = [] } = {}) {
+  const p = await openPage(browser, url);
+  try {
+    await body(p.page);
+    const foreign = p.requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith('file:'));
+    assert.deepEqual(foreign, [], 'the page made requests outside its own site');
+    assert.deepEqual(p.errors.filter((e) => !expectedErrors.some((re) => re.test(e))), [], 'the page logged errors');
+    assert.equal(await p.page.locator('#panic').isVisible(), false, 'the page shows a crash');
+  } finally {
+    await p.close();
+  }
+}
+
+const message = (page) => page.locator('#message');
+const header = (page) => page.locator('#trace-header');
+
+test('the landing page offers the three ways to open a trace', async () => {
+  await withPage(server.url, async (page) => {
+    await assert.doesNotReject(page.locator('text=Drop a trace.out').waitFor());
+    assert.equal(await page.locator('#open-demo').isVisible(), true);
+    assert.equal(await page.locator('label[for=file-input]').isVisible(), true);
+    await screenshot(page, 'landing');
+  });
+});
+
+test('a file that is not a trace gets a clear message that says where', async () => {
+  await withPage(server.url, async (page) => {
+    await page.locator('#open-demo').waitFor();
+    await dropFile(page, 'index.html', Buffer.from('<!doctype html><html><body>hello</body></html>'));
+    await page.locator('#message.error').waitFor();
+    const text = await message(page).textContent();
+    assert.match(text, /^index\.html: not a Go execution trace/);
+    assert.match(text, /<!doctype html>/);
+    assert.match(text, /byte offset 0/);
+    assert.equal(await page.locator('#landing').isVisible(), true, 'the landing stays to try again');
+    await screenshot(page, 'not-a-trace');
+  });
+});
+
+test('a trace cut inside its header is reported as truncated, with the offset', async () => {
+  await withPage(server.url, async (page) => {
+    await page.locator('#open-demo').waitFor();
+    await dropFile(page, 'cut.trace', Buffer.from('go 1.22 tr'));
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /cut\.trace: trace is truncated.*byte offset 10/);
+  });
+});
+
+test('an empty file is not a trace', async () => {
+  await withPage(server.url, async (page) => {
+    await page.locator('#open-demo').waitFor();
+    await dropFile(page, 'empty.out', Buffer.alloc(0));
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /empty\.out: not a Go execution trace/);
+  });
+});
+
+// The header format each Go release writes (trace-format.md §1.1).
+const headerOf = { 21: '1.21', 22: '1.22', 23: '1.23', 24: '1.23', 25: '1.25', 26: '1.26', 27: '1.26' };
+
+test('every Go release\'s workshop trace opens through the file picker', async () => {
+  const traces = (await readdir(fixtures)).filter((f) => /^workshop-go1\.\d+\.trace$/.test(f)).sort();
+  assert.ok(traces.length >= 7, `workshop fixtures for Go 1.21–1.27, found ${traces}`);
+  await withPage(server.url, async (page) => {
+    for (const name of traces) {
+      const minor = Number(name.match(/go1\.(\d+)/)[1]);
+      await page.locator('#file-input').setInputFiles(join(fixtures, name));
+      await page.locator(`#trace-header >> text=${name}`).waitFor();
+      const text = await header(page).textContent();
+      assert.match(text, new RegExp(`go ${headerOf[minor].replace('.', '\\.')} trace`), name);
+      assert.match(text, /KB|MB/);
+    }
+  });
+});
+
+test('the demo trace is one click away', async () => {
+  await withPage(server.url, async (page) => {
+    await page.locator('#open-demo').click();
+    await page.locator('#trace-header').waitFor();
+    assert.match(await header(page).textContent(), /demo\/workshop\.trace.*go 1\.26 trace \(written by Go 1\.26–1\.27\)/);
+    await screenshot(page, 'demo');
+  });
+});
+
+test('a docs site can link to one of its own traces with ?trace=', async () => {
+  await withPage(`${server.url}?trace=demo/workshop.trace`, async (page) => {
+    await page.locator('#trace-header').waitFor();
+    assert.match(await header(page).textContent(), /go 1\.26 trace/);
+  });
+});
+
+test('?trace= refuses another site, and nothing is fetched from it', async () => {
+  await withPage(`${server.url}?trace=${encodeURIComponent('http://192.0.2.1/trace.out')}`, async (page) => {
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /only opens traces from its own site/);
+  });
+});
+
+test('a missing ?trace= file says what the server answered', async () => {
+  await withPage(`${server.url}?trace=no/such.trace`, async (page) => {
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /no\/such\.trace: the server answered 404/);
+  }, { expectedErrors: [/status of 404/] });
+});
+
+test('the single-file page works from disk, demo included', async () => {
+  const file = pathToFileURL(join(dist, 'gotv.html')).href;
+  const html = await readFile(join(dist, 'gotv.html'), 'utf8');
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href="(?!data:)/, 'everything is inlined');
+  await withPage(file, async (page) => {
+    await page.locator('#open-demo').click();
+    await page.locator('#trace-header').waitFor();
+    assert.match(await header(page).textContent(), /go 1\.26 trace/);
+    await screenshot(page, 'single-file-demo');
+  });
+});

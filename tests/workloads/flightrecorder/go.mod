@@ -1,0 +1,3 @@
+module flightrecorder
+
+go 1.21

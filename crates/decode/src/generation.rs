@@ -151,13 +151,54 @@ pub(crate) struct CpuSample {
     pub stack: u64,
 }
 
+/// A generation's table IDs → global IDs. The runtime allocates IDs densely from 1, so
+/// lookups become array indexing once the table is complete.
+#[derive(Default)]
+pub(crate) struct IdMap {
+    dense: Vec<u32>,
+    sparse: FxMap<u64, u32>,
+}
+
+const ABSENT: u32 = u32::MAX;
+
+impl IdMap {
+    fn insert(&mut self, id: u64, v: u32) {
+        self.sparse.insert(id, v);
+    }
+
+    fn get(&self, id: u64) -> Option<u32> {
+        match self.dense.get(id as usize) {
+            Some(&ABSENT) => None,
+            Some(&v) => Some(v),
+            None => self.sparse.get(&id).copied(),
+        }
+    }
+
+    /// Moves the IDs that are small enough into the array. Bounded by the number of
+    /// entries, so a huge ID in a corrupt file cannot make it allocate.
+    fn densify(&mut self) {
+        let limit = (self.sparse.len() * 2 + 64) as u64;
+        let max = self.sparse.keys().copied().filter(|&k| k < limit).max();
+        let Some(max) = max else { return };
+        self.dense = vec![ABSENT; max as usize + 1];
+        self.sparse.retain(|&k, &mut v| {
+            if k <= max {
+                self.dense[k as usize] = v;
+                false
+            } else {
+                true
+            }
+        });
+    }
+}
+
 /// Everything a generation's structural batches say, with IDs resolved to global ones.
 pub(crate) struct Generation {
     pub number: u64,
     pub freq: Freq,
     pub freq_hz: u64,
-    pub strings: FxMap<u64, StrId>,
-    pub stacks: FxMap<u64, StackId>,
+    pub strings: IdMap,
+    pub stacks: IdMap,
     pub clock: Option<ClockSnapshot>,
     pub cpu_samples: Vec<CpuSample>,
     /// Event batches per M, Ms in order of first appearance.
@@ -171,14 +212,14 @@ impl Generation {
         if id == 0 {
             return Some(0);
         }
-        self.strings.get(&id).copied()
+        self.strings.get(id)
     }
 
     pub(crate) fn stack(&self, id: u64) -> Option<StackId> {
         if id == 0 {
             return Some(NO_STACK);
         }
-        self.stacks.get(&id).copied()
+        self.stacks.get(id)
     }
 }
 
@@ -223,8 +264,8 @@ pub(crate) fn build(
         number,
         freq: Freq(0.0),
         freq_hz: 0,
-        strings: FxMap::default(),
-        stacks: FxMap::default(),
+        strings: IdMap::default(),
+        stacks: IdMap::default(),
         clock: None,
         cpu_samples: Vec::new(),
         threads: Vec::new(),
@@ -269,7 +310,7 @@ pub(crate) fn build(
                             format!("failed to read full string: read {avail} but wanted {len}"),
                         ));
                     };
-                    if id == 0 || g.strings.contains_key(&id) {
+                    if id == 0 || g.strings.get(id).is_some() {
                         return Err(malformed(at, format!("multiple strings with the same ID: id={id}")));
                     }
                     let sid = trace.strings.intern(s);
@@ -403,6 +444,8 @@ pub(crate) fn build(
         let sid = trace.stacks.intern(&frames);
         g.stacks.insert(s.id, sid);
     }
+    g.strings.densify();
+    g.stacks.densify();
     for s in &mut g.cpu_samples {
         s.time = g.freq.mul(s.time as u64);
     }

@@ -15,7 +15,9 @@
 //! ```
 
 mod batch;
+mod contexts;
 mod cursor;
+mod dense_map;
 mod decoder;
 mod display;
 mod error;
@@ -28,6 +30,7 @@ mod reader;
 mod report;
 mod stacks;
 mod strings;
+mod times;
 mod trace;
 pub mod v1;
 mod v2;

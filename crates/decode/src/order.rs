@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use crate::dense_map::DenseMap;
 use crate::generation::Generation;
 use crate::hash::FxMap;
 use crate::model::{GoState, ProcState};
@@ -75,9 +76,11 @@ enum Gc {
 
 /// Resources persist across generations; only sequence numbers expire.
 pub(crate) struct Ordering {
-    gs: FxMap<i64, GState>,
-    ps: FxMap<i64, PState>,
-    ms: FxMap<i64, MState>,
+    gs: DenseMap<GState>,
+    ps: DenseMap<PState>,
+    /// Thread states, by slot: every event looks its thread up, once.
+    ms: Vec<MState>,
+    m_slots: FxMap<i64, usize>,
     tasks: FxMap<u64, (StrId, u64)>,
     gc_seq: u64,
     gc: Gc,
@@ -174,9 +177,10 @@ pub(crate) const MISSING_STRING: StrId = StrId::MAX;
 impl Ordering {
     pub(crate) fn new() -> Ordering {
         Ordering {
-            gs: FxMap::default(),
-            ps: FxMap::default(),
-            ms: FxMap::default(),
+            gs: DenseMap::default(),
+            ps: DenseMap::default(),
+            ms: Vec::new(),
+            m_slots: FxMap::default(),
             tasks: FxMap::default(),
             gc_seq: 0,
             gc: Gc::Undetermined,
@@ -192,11 +196,10 @@ impl Ordering {
             self.initial_gen = gen.number;
         }
         let mut ev = *ev;
-        let cur = if m == -1 {
-            Ctx { m, p: -1, g: -1 }
-        } else {
-            let ms = self.ms.entry(m).or_insert(MState { g: -1, p: -1 });
-            Ctx { m, p: ms.p, g: ms.g }
+        let slot = (m != -1).then(|| self.m_slot(m));
+        let cur = match slot {
+            None => Ctx { m, p: -1, g: -1 },
+            Some(s) => Ctx { m, p: self.ms[s].p, g: self.ms[s].g },
         };
         let g = gen.number;
         let r = match ev.typ {
@@ -234,17 +237,22 @@ impl Ordering {
         };
         match r {
             Ok(Some(new)) => {
-                if m != -1 {
-                    if let Some(ms) = self.ms.get_mut(&m) {
-                        ms.p = new.p;
-                        ms.g = new.g;
-                    }
+                if let Some(s) = slot {
+                    self.ms[s] = MState { g: new.g, p: new.p };
                 }
                 Ok(true)
             }
             Ok(None) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    fn m_slot(&mut self, m: i64) -> usize {
+        let ms = &mut self.ms;
+        *self.m_slots.entry(m).or_insert_with(|| {
+            ms.push(MState { g: -1, p: -1 });
+            ms.len() - 1
+        })
     }
 
     fn push(&mut self, ctx: Ctx, ev: BaseEvent) {
@@ -285,10 +293,10 @@ impl Ordering {
         // A promoted abandoned P is Running→Running and Running binds, so the event is
         // reported on the thread that holds the P, not the one that wrote the status.
         if status == PROC_SYSCALL_ABANDONED && old == ProcState::Running {
-            let Some((&mid, ms)) = self.ms.iter().find(|(_, ms)| ms.p == pid) else {
+            let Some((&mid, &s)) = self.m_slots.iter().find(|(_, &s)| self.ms[s].p == pid) else {
                 return Err(format!("failed to find sched context for proc {pid} that's about to be stolen"));
             };
-            cur = Ctx { m: mid, p: pid, g: ms.g };
+            cur = Ctx { m: mid, p: pid, g: self.ms[s].g };
         }
         self.push(cur, *ev);
         Ok(Some(new))
@@ -351,9 +359,10 @@ impl Ordering {
             self.push(cur, *ev);
             return Ok(Some(Ctx { p: -1, ..cur }));
         }
-        let Some(victim) = self.ms.get_mut(&mid) else {
+        let Some(&s) = self.m_slots.get(&mid) else {
             return Err(format!("stole proc from non-existent thread {mid}"));
         };
+        let victim = &mut self.ms[s];
         if victim.p != pid {
             return Err(format!("tried to steal proc {pid} from thread {mid}, but got proc {} instead", victim.p));
         }
@@ -407,7 +416,7 @@ impl Ordering {
                 } else {
                     // A goroutine sitting in a syscall on another thread for the whole
                     // generation: that thread has no P (the runtime took them all back).
-                    match self.ms.get(&mid) {
+                    match self.m_slots.get(&mid).map(|&s| &self.ms[s]) {
                         Some(ms) => {
                             if ms.g != gid {
                                 return Err(format!(
@@ -418,7 +427,8 @@ impl Ordering {
                             cur.g = ms.g;
                         }
                         None => {
-                            self.ms.insert(mid, MState { g: gid, p: -1 });
+                            let s = self.m_slot(mid);
+                            self.ms[s] = MState { g: gid, p: -1 };
                         }
                     }
                     cur.m = mid;

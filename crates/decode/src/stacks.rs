@@ -10,12 +10,14 @@ pub const NO_STACK: StackId = 0;
 #[derive(Debug, Clone)]
 pub struct Stacks {
     frames: Vec<Frame>,
+    /// Interning indexes, dropped when decoding ends (see `drop_index`).
     frame_index: FxMap<Frame, u32>,
     /// Frame indices of all stacks, leaf first.
     stack_frames: Vec<u32>,
     /// End offset in `stack_frames` of each stack.
     ends: Vec<u32>,
     index: FxMap<u64, Vec<StackId>>,
+    indexed: usize,
 }
 
 impl Default for Stacks {
@@ -26,12 +28,26 @@ impl Default for Stacks {
             stack_frames: Vec::new(),
             ends: vec![0],
             index: FxMap::default(),
+            indexed: 1,
         }
     }
 }
 
+fn hash_ids(ids: &[u32]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::hash::FxHasher::default();
+    for &i in ids {
+        h.write_u32(i);
+    }
+    h.write_usize(ids.len());
+    h.finish()
+}
+
 impl Stacks {
     pub(crate) fn intern(&mut self, frames: &[Frame]) -> StackId {
+        if self.indexed != self.ends.len() {
+            self.rebuild_index();
+        }
         let ids: Vec<u32> = frames
             .iter()
             .map(|f| {
@@ -42,15 +58,7 @@ impl Stacks {
                 })
             })
             .collect();
-        let h = {
-            use std::hash::Hasher;
-            let mut h = crate::hash::FxHasher::default();
-            for &i in &ids {
-                h.write_u32(i);
-            }
-            h.write_usize(ids.len());
-            h.finish()
-        };
+        let h = hash_ids(&ids);
         if let Some(cands) = self.index.get(&h) {
             for &id in cands {
                 if self.frame_ids(id) == ids.as_slice() {
@@ -62,7 +70,29 @@ impl Stacks {
         self.stack_frames.extend_from_slice(&ids);
         self.ends.push(self.stack_frames.len() as u32);
         self.index.entry(h).or_default().push(id);
+        self.indexed += 1;
         id
+    }
+
+    fn rebuild_index(&mut self) {
+        self.frame_index = self.frames.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
+        self.index = FxMap::default();
+        for id in 1..self.ends.len() as StackId {
+            let h = hash_ids(self.frame_ids(id));
+            self.index.entry(h).or_default().push(id);
+        }
+        self.indexed = self.ends.len();
+    }
+
+    /// Frees the interning indexes once no more stacks are expected; interning again
+    /// rebuilds them.
+    pub(crate) fn drop_index(&mut self) {
+        self.frame_index = FxMap::default();
+        self.index = FxMap::default();
+        self.indexed = 0;
+        self.frames.shrink_to_fit();
+        self.stack_frames.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 
     fn frame_ids(&self, id: StackId) -> &[u32] {

@@ -11,12 +11,14 @@ pub struct Strings {
     data: Vec<u8>,
     /// End offset in `data` of each string; the start is the previous end.
     ends: Vec<u32>,
+    /// Hash → IDs, for interning; dropped when decoding ends (see `drop_index`).
     index: FxMap<u64, Vec<StrId>>,
+    indexed: usize,
 }
 
 impl Default for Strings {
     fn default() -> Self {
-        let mut s = Strings { data: Vec::new(), ends: Vec::new(), index: FxMap::default() };
+        let mut s = Strings { data: Vec::new(), ends: Vec::new(), index: FxMap::default(), indexed: 0 };
         s.intern(b"");
         s
     }
@@ -32,6 +34,14 @@ fn hash_bytes(b: &[u8]) -> u64 {
 
 impl Strings {
     pub fn intern(&mut self, s: &[u8]) -> StrId {
+        if self.indexed != self.ends.len() {
+            self.index = FxMap::default();
+            for id in 0..self.ends.len() as StrId {
+                let h = hash_bytes(self.bytes(id));
+                self.index.entry(h).or_default().push(id);
+            }
+            self.indexed = self.ends.len();
+        }
         let h = hash_bytes(s);
         if let Some(ids) = self.index.get(&h) {
             for &id in ids {
@@ -44,7 +54,17 @@ impl Strings {
         self.data.extend_from_slice(s);
         self.ends.push(self.data.len() as u32);
         self.index.entry(h).or_default().push(id);
+        self.indexed += 1;
         id
+    }
+
+    /// Frees the interning index once no more strings are expected; interning again
+    /// rebuilds it.
+    pub(crate) fn drop_index(&mut self) {
+        self.index = FxMap::default();
+        self.indexed = 0;
+        self.data.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 
     /// The raw bytes (Go strings need not be UTF-8).

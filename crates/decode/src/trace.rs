@@ -2,25 +2,31 @@
 //! of millions of events without touching the others. Per-kind details that only some
 //! events have live in side tables indexed by the event's `arg` column.
 
-use crate::hash::FxMap;
+use std::sync::OnceLock;
+
+use crate::contexts::{Contexts, NONE};
 use crate::header::Version;
 use crate::model::*;
 use crate::stacks::{StackId, Stacks, NO_STACK};
 use crate::strings::{StrId, Strings};
+use crate::times::Times;
 
-/// Dense index into `threads`/`procs`/`goroutines`; `NONE` = no resource.
-const NONE: u32 = u32::MAX;
-
-/// Flag in a transition's `aux` byte: its transition stack is the event stack.
+/// A transition's `aux` byte: the low 6 bits encode which states it goes between
+/// (goroutine pairs first, then proc pairs), plus two flags.
+const PAIR_MASK: u8 = 0x3f;
+const GO_PAIRS: u8 = 36;
+/// The transition stack is the event stack.
 const TSTACK_IS_STACK: u8 = 0x80;
-/// Flag in a transition's `aux` byte: the resource is a proc.
-const PROC_RESOURCE: u8 = 0x40;
+/// A goroutine transition of the context's own goroutine (GoStop, GoBlock, syscalls…):
+/// `arg` holds the reason instead of the goroutine.
+const SELF: u8 = 0x40;
 
-#[derive(Debug, Clone, Copy)]
-struct RangeRow {
-    name: StrId,
-    scope: Resource,
-}
+/// A range's scope (`aux` byte of a range event): none, or the context's goroutine or
+/// proc, or anything else (kept in a side table).
+const SCOPE_NONE: u8 = 0;
+const SCOPE_GOROUTINE: u8 = 1;
+const SCOPE_PROC: u8 = 2;
+const SCOPE_OTHER: u8 = 3;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TaskInfo {
@@ -84,56 +90,6 @@ pub struct GenerationInfo {
     pub experimental_batches: Vec<ExperimentalBatch>,
 }
 
-/// Dense indices for one ID space (threads, procs or goroutines).
-#[derive(Debug, Clone, Default)]
-struct Ids {
-    ids: Vec<i64>,
-    index: FxMap<i64, u32>,
-    /// The last lookup: consecutive events mostly share their M, P and G.
-    last: Option<(i64, u32)>,
-}
-
-impl Ids {
-    fn slot(&mut self, id: i64) -> u32 {
-        if id == -1 {
-            return NONE;
-        }
-        if let Some((last, slot)) = self.last {
-            if last == id {
-                return slot;
-            }
-        }
-        let ids = &mut self.ids;
-        let slot = *self.index.entry(id).or_insert_with(|| {
-            ids.push(id);
-            ids.len() as u32 - 1
-        });
-        self.last = Some((id, slot));
-        slot
-    }
-
-    fn get(&self, id: i64) -> Option<u32> {
-        self.index.get(&id).copied()
-    }
-
-    fn id(&self, slot: u32) -> i64 {
-        if slot == NONE {
-            -1
-        } else {
-            self.ids[slot as usize]
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * 8 + self.index.capacity() * 16
-    }
-
-    fn shrink(&mut self) {
-        self.ids.shrink_to_fit();
-        self.index.shrink_to_fit();
-    }
-}
-
 /// Event indices grouped by resource (compressed sparse rows).
 #[derive(Debug, Clone, Default)]
 struct Groups {
@@ -144,9 +100,9 @@ struct Groups {
 impl Groups {
     /// Groups events by their context slot (`ctx[i]`) and, if different, by the resource a
     /// state transition is about (`resource(i)`).
-    fn build(n_groups: usize, ctx: &[u32], resource: impl Fn(usize) -> u32) -> Groups {
+    fn build(n_groups: usize, ctx: impl Iterator<Item = u32> + Clone, resource: impl Fn(usize) -> u32) -> Groups {
         let mut ends = vec![0u32; n_groups + 1];
-        for (i, &c) in ctx.iter().enumerate() {
+        for (i, c) in ctx.clone().enumerate() {
             if c != NONE {
                 ends[c as usize + 1] += 1;
             }
@@ -159,7 +115,7 @@ impl Groups {
             ends[i] += ends[i - 1];
         }
         let mut items = vec![0u32; ends[n_groups] as usize];
-        for (i, &c) in ctx.iter().enumerate() {
+        for (i, c) in ctx.enumerate() {
             let r = resource(i);
             for g in [c, r] {
                 if g != NONE && (g == c || r != c) {
@@ -194,17 +150,15 @@ pub struct Trace {
     pub generations: Vec<GenerationInfo>,
     kind: Vec<EventKind>,
     aux: Vec<u8>,
-    time: Vec<i64>,
-    m: Vec<u32>,
-    p: Vec<u32>,
-    g: Vec<u32>,
+    time: Times,
+    /// Index into `contexts.triples`.
+    ctx: Vec<u32>,
     stack: Vec<StackId>,
     arg: Vec<u32>,
-    threads: Ids,
-    procs: Ids,
-    goroutines: Ids,
+    contexts: Contexts,
     metrics: Vec<u64>,
-    ranges: Vec<RangeRow>,
+    /// (event, scope) of ranges not scoped to their context's goroutine or proc.
+    range_scopes: Vec<(u32, Resource)>,
     tasks: Vec<TaskInfo>,
     regions: Vec<RegionInfo>,
     logs: Vec<LogInfo>,
@@ -216,8 +170,8 @@ pub struct Trace {
     create_stacks: Vec<(u32, StackId)>,
     /// (event, bytes swept, bytes reclaimed) for sweep ends.
     sweep_attrs: Vec<(u32, u64, u64)>,
-    by_goroutine: Groups,
-    by_proc: Groups,
+    /// Events by goroutine and by proc, built on first use.
+    groups: OnceLock<(Groups, Groups)>,
 }
 
 fn lookup<T: Copy>(v: &[(u32, T)], ev: u32) -> Option<T> {
@@ -233,17 +187,13 @@ impl Trace {
             generations: Vec::new(),
             kind: Vec::new(),
             aux: Vec::new(),
-            time: Vec::new(),
-            m: Vec::new(),
-            p: Vec::new(),
-            g: Vec::new(),
+            time: Times::default(),
+            ctx: Vec::new(),
             stack: Vec::new(),
             arg: Vec::new(),
-            threads: Ids::default(),
-            procs: Ids::default(),
-            goroutines: Ids::default(),
+            contexts: Contexts::default(),
             metrics: Vec::new(),
-            ranges: Vec::new(),
+            range_scopes: Vec::new(),
             tasks: Vec::new(),
             regions: Vec::new(),
             logs: Vec::new(),
@@ -252,8 +202,7 @@ impl Trace {
             reasons: Vec::new(),
             create_stacks: Vec::new(),
             sweep_attrs: Vec::new(),
-            by_goroutine: Groups::default(),
-            by_proc: Groups::default(),
+            groups: OnceLock::new(),
         }
     }
 
@@ -278,32 +227,74 @@ impl Trace {
         &self.kind
     }
 
-    /// Times (ns) of all events; strictly increasing.
-    pub fn times(&self) -> &[i64] {
-        &self.time
+    /// Time (ns) of event `i`. Times strictly increase with `i`.
+    pub fn time(&self, i: usize) -> i64 {
+        self.time.get(i)
+    }
+
+    /// Times (ns) of all events, in order.
+    pub fn times(&self) -> impl ExactSizeIterator<Item = i64> + '_ {
+        (0..self.len()).map(|i| self.time.get(i))
+    }
+
+    /// Index of the first event at or after `t` ns (`len()` if none): where a timeline
+    /// window starts.
+    pub fn first_at_or_after(&self, t: i64) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.time.get(mid) < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Every thread, proc and goroutine ID seen in the trace.
     pub fn thread_ids(&self) -> &[ThreadId] {
-        &self.threads.ids
+        &self.contexts.threads.ids
     }
 
     pub fn proc_ids(&self) -> &[ProcId] {
-        &self.procs.ids
+        &self.contexts.procs.ids
     }
 
     pub fn goroutine_ids(&self) -> &[GoId] {
-        &self.goroutines.ids
+        &self.contexts.goroutines.ids
     }
 
     /// Indices of events that ran on goroutine `id` or changed its state, in order.
+    /// The first call (for any goroutine or proc) indexes the whole trace.
     pub fn goroutine_events(&self, id: GoId) -> &[u32] {
-        self.goroutines.get(id).map_or(&[], |i| self.by_goroutine.get(i as usize))
+        let groups = &self.groups().0;
+        self.contexts.goroutines.get(id).map_or(&[], |i| groups.get(i as usize))
     }
 
     /// Indices of events that happened on proc `id` or changed its state, in order.
     pub fn proc_events(&self, id: ProcId) -> &[u32] {
-        self.procs.get(id).map_or(&[], |i| self.by_proc.get(i as usize))
+        let groups = &self.groups().1;
+        self.contexts.procs.get(id).map_or(&[], |i| groups.get(i as usize))
+    }
+
+    fn groups(&self) -> &(Groups, Groups) {
+        self.groups.get_or_init(|| {
+            let (kind, aux, arg, triples) = (&self.kind, &self.aux, &self.arg, &self.contexts.triples);
+            let resource = |i: usize, procs: bool| {
+                let is_proc = aux[i] & PAIR_MASK >= GO_PAIRS;
+                if kind[i] == EventKind::StateTransition && is_proc == procs && aux[i] & SELF == 0 {
+                    arg[i]
+                } else {
+                    NONE
+                }
+            };
+            let slots = |which: usize| self.ctx.iter().map(move |&c| triples[c as usize][which]);
+            (
+                Groups::build(self.contexts.goroutines.ids.len(), slots(2), |i| resource(i, false)),
+                Groups::build(self.contexts.procs.ids.len(), slots(1), |i| resource(i, true)),
+            )
+        })
     }
 
     /// Approximate heap memory held by the trace, in bytes.
@@ -311,19 +302,16 @@ impl Trace {
         fn v<T>(x: &Vec<T>) -> usize {
             x.capacity() * std::mem::size_of::<T>()
         }
+        let groups = self.groups.get().map_or(0, |(g, p)| v(&g.ends) + v(&g.items) + v(&p.ends) + v(&p.items));
         v(&self.kind)
             + v(&self.aux)
-            + v(&self.time)
-            + v(&self.m)
-            + v(&self.p)
-            + v(&self.g)
+            + self.time.heap_bytes()
+            + v(&self.ctx)
             + v(&self.stack)
             + v(&self.arg)
-            + self.threads.heap_bytes()
-            + self.procs.heap_bytes()
-            + self.goroutines.heap_bytes()
+            + self.contexts.heap_bytes()
             + v(&self.metrics)
-            + v(&self.ranges)
+            + v(&self.range_scopes)
             + v(&self.tasks)
             + v(&self.regions)
             + v(&self.logs)
@@ -332,10 +320,7 @@ impl Trace {
             + v(&self.reasons)
             + v(&self.create_stacks)
             + v(&self.sweep_attrs)
-            + v(&self.by_goroutine.ends)
-            + v(&self.by_goroutine.items)
-            + v(&self.by_proc.ends)
-            + v(&self.by_proc.items)
+            + groups
             + self.strings.heap_bytes()
             + self.stacks.heap_bytes()
             + self
@@ -345,28 +330,27 @@ impl Trace {
                 .sum::<usize>()
     }
 
-    pub(crate) fn goroutine_slot(&mut self, id: GoId) -> u32 {
-        self.goroutines.slot(id)
-    }
-
-    pub(crate) fn proc_slot(&mut self, id: ProcId) -> u32 {
-        self.procs.slot(id)
+    /// Makes room for about `events` events at once, so the columns do not grow by
+    /// doubling (in WebAssembly, memory once grown is never given back).
+    pub(crate) fn reserve(&mut self, events: usize) {
+        self.kind.reserve(events);
+        self.aux.reserve(events);
+        self.time.reserve(events);
+        self.ctx.reserve(events);
+        self.stack.reserve(events);
+        self.arg.reserve(events);
     }
 
     /// Appends an event; returns its index. Side-table rows are added by the caller
     /// through the `push_*` helpers.
     pub(crate) fn push(&mut self, kind: EventKind, h: Head, aux: u8, arg: u32) -> u32 {
         let Head { time, ctx, stack } = h;
-        let m = self.threads.slot(ctx.0);
-        let p = self.procs.slot(ctx.1);
-        let g = self.goroutines.slot(ctx.2);
+        let c = self.contexts.intern(ctx);
         let i = self.kind.len() as u32;
         self.kind.push(kind);
         self.aux.push(aux);
         self.time.push(time);
-        self.m.push(m);
-        self.p.push(p);
-        self.g.push(g);
+        self.ctx.push(c);
         self.stack.push(stack);
         self.arg.push(arg);
         i
@@ -379,13 +363,18 @@ impl Trace {
         reason: StrId,
         tstack: TransitionStack,
     ) {
-        let res = self.goroutine_slot(id);
-        self.push_transition(h, res, from as u8 | (to as u8) << 3, reason, tstack);
+        let pair = from as u8 * 6 + to as u8;
+        if id == h.ctx.2 && id != NO_GOROUTINE {
+            self.push_transition(h, reason, pair | SELF, 0, tstack);
+        } else {
+            let res = self.contexts.goroutines.slot(id);
+            self.push_transition(h, res, pair, reason, tstack);
+        }
     }
 
     pub(crate) fn push_proc_transition(&mut self, h: Head, id: ProcId, from: ProcState, to: ProcState) {
-        let res = self.proc_slot(id);
-        let aux = from as u8 | (to as u8) << 3 | PROC_RESOURCE;
+        let res = self.contexts.procs.slot(id);
+        let aux = GO_PAIRS + from as u8 * 4 + to as u8;
         self.push_transition(Head { stack: NO_STACK, ..h }, res, aux, 0, TransitionStack::None);
     }
 
@@ -409,9 +398,17 @@ impl Trace {
     }
 
     pub(crate) fn push_range(&mut self, kind: EventKind, h: Head, range: RangeInfo, attrs: Option<(u64, u64)>) {
-        let arg = self.ranges.len() as u32;
-        self.ranges.push(RangeRow { name: range.name, scope: range.scope });
-        let ev = self.push(kind, h, 0, arg);
+        let ev = self.kind.len() as u32;
+        let scope = match range.scope {
+            Resource::None => SCOPE_NONE,
+            Resource::Goroutine(g) if g == h.ctx.2 => SCOPE_GOROUTINE,
+            Resource::Proc(p) if p == h.ctx.1 => SCOPE_PROC,
+            other => {
+                self.range_scopes.push((ev, other));
+                SCOPE_OTHER
+            }
+        };
+        self.push(kind, h, scope, range.name);
         if let Some((swept, reclaimed)) = attrs {
             self.sweep_attrs.push((ev, swept, reclaimed));
         }
@@ -448,33 +445,19 @@ impl Trace {
         self.push(EventKind::Sync, h, 0, arg);
     }
 
-    /// Builds the per-goroutine and per-proc event lists once all events are in, and
-    /// gives back the memory vectors reserved for growth.
+    /// Called once all events are in: gives back the memory vectors reserved for growth.
     pub(crate) fn index_resources(&mut self) {
-        let (kind, aux, arg) = (&self.kind, &self.aux, &self.arg);
-        let resource = |i: usize, procs: bool| {
-            let is_proc = aux[i] & PROC_RESOURCE != 0;
-            if kind[i] == EventKind::StateTransition && is_proc == procs {
-                arg[i]
-            } else {
-                NONE
-            }
-        };
-        self.by_goroutine = Groups::build(self.goroutines.ids.len(), &self.g, |i| resource(i, false));
-        self.by_proc = Groups::build(self.procs.ids.len(), &self.p, |i| resource(i, true));
         self.kind.shrink_to_fit();
         self.aux.shrink_to_fit();
-        self.time.shrink_to_fit();
-        self.m.shrink_to_fit();
-        self.p.shrink_to_fit();
-        self.g.shrink_to_fit();
+        self.time.shrink();
+        self.ctx.shrink_to_fit();
         self.stack.shrink_to_fit();
         self.arg.shrink_to_fit();
-        self.threads.shrink();
-        self.procs.shrink();
-        self.goroutines.shrink();
+        self.contexts.shrink();
+        self.strings.drop_index();
+        self.stacks.drop_index();
         self.metrics.shrink_to_fit();
-        self.ranges.shrink_to_fit();
+        self.range_scopes.shrink_to_fit();
         self.tasks.shrink_to_fit();
         self.regions.shrink_to_fit();
         self.logs.shrink_to_fit();
@@ -524,19 +507,23 @@ impl<'a> EventRef<'a> {
 
     /// Nanoseconds on the traced program's monotonic clock (v2) or since trace start (v1).
     pub fn time(&self) -> i64 {
-        self.trace.time[self.i]
+        self.trace.time.get(self.i)
     }
 
     pub fn thread(&self) -> ThreadId {
-        self.trace.threads.id(self.trace.m[self.i])
+        self.trace.contexts.threads.id(self.triple()[0])
     }
 
     pub fn proc(&self) -> ProcId {
-        self.trace.procs.id(self.trace.p[self.i])
+        self.trace.contexts.procs.id(self.triple()[1])
     }
 
     pub fn goroutine(&self) -> GoId {
-        self.trace.goroutines.id(self.trace.g[self.i])
+        self.trace.contexts.goroutines.id(self.triple()[2])
+    }
+
+    fn triple(&self) -> [u32; 3] {
+        self.trace.contexts.triples[self.trace.ctx[self.i] as usize]
     }
 
     /// The stack of the event's execution context.
@@ -553,19 +540,17 @@ impl<'a> EventRef<'a> {
             return None;
         }
         let aux = self.trace.aux[self.i];
-        let (from, to) = (aux & 7, (aux >> 3) & 7);
-        Some(if aux & PROC_RESOURCE != 0 {
+        let pair = aux & PAIR_MASK;
+        Some(if pair >= GO_PAIRS {
+            let pair = pair - GO_PAIRS;
             Transition::Proc {
-                id: self.trace.procs.id(self.arg()),
-                from: ProcState::from_u8(from),
-                to: ProcState::from_u8(to),
+                id: self.trace.contexts.procs.id(self.arg()),
+                from: ProcState::from_u8(pair / 4),
+                to: ProcState::from_u8(pair % 4),
             }
         } else {
-            Transition::Goroutine {
-                id: self.trace.goroutines.id(self.arg()),
-                from: GoState::from_u8(from),
-                to: GoState::from_u8(to),
-            }
+            let id = if aux & SELF != 0 { self.goroutine() } else { self.trace.contexts.goroutines.id(self.arg()) };
+            Transition::Goroutine { id, from: GoState::from_u8(pair / 6), to: GoState::from_u8(pair % 6) }
         })
     }
 
@@ -573,6 +558,9 @@ impl<'a> EventRef<'a> {
     pub fn reason(&self) -> StrId {
         if self.kind() != EventKind::StateTransition {
             return 0;
+        }
+        if self.trace.aux[self.i] & SELF != 0 {
+            return self.arg();
         }
         lookup(&self.trace.reasons, self.i as u32).unwrap_or(0)
     }
@@ -606,10 +594,16 @@ impl<'a> EventRef<'a> {
     }
 
     pub fn range(&self) -> Option<RangeInfo> {
-        matches!(self.kind(), EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd).then(|| {
-            let r = self.trace.ranges[self.arg() as usize];
-            RangeInfo { name: r.name, scope: r.scope }
-        })
+        if !matches!(self.kind(), EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd) {
+            return None;
+        }
+        let scope = match self.trace.aux[self.i] {
+            SCOPE_NONE => Resource::None,
+            SCOPE_GOROUTINE => Resource::Goroutine(self.goroutine()),
+            SCOPE_PROC => Resource::Proc(self.proc()),
+            _ => lookup(&self.trace.range_scopes, self.i as u32).unwrap_or(Resource::None),
+        };
+        Some(RangeInfo { name: self.arg(), scope })
     }
 
     /// Attributes of a completed range: (bytes swept, bytes reclaimed) for GC sweeps.

@@ -12,18 +12,25 @@ fn parse_throughput() {
         let path = format!("{}/../../tests/fixtures/go/{name}", env!("CARGO_MANIFEST_DIR"));
         let data = std::fs::read(&path).unwrap();
         let runs = 50;
-        let mut best = f64::MAX;
-        let mut events = 0;
-        for _ in 0..runs {
-            let start = Instant::now();
-            events = v1::parse(&data).unwrap().events.len();
-            best = best.min(start.elapsed().as_secs_f64());
+        let best = |f: &dyn Fn() -> usize| {
+            let mut best = f64::MAX;
+            let mut events = 0;
+            for _ in 0..runs {
+                let start = Instant::now();
+                events = f();
+                best = best.min(start.elapsed().as_secs_f64());
+            }
+            (best, events)
+        };
+        let (parse, events) = best(&|| v1::parse(&data).unwrap().events.len());
+        let (decode, model_events) = best(&|| v1::decode(&data).trace.len());
+        for (what, secs, n) in [("parse+order", parse, events), ("+ conversion", decode, model_events)] {
+            println!(
+                "{name} {what}: {:.1} MB/s, {:.1} M events/s ({n} events, best of {runs}: {:.2} ms)",
+                data.len() as f64 / secs / 1e6,
+                n as f64 / secs / 1e6,
+                secs * 1e3
+            );
         }
-        println!(
-            "{name}: {:.1} MB/s, {:.1} M events/s ({events} events, best of {runs}: {:.2} ms)",
-            data.len() as f64 / best / 1e6,
-            events as f64 / best / 1e6,
-            best * 1e3
-        );
     }
 }

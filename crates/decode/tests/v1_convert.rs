@@ -93,7 +93,7 @@ fn cpu_samples_become_stack_samples_without_a_thread() {
 fn times_strictly_increase_between_the_two_syncs() {
     for &(name, ..) in GO127 {
         let d = v1::decode(&fixture(name));
-        let times = d.trace.times();
+        let times: Vec<i64> = d.trace.times().collect();
         assert!(times.windows(2).all(|w| w[0] < w[1]), "{name}");
         let kinds = d.trace.kinds();
         assert_eq!(kinds.first(), Some(&EventKind::Sync), "{name}");

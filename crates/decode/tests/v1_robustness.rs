@@ -137,3 +137,34 @@ fn declared_lengths_beyond_the_file_are_errors_not_allocations() {
     assert!(matches!(err.kind, ErrorKind::Malformed { .. }), "{err}");
     assert_eq!(err.offset, 20);
 }
+
+fn uvarint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// One goroutine hops over 20 000 Ps whose batches come in reverse order: Go re-checks
+/// every P for each event (quadratic: 35 s for 50 000 Ps); the merge must stay linear.
+#[test]
+fn ordering_stays_linear_when_many_ps_wait_for_one_goroutine() {
+    const PS: u64 = 20_000;
+    let mut file = b"go 1.21 trace\0\0\0".to_vec();
+    // P 0 creates goroutine 1: GoCreate is length-prefixed (dt, g, new stack, stack).
+    file.extend_from_slice(&[0x41, 0x00, 0x00, 0xcd, 0x04, 0x01, 0x01, 0x00, 0x00]);
+    for p in (1..=PS).rev() {
+        file.push(0x41);
+        uvarint(p, &mut file);
+        uvarint(10 * p, &mut file);
+        // GoStart(g 1, seq p), then GoSched.
+        file.extend_from_slice(&[0x8e, 0x01, 0x01]);
+        uvarint(p, &mut file);
+        file.extend_from_slice(&[0x51, 0x01, 0x00]);
+    }
+    file.extend_from_slice(&[0x41, 0x00, 0x00, 0x02, 0x64]);
+    let trace = v1::parse(&file).unwrap();
+    assert_eq!(trace.events.len() as u64, 1 + 2 * PS);
+    assert!(trace.events.windows(2).all(|w| w[0].ts <= w[1].ts));
+}

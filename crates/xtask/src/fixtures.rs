@@ -31,7 +31,7 @@ struct Workload {
 const WORKLOADS: &[Workload] = &[
     Workload {
         name: "workshop",
-        args: &["-requests=50", "-duration=20s", "-files=40", "-lines=200", "-clients=4"],
+        args: &["-requests=40", "-duration=20s", "-files=40", "-lines=200", "-clients=4"],
         since: 21,
     },
     Workload { name: "annotations", args: &["-orders=200", "-workers=4", "-steps=4"], since: 21 },
@@ -40,10 +40,10 @@ const WORKLOADS: &[Workload] = &[
     Workload { name: "stress", args: &["-goroutines=800", "-rounds=5"], since: 21 },
     Workload {
         name: "flightrecorder",
-        args: &["-requests=3000", "-spike=2500", "-clients=8", "-min-age=100ms"],
+        args: &["-requests=15000", "-spike=11000", "-clients=4", "-pause=1ms", "-min-age=100ms", "-min-bytes=50000"],
         since: 25,
     },
-    Workload { name: "healthy", args: &["-duration=2s", "-queue=16"], since: 21 },
+    Workload { name: "healthy", args: &["-jobs=4000", "-rounds=8"], since: 21 },
 ];
 
 /// Generated on demand only (`cargo xtask fixtures big`), with the oracle release.
@@ -261,7 +261,7 @@ TRACE = `go tool -n trace`, PPROF = `go tool -n pprof` of that release (called d
 
 parsed.txt.zst, stacks.txt.zst  TRACE -d=parsed FILE  (stack blocks factored out; see ../README.md)
 parsed.err                      its stderr, when it exits non-zero
-pprof-KIND.txt                  TRACE -pprof=KIND FILE > P; PPROF -raw P  (canonical order; see ../README.md)
+pprof-KIND.txt                  TRACE -pprof=KIND FILE > P; PPROF -raw -symbolize=none P  (canonical order; see ../README.md)
 goroutines.json                 BROWSER=true TRACE -http=127.0.0.1:PORT FILE; GET /goroutines, /goroutine?name=…
 Regenerate: cargo xtask fixtures [--answers-only] [WORKLOAD…]
 "
@@ -665,6 +665,9 @@ struct Row {
     ranges: Option<Vec<u64>>,
 }
 
+/// One row of a details table: goroutine ID, Total, the other columns' values.
+type TableRow = (u64, u64, Vec<u64>);
+
 fn parse_group_page(name: String, count: u64, exec_ns: u64, page: &str) -> Result<Group> {
     let tables: Vec<&str> = page
         .split("<table class=\"details\">")
@@ -674,7 +677,7 @@ fn parse_group_page(name: String, count: u64, exec_ns: u64, page: &str) -> Resul
     if tables.is_empty() {
         return Err(format!("/goroutine?name={name}: no details table"));
     }
-    let parse_table = |table: &str| -> Result<(Vec<String>, Vec<(u64, u64, Vec<u64>)>)> {
+    let parse_table = |table: &str| -> Result<(Vec<String>, Vec<TableRow>)> {
         let (head, body) = table.split_once("</tr>").ok_or("details table without header row")?;
         let headers: Vec<String> =
             head.split("<th").skip(1).map(|th| cell_text(th.split_once("</th>").map_or(th, |(c, _)| c))).collect();

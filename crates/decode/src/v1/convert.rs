@@ -37,6 +37,30 @@ const STW_REASONS: [&str; 17] = [
     "ResetDebugLog (test)",
 ];
 
+/// Slots of `Converter::builtins` before the STW range names.
+const STW_SLOTS: usize = 64;
+
+/// The stop/block reason or range name Go gives each v1 event type.
+fn kind_string(kind: T) -> &'static str {
+    match kind {
+        T::GoStop => "forever",
+        T::GoPreempt => "preempted",
+        T::GoSched => "runtime.Gosched",
+        T::GoSleep => "sleep",
+        T::GoBlockSend => "chan send",
+        T::GoBlockRecv => "chan receive",
+        T::GoBlockNet => "network",
+        T::GoBlockSync => "sync",
+        T::GoBlockCond => "sync.(*Cond).Wait",
+        T::GoBlockSelect => "select",
+        T::GoBlockGC => "GC mark assist wait for work",
+        T::GCStart | T::GCDone => "GC concurrent mark phase",
+        T::GCSweepStart | T::GCSweepDone => "GC incremental sweep",
+        T::GCMarkAssistStart | T::GCMarkAssistDone => "GC mark assist",
+        _ => "",
+    }
+}
+
 type Ctx = (ThreadId, ProcId, GoId);
 
 struct Converter<'t, 'a> {
@@ -52,7 +76,10 @@ struct Converter<'t, 'a> {
     pre_init: bool,
     created_pre_init: BTreeSet<u64>,
     tasks: IdMap<(u64, StrId)>,
-    last_stw: StrId,
+    /// Index into `STW_REASONS` of the latest STWStart, which its STWDone reports.
+    last_stw: usize,
+    /// Interned builtin strings: per v1 event type, then per STW reason.
+    builtins: Vec<Option<StrId>>,
 }
 
 impl Converter<'_, '_> {
@@ -70,8 +97,17 @@ impl Converter<'_, '_> {
         *self.strings.entry(id).or_insert_with(|| out.strings.intern(v1.strings.get(id)))
     }
 
-    fn builtin(&mut self, s: &str) -> StrId {
-        self.out.strings.intern(s.as_bytes())
+    /// A string the conversion adds (reasons, range names), interned once per `slot`.
+    fn builtin(&mut self, slot: usize, s: impl FnOnce() -> String) -> StrId {
+        if let Some(&Some(id)) = self.builtins.get(slot) {
+            return id;
+        }
+        let id = self.out.strings.intern(s().as_bytes());
+        if slot >= self.builtins.len() {
+            self.builtins.resize(slot + 1, None);
+        }
+        self.builtins[slot] = Some(id);
+        id
     }
 
     /// The model's stack for a v1 stack ID; missing stacks are none, as in Go.
@@ -136,16 +172,15 @@ impl Converter<'_, '_> {
         t: i64,
         ctx: Ctx,
         stack: StackId,
-        name: &[u8],
+        name: StrId,
         scope: Resource,
         attrs: Option<(u64, u64)>,
     ) {
         let h = self.head(t, ctx, stack);
-        let name = self.out.strings.intern(name);
         self.out.push_range(kind, h, RangeInfo { name, scope }, attrs);
     }
 
-    fn stw_reason(&self, kind: u64) -> &'static str {
+    fn stw_reason(&self, kind: u64) -> usize {
         let reason = match self.v1.version.0 {
             v if v < 21 => match kind {
                 0 | 1 => kind + 1,
@@ -154,7 +189,7 @@ impl Converter<'_, '_> {
             _ if kind < STW_REASONS.len() as u64 => kind,
             _ => 0,
         };
-        STW_REASONS[reason as usize]
+        reason as usize
     }
 
     fn convert(&mut self, ev: &Event, blocked_syscall: bool) -> Result<(), Error> {
@@ -167,6 +202,10 @@ impl Converter<'_, '_> {
         let stack = if ev.kind.has_stack() { self.stack(u64::from(ev.stack)) } else { NO_STACK };
         let t = ev.ts;
         let (g, none) = (ctx.2, TransitionStack::None);
+        let builtin = match kind_string(ev.kind) {
+            "" => 0,
+            s => self.builtin(ev.kind as usize, || s.into()),
+        };
         match ev.kind {
             T::Gomaxprocs if self.pre_init => {
                 // The first Gomaxprocs ends the list of goroutines that existed at the start;
@@ -201,30 +240,27 @@ impl Converter<'_, '_> {
             }
             T::GCStart | T::GCDone => {
                 let kind = if ev.kind == T::GCStart { K::RangeBegin } else { K::RangeEnd };
-                self.range(kind, t, ctx, stack, b"GC concurrent mark phase", Resource::None, None);
+                self.range(kind, t, ctx, stack, builtin, Resource::None, None);
             }
             T::STWStart | T::STWDone => {
                 let kind = if ev.kind == T::STWStart {
-                    self.last_stw = self.builtin(self.stw_reason(ev.args[0]));
+                    self.last_stw = self.stw_reason(ev.args[0]);
                     K::RangeBegin
                 } else {
                     K::RangeEnd
                 };
-                let mut name = b"stop-the-world (".to_vec();
-                name.extend_from_slice(self.out.strings.bytes(self.last_stw));
-                name.push(b')');
-                self.range(kind, t, ctx, stack, &name, Resource::Goroutine(g), None);
+                let reason = self.last_stw;
+                let name = self.builtin(STW_SLOTS + reason, || format!("stop-the-world ({})", STW_REASONS[reason]));
+                self.range(kind, t, ctx, stack, name, Resource::Goroutine(g), None);
             }
-            T::GCSweepStart => {
-                self.range(K::RangeBegin, t, ctx, stack, b"GC incremental sweep", Resource::Proc(ctx.1), None)
-            }
+            T::GCSweepStart => self.range(K::RangeBegin, t, ctx, stack, builtin, Resource::Proc(ctx.1), None),
             T::GCSweepDone => {
                 let attrs = Some((ev.args[0], ev.args[1]));
-                self.range(K::RangeEnd, t, ctx, stack, b"GC incremental sweep", Resource::Proc(ctx.1), attrs);
+                self.range(K::RangeEnd, t, ctx, stack, builtin, Resource::Proc(ctx.1), attrs);
             }
             T::GCMarkAssistStart | T::GCMarkAssistDone => {
                 let kind = if ev.kind == T::GCMarkAssistStart { K::RangeBegin } else { K::RangeEnd };
-                self.range(kind, t, ctx, stack, b"GC mark assist", Resource::Goroutine(g), None);
+                self.range(kind, t, ctx, stack, builtin, Resource::Goroutine(g), None);
             }
             T::GoCreate if self.pre_init => {
                 self.created_pre_init.insert(ev.args[0]);
@@ -257,8 +293,7 @@ impl Converter<'_, '_> {
             }
             T::GoEnd => self.go(t, ctx, stack, g as u64, Running, NotExist, 0, none),
             T::GoSched | T::GoPreempt => {
-                let reason = self.builtin(if ev.kind == T::GoSched { "runtime.Gosched" } else { "preempted" });
-                self.go(t, ctx, stack, g as u64, Running, Runnable, reason, TransitionStack::SameAsEvent);
+                self.go(t, ctx, stack, g as u64, Running, Runnable, builtin, TransitionStack::SameAsEvent);
             }
             T::GoStop
             | T::GoSleep
@@ -270,20 +305,7 @@ impl Converter<'_, '_> {
             | T::GoBlockCond
             | T::GoBlockNet
             | T::GoBlockGC => {
-                let reason = match ev.kind {
-                    T::GoStop => "forever",
-                    T::GoSleep => "sleep",
-                    T::GoBlockSend => "chan send",
-                    T::GoBlockRecv => "chan receive",
-                    T::GoBlockSelect => "select",
-                    T::GoBlockSync => "sync",
-                    T::GoBlockCond => "sync.(*Cond).Wait",
-                    T::GoBlockNet => "network",
-                    T::GoBlockGC => "GC mark assist wait for work",
-                    _ => "",
-                };
-                let reason = self.builtin(reason);
-                self.go(t, ctx, stack, g as u64, Running, Waiting, reason, TransitionStack::SameAsEvent);
+                self.go(t, ctx, stack, g as u64, Running, Waiting, builtin, TransitionStack::SameAsEvent);
             }
             T::GoUnblock => self.go(t, ctx, stack, ev.args[0], Waiting, Runnable, 0, none),
             // An instant in v1; Go makes it a 1 ns syscall unless the goroutine's next event
@@ -365,6 +387,7 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
         created_pre_init: BTreeSet::new(),
         tasks: IdMap::default(),
         last_stw: 0,
+        builtins: Vec::new(),
     };
     let mut syncs = 0;
     let mut sync = |out: &mut Trace, time: i64| {

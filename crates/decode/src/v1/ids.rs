@@ -21,6 +21,10 @@ impl Hasher for IdHasher {
         self.0 = (m as u64) ^ ((m >> 64) as u64);
     }
 
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
     fn finish(&self) -> u64 {
         self.0
     }

@@ -4,6 +4,8 @@
 //! stack table are in the footer written when tracing stops. [`parse`] decodes, orders and
 //! validates the events as Go's own parsers do: Go 1.21 for 1.5–1.10, and Go 1.27's v1
 //! reader (what its conversion to the new event model consumes) for 1.11–1.21.
+//! [`decode`] then converts them to gotv's event model as Go 1.27's reader does; Go 1.27
+//! refuses 1.5–1.10, which go through the same rules here.
 
 mod check;
 mod convert;
@@ -87,13 +89,12 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
     }
     let minor = version.0;
     let mut parsed = parse::parse(data, minor)?;
+    let events = std::mem::take(&mut parsed.events);
     let mut events = if minor < 7 {
-        let all = parsed.procs.pop().unwrap_or_default();
-        order::order_by_seq(all, std::mem::take(&mut parsed.seqs))?
+        order::order_by_seq(events, std::mem::take(&mut parsed.seqs))?
     } else {
-        order::order_by_goroutine(&parsed.procs, std::mem::take(&mut parsed.cpu_samples))?
+        order::order_by_goroutine(events, std::mem::take(&mut parsed.procs), std::mem::take(&mut parsed.cpu_samples))?
     };
-    drop(parsed.procs);
 
     if let Some(first) = events.first() {
         let min = first.ts;

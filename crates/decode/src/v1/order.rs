@@ -3,8 +3,10 @@
 //! v1 reader kept.
 
 use std::cmp::Reverse;
+use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::BuildHasherDefault;
+use std::ops::Range;
 
 use super::event::{Event, EventType as T};
 use super::ids::{IdHasher, IdMap};
@@ -70,10 +72,34 @@ fn time_order_error(ev: &Event, previous: i64) -> Error {
     )
 }
 
-fn check_sorted(events: &[Event]) -> Result<(), Error> {
-    match events.windows(2).find(|w| w[1].ts < w[0].ts) {
-        Some(w) => Err(time_order_error(&w[1], w[0].ts)),
+fn check_sorted(events: &[Event], order: &[u32]) -> Result<(), Error> {
+    let ts = |i: u32| events[i as usize].ts;
+    match order.windows(2).find(|w| ts(w[1]) < ts(w[0])) {
+        Some(w) => Err(time_order_error(&events[w[1] as usize], ts(w[0]))),
         None => Ok(()),
+    }
+}
+
+/// Moves `events[order[k]]` to position `k`, in place: a v1 trace can hold tens of
+/// millions of events, and a browser tab cannot hold two copies of them.
+fn permute(events: &mut [Event], mut order: Vec<u32>) {
+    const DONE: u32 = u32::MAX;
+    for start in 0..order.len() {
+        if order[start] == DONE {
+            continue;
+        }
+        let first = events[start];
+        let mut k = start;
+        loop {
+            let from = order[k] as usize;
+            order[k] = DONE;
+            if from == start {
+                events[k] = first;
+                break;
+            }
+            events[k] = events[from];
+            k = from;
+        }
     }
 }
 
@@ -90,9 +116,35 @@ pub(super) fn order_by_seq(mut events: Vec<Event>, mut seqs: Vec<i64>) -> Result
     }
     let mut order: Vec<u32> = (0..events.len() as u32).collect();
     order.sort_by_key(|&i| seqs[i as usize]);
-    let events: Vec<Event> = order.into_iter().map(|i| events[i as usize]).collect();
-    check_sorted(&events)?;
+    check_sorted(&events, &order)?;
+    permute(&mut events, order);
     Ok(events)
+}
+
+/// A P's events: runs of the file-order event list.
+struct Stream {
+    runs: Vec<Range<u32>>,
+    run: usize,
+    next: u32,
+}
+
+impl Stream {
+    fn new(runs: Vec<Range<u32>>) -> Stream {
+        let next = runs.first().map_or(0, |r| r.start);
+        Stream { runs, run: 0, next }
+    }
+
+    fn head(&self) -> Option<u32> {
+        (self.run < self.runs.len()).then_some(self.next)
+    }
+
+    fn advance(&mut self) {
+        self.next += 1;
+        if self.next == self.runs[self.run].end {
+            self.run += 1;
+            self.next = self.runs.get(self.run).map_or(0, |r| r.start);
+        }
+    }
 }
 
 /// Procs whose head event waits for a goroutine to reach a given state. Waking exactly the
@@ -101,23 +153,42 @@ pub(super) fn order_by_seq(mut events: Vec<Event>, mut seqs: Vec<i64>) -> Result
 type Waiters = HashMap<(u64, GState), Vec<usize>, BuildHasherDefault<IdHasher>>;
 
 struct Merge<'e> {
-    procs: Vec<&'e [Event]>,
-    heads: Vec<usize>,
+    events: &'e [Event],
+    streams: Vec<Stream>,
     gs: IdMap<GState>,
     waiting: Waiters,
     frontier: BinaryHeap<Reverse<(i64, usize)>>,
 }
 
 impl Merge<'_> {
-    /// Makes proc `i`'s head a candidate if its goroutine is ready, else parks it.
-    fn offer(&mut self, i: usize) {
-        let Some(ev) = self.procs[i].get(self.heads[i]) else { return };
-        let (g, init, _) = transition_of(ev);
-        let current = self.gs.get(&g).copied().unwrap_or_default();
-        if ready(g, current, init) {
-            self.frontier.push(Reverse((ev.ts, i)));
-        } else {
-            self.waiting.entry((g, init)).or_default().push(i);
+    /// Makes stream `i`'s head a candidate if its goroutine is ready, else parks it. With
+    /// `replace_top`, stream `i` is the frontier's top, whose event was just taken: the new
+    /// candidate replaces it in one sift (the common case: a P's events run in a row).
+    fn offer(&mut self, i: usize, replace_top: bool) {
+        let candidate = self.streams[i].head().and_then(|head| {
+            let ev = &self.events[head as usize];
+            let (g, init, _) = transition_of(ev);
+            let current = self.gs.get(&g).copied().unwrap_or_default();
+            if ready(g, current, init) {
+                Some(ev.ts)
+            } else {
+                self.waiting.entry((g, init)).or_default().push(i);
+                None
+            }
+        });
+        if replace_top {
+            if let Some(mut top) = self.frontier.peek_mut() {
+                match candidate {
+                    Some(ts) => *top = Reverse((ts, i)),
+                    None => {
+                        PeekMut::pop(top);
+                    }
+                }
+                return;
+            }
+        }
+        if let Some(ts) = candidate {
+            self.frontier.push(Reverse((ts, i)));
         }
     }
 
@@ -126,9 +197,9 @@ impl Merge<'_> {
             return;
         }
         for seq in [state.seq, NOSEQ] {
-            if let Some(procs) = self.waiting.remove(&(g, GState { seq, status: state.status })) {
-                for i in procs {
-                    self.offer(i);
+            if let Some(streams) = self.waiting.remove(&(g, GState { seq, status: state.status })) {
+                for i in streams {
+                    self.offer(i, false);
                 }
             }
         }
@@ -137,30 +208,41 @@ impl Merge<'_> {
 
 /// 1.7+: merges per-P streams (CPU samples last, as their own stream) by the smallest
 /// timestamp among events whose goroutine is in the state they require. Ties go to the
-/// proc seen first in the file: Go breaks them by map iteration order, i.e. at random.
-pub(super) fn order_by_goroutine(procs: &[Vec<Event>], mut cpu_samples: Vec<Event>) -> Result<Vec<Event>, Error> {
+/// P seen first in the file: Go breaks them by map iteration order, i.e. at random.
+pub(super) fn order_by_goroutine(
+    mut events: Vec<Event>,
+    procs: Vec<Vec<Range<u32>>>,
+    mut cpu_samples: Vec<Event>,
+) -> Result<Vec<Event>, Error> {
     cpu_samples.sort_by_key(|ev| ev.ts);
-    let mut all: Vec<&[Event]> = procs.iter().map(Vec::as_slice).collect();
-    all.push(&cpu_samples);
-    let total: usize = all.iter().map(|p| p.len()).sum();
+    let samples = events.len() as u32..(events.len() + cpu_samples.len()) as u32;
+    events.append(&mut cpu_samples);
+    let mut streams: Vec<Stream> = procs.into_iter().map(Stream::new).collect();
+    if !samples.is_empty() {
+        streams.push(Stream::new(vec![samples]));
+    }
     let mut m = Merge {
-        heads: vec![0; all.len()],
-        procs: all,
+        events: &events,
+        streams,
         gs: IdMap::default(),
         waiting: Waiters::default(),
         frontier: BinaryHeap::new(),
     };
-    for i in 0..m.procs.len() {
-        m.offer(i);
+    for i in 0..m.streams.len() {
+        m.offer(i, false);
     }
-    let mut out = Vec::with_capacity(total);
-    while let Some(Reverse((_, i))) = m.frontier.pop() {
-        let mut ev = m.procs[i][m.heads[i]];
-        m.heads[i] += 1;
-        let (g, init, mut next) = transition_of(&ev);
+    let mut order: Vec<u32> = Vec::with_capacity(events.len());
+    while let Some(&Reverse((_, i))) = m.frontier.peek() {
+        let Some(at) = m.streams[i].head() else {
+            m.frontier.pop();
+            continue;
+        };
+        m.streams[i].advance();
+        let ev = &m.events[at as usize];
+        let (g, init, mut next) = transition_of(ev);
         if g != UNORDERED {
             let current = m.gs.get(&g).copied().unwrap_or_default();
-            // A candidate stays queued while another proc's event moves its goroutine on;
+            // A candidate stays queued while another P's event moves its goroutine on;
             // Go 1.27 fails here too (Go 1.21 panicked).
             if !ready(g, current, init) {
                 return Err(malformed(
@@ -175,39 +257,43 @@ pub(super) fn order_by_goroutine(procs: &[Vec<Event>], mut cpu_samples: Vec<Even
             }
             m.gs.insert(g, next);
         }
-        // The *Local forms only exist to order events.
-        ev.kind = match ev.kind {
-            T::GoStartLocal => T::GoStart,
-            T::GoUnblockLocal => T::GoUnblock,
-            T::GoSysExitLocal => T::GoSysExit,
-            k => k,
-        };
-        out.push(ev);
-        m.offer(i);
+        order.push(at);
+        m.offer(i, true);
         if g != UNORDERED {
             m.wake(g, next);
         }
     }
-    if out.len() != total {
-        let stuck = (0..m.procs.len()).filter_map(|i| m.procs[i].get(m.heads[i])).min_by_key(|ev| ev.offset);
+    if order.len() != events.len() {
+        let stuck = m.streams.iter().filter_map(|s| s.head()).map(|at| &events[at as usize]).min_by_key(|ev| ev.offset);
         let (what, offset) = match stuck {
             Some(ev) => (format!("{} of goroutine {} can never happen", ev.kind, transition_of(ev).0), ev.offset),
             None => (String::new(), 0),
         };
         return Err(malformed(format!("no consistent ordering of events possible: {what}"), offset as usize));
     }
-    check_sorted(&out)?;
-    fix_syscall_exits(&mut out)?;
-    out.sort_by_key(|ev| ev.ts);
-    Ok(out)
+    // The *Local forms only exist to order events.
+    for ev in &mut events {
+        ev.kind = match ev.kind {
+            T::GoStartLocal => T::GoStart,
+            T::GoUnblockLocal => T::GoUnblock,
+            T::GoSysExitLocal => T::GoSysExit,
+            k => k,
+        };
+    }
+    check_sorted(&events, &order)?;
+    fix_syscall_exits(&mut events, &order)?;
+    order.sort_by_key(|&i| events[i as usize].ts);
+    permute(&mut events, order);
+    Ok(events)
 }
 
 /// A GoSysExit is written when the goroutine gets a P back; its argument holds when the
 /// syscall really returned. Applied only now, so that broken clocks surface as ordering
 /// errors rather than as a misplaced event.
-fn fix_syscall_exits(events: &mut [Event]) -> Result<(), Error> {
+fn fix_syscall_exits(events: &mut [Event], order: &[u32]) -> Result<(), Error> {
     let mut last_block: IdMap<i64> = IdMap::default();
-    for ev in events {
+    for &i in order {
+        let ev = &mut events[i as usize];
         match ev.kind {
             T::GoSysBlock | T::GoInSyscall => {
                 last_block.insert(ev.g, ev.ts);

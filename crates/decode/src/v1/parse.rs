@@ -2,6 +2,7 @@
 //! (trace-format.md §5.1–§5.5).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use super::event::{Event, EventType as T};
 use super::ids::IdMap;
@@ -17,22 +18,27 @@ pub(super) struct Parsed<'a> {
     pub stacks: StackTable,
     pub ticks_per_sec: i64,
     pub timer_goroutines: IdMap<()>,
-    /// Timed events of each P in file order, Ps in order of their first event. For 1.5/1.6,
-    /// whose order comes from one global sequence, a single list of all events.
-    pub procs: Vec<Vec<Event>>,
-    /// 1.5/1.6: the sequence number of each event of `procs[0]`.
+    /// Timed events in file order; CPU samples excluded.
+    pub events: Vec<Event>,
+    /// Each P's events as ranges of `events`, Ps in order of their first event: one range
+    /// per run of consecutive batches of the P.
+    pub procs: Vec<Vec<Range<u32>>>,
+    /// 1.5/1.6: the global sequence number of each event.
     pub seqs: Vec<i64>,
     pub cpu_samples: Vec<Event>,
 }
 
-/// Go's parsers read P IDs into int32 (1.27) or int (1.21); beyond that only `^0`
-/// ("no P") is meaningful.
-fn proc_id(pid: u64, offset: usize) -> Result<i32, Error> {
-    match pid {
-        u64::MAX => Ok(-1),
-        p if p <= i32::MAX as u64 => Ok(p as i32),
-        p => Err(malformed(format!("processor ID {p} is larger than the maximum of {}", i32::MAX), offset)),
-    }
+/// Go 1.27 reads P IDs into an int32 where only `^0` ("no P") may be negative; Go 1.21
+/// into a 64-bit int, which this narrows to 32 bits (the runtime's P IDs are small).
+fn proc_id(pid: u64, minor: Minor, offset: usize) -> Result<i32, Error> {
+    let p = if minor < 11 {
+        i32::try_from(pid as i64).ok()
+    } else if pid == u64::MAX {
+        Some(-1)
+    } else {
+        i32::try_from(pid).ok()
+    };
+    p.ok_or_else(|| malformed(format!("processor ID {pid} does not fit in 32 bits"), offset))
 }
 
 pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
@@ -42,6 +48,7 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         stacks: StackTable::default(),
         ticks_per_sec: 0,
         timer_goroutines: IdMap::default(),
+        events: Vec::new(),
         procs: Vec::new(),
         seqs: Vec::new(),
         cpu_samples: Vec::new(),
@@ -80,7 +87,7 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
             T::Batch => {
                 seen_batch = true;
                 last_gs.insert(cur_p as u64, last_g);
-                cur_p = proc_id(values[0], offset)?;
+                cur_p = proc_id(values[0], minor, offset)?;
                 cur_proc = proc_index.get(&(cur_p as u64)).copied();
                 last_g = last_gs.get(&(cur_p as u64)).copied().unwrap_or(0);
                 if minor < 7 {
@@ -167,22 +174,24 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
             out.seqs.push(last_seq);
         }
         let index = match cur_proc {
-            _ if minor < 7 => 0,
             Some(i) => i,
             None => {
                 let i = out.procs.len();
+                out.procs.push(Vec::new());
                 proc_index.insert(cur_p as u64, i);
                 cur_proc = Some(i);
                 i
             }
         };
-        if index == out.procs.len() {
-            out.procs.push(Vec::new());
+        let at = out.events.len() as u32;
+        match out.procs[index].last_mut() {
+            Some(run) if run.end == at => run.end += 1,
+            _ => out.procs[index].push(at..at + 1),
         }
-        out.procs[index].push(ev);
+        out.events.push(ev);
     }
 
-    if minor < 11 && out.procs.is_empty() && out.cpu_samples.is_empty() {
+    if minor < 11 && out.events.is_empty() && out.cpu_samples.is_empty() {
         return Err(malformed("trace is empty", data.len()));
     }
     if out.ticks_per_sec == 0 {

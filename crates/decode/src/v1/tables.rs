@@ -81,12 +81,11 @@ impl StackTable {
             return Ok(());
         }
         let start = self.refs.len() as u32;
-        let frames: Box<dyn Iterator<Item = Frame>> = if minor < 7 {
-            Box::new(rest.iter().map(|&pc| Frame { pc, func: 0, file: 0, line: 0 }))
-        } else {
-            Box::new(rest.chunks_exact(4).map(|f| Frame { pc: f[0], func: f[1], file: f[2], line: f[3] }))
-        };
-        for frame in frames {
+        for f in rest.chunks_exact(per_frame as usize) {
+            let frame = match *f {
+                [pc, func, file, line] => Frame { pc, func, file, line },
+                _ => Frame { pc: f[0], func: 0, file: 0, line: 0 },
+            };
             let index = if minor >= 11 {
                 *self.frame_of_pc.entry(frame.pc).or_insert_with(|| {
                     self.frames.push(frame);

@@ -118,7 +118,7 @@ impl<'a> Reader<'a> {
         }
         self.values.clear();
         if argcode < 3 {
-            // 1.5/1.6 put a sequence delta before every other value.
+            // 1.5/1.6 start with a sequence delta that the count leaves out.
             let n = usize::from(argcode) + 1 + usize::from(self.minor < 7);
             for _ in 0..n {
                 let v = self.value("an event's arguments")?;

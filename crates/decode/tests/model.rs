@@ -1,0 +1,47 @@
+//! The trace's indexes agree with a brute-force scan of its events.
+
+mod common;
+
+use common::fixtures;
+use gotv_decode::{decode, Transition};
+
+#[test]
+fn per_goroutine_and_per_proc_lists_hold_exactly_their_events() {
+    for name in ["gen-go1.27-normal.trace", "gen-go1.23-normal.trace", "v2-go122-gc-stress.bin"] {
+        let d = decode(&std::fs::read(fixtures().join(name)).unwrap());
+        let t = &d.trace;
+        for &g in t.goroutine_ids() {
+            let want: Vec<u32> = t
+                .events()
+                .filter(|e| {
+                    e.goroutine() == g || matches!(e.transition(), Some(Transition::Goroutine { id, .. }) if id == g)
+                })
+                .map(|e| e.index() as u32)
+                .collect();
+            assert_eq!(t.goroutine_events(g), want.as_slice(), "{name}: goroutine {g}");
+        }
+        for &p in t.proc_ids() {
+            let want: Vec<u32> = t
+                .events()
+                .filter(|e| e.proc() == p || matches!(e.transition(), Some(Transition::Proc { id, .. }) if id == p))
+                .map(|e| e.index() as u32)
+                .collect();
+            assert_eq!(t.proc_events(p), want.as_slice(), "{name}: proc {p}");
+        }
+        assert!(t.goroutine_events(-42).is_empty());
+    }
+}
+
+#[test]
+fn time_lookup_finds_window_starts() {
+    let d = decode(&std::fs::read(fixtures().join("gen-go1.25-normal.trace")).unwrap());
+    let t = &d.trace;
+    let times: Vec<i64> = t.times().collect();
+    assert!(times.windows(2).all(|w| w[0] < w[1]));
+    for i in [0, 1, times.len() / 2, times.len() - 1] {
+        assert_eq!(t.first_at_or_after(times[i]), i);
+        assert_eq!(t.first_at_or_after(times[i] + 1), i + 1);
+    }
+    assert_eq!(t.first_at_or_after(i64::MIN), 0);
+    assert_eq!(t.first_at_or_after(i64::MAX), t.len());
+}

@@ -3,11 +3,23 @@
 //! Every analysis is a linear pass over a [`gotv_decode::Trace`]; nothing here reads files,
 //! clocks or threads, so the crate builds for `wasm32-unknown-unknown` unchanged.
 
+mod annotations;
+mod counters;
+mod cpu_samples;
+mod findings;
+mod gc;
 mod goroutines;
 mod id_map;
+mod mmu;
 mod pprof_encode;
 mod profiles;
 
+pub use annotations::{annotations, Annotations, DurationStats, LogCategory, TypeStats};
+pub use counters::{counters, Counters, GoroutineCounts, ProcCount};
+pub use cpu_samples::{cpu_samples, CpuStack};
+pub use findings::{findings, vitals, Finding, Location, Severity, Vitals};
+pub use gc::{gc, GcAnalysis, GcCycle, Pause, Point};
 pub use goroutines::{goroutines, ExecStats, Goroutine, GoroutineAnalysis, Group, Region};
+pub use mmu::{mmu, mmu_curve, utilization, worst_windows, MmuCurve, MmuFlags, UtilPoint, Window};
 pub use pprof_encode::encode_pprof;
 pub use profiles::{profile, Profile, ProfileFrame, ProfileKind, ProfileSample};

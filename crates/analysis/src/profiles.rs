@@ -88,6 +88,13 @@ impl Profile {
     }
 }
 
+struct Record {
+    /// Number of the record's latest interval among all counted ones.
+    last: usize,
+    count: u64,
+    delay: i64,
+}
+
 /// Go keys records by the first 128 PCs and writes at most 128 frames.
 const MAX_STACK: usize = 128;
 
@@ -100,13 +107,20 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
         .map(|g| (g.id, (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns })))
         .collect();
     let state = kind.state();
-    let mut tracking: IdMap<GoId, (i64, StackId)> = IdMap::default();
-    let mut by_stack: IdMap<StackId, (u64, i64)> = IdMap::default();
+    // Go's stacks are per generation (except "no stack"), and a merged record is named by
+    // the stack of its last interval; so records are keyed by (stack, generation) first.
+    let mut gen = 0u32;
+    let mut tracking: IdMap<GoId, (i64, StackId, u32)> = IdMap::default();
+    let mut by_stack: IdMap<(StackId, u32), Record> = IdMap::default();
+    let mut counted = 0usize;
     for ev in trace.events() {
+        if ev.sync().is_some_and(|s| s.generation.is_some()) {
+            gen += 1;
+        }
         let Some(Transition::Goroutine { id, to, .. }) = ev.transition() else { continue };
-        let Some(&(start, stack)) = tracking.get(&id) else {
+        let Some(&(start, stack, sgen)) = tracking.get(&id) else {
             if to == state && kind.tracks(trace.strings.bytes(ev.reason())) {
-                tracking.insert(id, (ev.time(), ev.stack()));
+                tracking.insert(id, (ev.time(), ev.stack(), gen));
             }
             continue;
         };
@@ -121,23 +135,32 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
         }
         let d = end.min(we) - start.max(ws);
         if d > 0 {
-            let r = by_stack.entry(stack).or_default();
-            r.0 += 1;
-            r.1 += d;
+            let ident = if stack == NO_STACK { (NO_STACK, 0) } else { (stack, sgen) };
+            counted += 1;
+            let r = by_stack.entry(ident).or_insert(Record { last: 0, count: 0, delay: 0 });
+            r.last = counted;
+            r.count += 1;
+            r.delay += d;
         }
     }
 
-    let mut merged: IdMap<Vec<u64>, (StackId, u64, i64)> = IdMap::default();
-    for (stack, (count, delay)) in by_stack {
-        let pcs: Vec<u64> = trace.stacks.frames(stack).take(MAX_STACK).map(|f| f.pc).collect();
-        let e = merged.entry(pcs).or_insert((NO_STACK, 0, 0));
-        e.0 = e.0.max(stack);
-        e.1 += count;
-        e.2 += delay;
+    // Go compares the first 128 PCs, zero-padded: trailing PC-0 frames do not count.
+    let mut merged: IdMap<Vec<u64>, (usize, StackId, u64, i64)> = IdMap::default();
+    for ((stack, _), r) in by_stack {
+        let mut pcs: Vec<u64> = trace.stacks.frames(stack).take(MAX_STACK).map(|f| f.pc).collect();
+        while pcs.last() == Some(&0) {
+            pcs.pop();
+        }
+        let e = merged.entry(pcs).or_insert((0, NO_STACK, 0, 0));
+        if r.last >= e.0 {
+            (e.0, e.1) = (r.last, stack);
+        }
+        e.2 += r.count;
+        e.3 += r.delay;
     }
     let mut samples: Vec<ProfileSample> = merged
         .into_values()
-        .map(|(stack, count, delay_ns)| ProfileSample {
+        .map(|(_, stack, count, delay_ns)| ProfileSample {
             stack: trace
                 .stacks
                 .frames(stack)

@@ -32,7 +32,11 @@ fn check(name: &str) -> Result<(), String> {
     let ours: BTreeSet<&str> = a.groups.iter().map(|g| g.name.as_str()).collect();
     let theirs: BTreeSet<&str> = want_groups.iter().map(|g| g["name"].as_str().unwrap()).collect();
     if ours != theirs {
-        return Err(format!("group names differ: ours−theirs {:?}, theirs−ours {:?}", ours.difference(&theirs).collect::<Vec<_>>(), theirs.difference(&ours).collect::<Vec<_>>()));
+        return Err(format!(
+            "group names differ: ours−theirs {:?}, theirs−ours {:?}",
+            ours.difference(&theirs).collect::<Vec<_>>(),
+            theirs.difference(&ours).collect::<Vec<_>>()
+        ));
     }
     for wg in want_groups {
         let gname = wg["name"].as_str().unwrap();
@@ -97,8 +101,7 @@ fn check(name: &str) -> Result<(), String> {
 }
 
 fn check_all(names: &[String]) {
-    let failures: Vec<String> =
-        names.iter().filter_map(|n| check(n).err().map(|e| format!("{n}: {e}"))).collect();
+    let failures: Vec<String> = names.iter().filter_map(|n| check(n).err().map(|e| format!("{n}: {e}"))).collect();
     assert!(failures.is_empty(), "{} of {} fixtures differ:\n{}", failures.len(), names.len(), failures.join("\n"));
 }
 

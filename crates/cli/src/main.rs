@@ -1,5 +1,10 @@
 //! `gotv`: the analyses of the web page, in a terminal.
 
+mod diagnose;
+mod events;
+mod goroutines;
+mod mmu;
+mod pprof;
 mod stats;
 
 use std::io::Write;
@@ -26,8 +31,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Goroutines grouped by start function, with time by state (`go tool trace` /goroutines).
+    Goroutines(goroutines::Args),
+    /// A blocking profile (net, sync, syscall or sched), as `go tool trace -pprof=KIND`.
+    Pprof(pprof::Args),
     /// Print every event as Go's `Event.String()` does (`go tool trace -d=parsed` form).
-    Events { file: PathBuf },
+    Events(events::Args),
+    /// Find known performance problems: unbounded goroutines, lock contention, GC pressure…
+    Diagnose(diagnose::Args),
+    /// Minimum mutator utilization: how much of each window the program got to run, GC aside.
+    Mmu(mmu::Args),
 }
 
 fn read(file: &PathBuf) -> Result<Vec<u8>, String> {
@@ -68,14 +81,28 @@ fn run(cli: Cli) -> Result<(), String> {
                 return Err(format!("{}: decoding stopped early: {e}", file.display()));
             }
         }
-        Command::Events { file } => {
-            let d = decode(&file)?;
-            for ev in d.trace.events() {
-                w(writeln!(out, "{ev}"))?;
-            }
+        Command::Goroutines(a) => {
+            let d = decode(&a.file)?;
+            w(write!(out, "{}", goroutines::run(&d.trace, &a)?))?;
+        }
+        Command::Pprof(a) => {
+            let d = decode(&a.file)?;
+            w(write!(out, "{}", pprof::run(&d.trace, &a)?))?;
+        }
+        Command::Events(a) => {
+            let d = decode(&a.file)?;
+            w(events::run(&d.trace, &a, &mut out))?;
             if let Some(e) = d.error {
-                return Err(format!("{}: {e}", file.display()));
+                return Err(format!("{}: {e}", a.file.display()));
             }
+        }
+        Command::Diagnose(a) => {
+            let d = decode(&a.file)?;
+            w(write!(out, "{}", diagnose::run(&d.trace, &a)?))?;
+        }
+        Command::Mmu(a) => {
+            let d = decode(&a.file)?;
+            w(write!(out, "{}", mmu::run(&d.trace, &a)?))?;
         }
     }
     Ok(())

@@ -103,30 +103,28 @@ fn stats_match_go_for_every_fixture() {
         let Some(stem) = name.strip_suffix(".trace") else { continue };
         let Some(minor) = stem.rsplit_once("-go1.").and_then(|(_, v)| v.parse::<u32>().ok()) else { continue };
         let out = Command::new(env!("CARGO_BIN_EXE_gotv")).args(["stats", "--json"]).arg(&path).output().unwrap();
-        if minor < 22 {
-            // Until the old format is wired in, it must say so clearly.
-            if !out.status.success() {
-                let err = String::from_utf8_lossy(&out.stderr);
-                assert!(err.contains("(old format) are not supported yet"), "{stem}: {err}");
-            }
-            continue;
-        }
         let parsed = fixtures().join("answers").join(stem).join("parsed.txt.zst");
-        if !parsed.exists() {
-            continue;
-        }
         assert!(out.status.success(), "{stem}: {}", String::from_utf8_lossy(&out.stderr));
-        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut got: Value = serde_json::from_slice(&out.stdout).unwrap();
         let header_minor = match minor {
             24 => 23,
             27 => 26,
             m => m,
         };
-        let want = expected(&unzstd(&parsed), &format!("1.{header_minor}"));
+        let mut want = expected(&unzstd(&parsed), &format!("1.{header_minor}"));
+        if minor < 22 {
+            // Go orders equal-time events of the old format in map order and then nudges their
+            // times apart by 1 ns: STW durations may differ by that much per range.
+            let (g, w) = (got["stw"]["total_ns"].as_i64().unwrap(), want["stw"]["total_ns"].as_i64().unwrap());
+            let ranges = want["stw"]["count"].as_i64().unwrap();
+            assert!((g - w).abs() <= 64 * ranges, "{stem}: STW total {g} ns, Go {w} ns");
+            got["stw"]["total_ns"] = Value::Null;
+            want["stw"]["total_ns"] = Value::Null;
+        }
         assert_eq!(got, want, "{stem}");
         checked += 1;
     }
-    assert!(checked > 0);
+    assert_eq!(checked, 45, "every workload × Go 1.21–1.27 fixture");
 }
 
 #[test]

@@ -15,13 +15,15 @@ pub(crate) struct Cursor {
     off: usize,
     last_ts: i64,
     pub ev: BaseEvent,
+    /// The ordering's state slot for `m`, once looked up.
+    pub m_slot: Option<usize>,
     /// File offset of `ev`.
     pub ev_offset: u64,
 }
 
 impl Cursor {
     pub(crate) fn new(slot: usize, m: i64) -> Cursor {
-        Cursor { slot, m, idx: 0, off: 0, last_ts: 0, ev: BaseEvent::default(), ev_offset: 0 }
+        Cursor { slot, m, idx: 0, off: 0, last_ts: 0, ev: BaseEvent::default(), m_slot: None, ev_offset: 0 }
     }
 
     /// Reads the M's next event; `Ok(false)` when its batches are exhausted.

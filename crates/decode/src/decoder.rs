@@ -2,7 +2,7 @@
 //! page decodes in a worker and reports progress). Both run the same code on whole
 //! generations, so chunking cannot change the result.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::header::{read_header, Format, HEADER_LEN};
 use crate::trace::Trace;
 use crate::v2::{Pumped, V2};
@@ -32,7 +32,6 @@ pub struct Progress {
 pub fn decode(data: &[u8]) -> Decoded {
     let mut d = Decoder::with_size_hint(data.len() as u64);
     d.run(data, 0, true);
-    d.fed = data.len() as u64;
     d.into_decoded()
 }
 
@@ -47,6 +46,8 @@ pub struct Decoder {
     trace: Trace,
     error: Option<Error>,
     finished: bool,
+    /// Expected file size, if known.
+    size_hint: u64,
 }
 
 impl Default for Decoder {
@@ -57,17 +58,22 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn new() -> Decoder {
-        Decoder { buf: Vec::new(), base: 0, fed: 0, v2: None, trace: Trace::new(None), error: None, finished: false }
+        Decoder {
+            buf: Vec::new(),
+            base: 0,
+            fed: 0,
+            v2: None,
+            trace: Trace::new(None),
+            error: None,
+            finished: false,
+            size_hint: 0,
+        }
     }
 
     /// A decoder for a file of about `bytes` bytes: reserves room for its events up front,
     /// which keeps peak memory near the final size.
     pub fn with_size_hint(bytes: u64) -> Decoder {
-        let mut d = Decoder::new();
-        // Real traces take 5–6 bytes per event: an underestimate would cost a doubling,
-        // an overestimate is given back when decoding ends.
-        d.trace.reserve(usize::try_from(bytes / 5).unwrap_or(0));
-        d
+        Decoder { size_hint: bytes, ..Decoder::new() }
     }
 
     /// Adds the next bytes of the file and decodes every generation they complete.
@@ -126,13 +132,23 @@ impl Decoder {
                     self.stop(Some(e));
                     return data.len();
                 }
+                // The old format keeps its frequency and stacks in the footer: nothing can
+                // be decoded before the whole file is here, so it stays buffered until then.
                 Ok(v) if v.format() == Format::V1 => {
-                    self.trace.version = Some(v);
-                    self.stop(Some(Error::new(ErrorKind::OldFormat { minor: v.0 }, 0)));
+                    if !eof {
+                        return 0;
+                    }
+                    let crate::Decoded { trace, error } = crate::v1::decode(data);
+                    self.trace = trace;
+                    self.stop(error);
                     return data.len();
                 }
                 Ok(v) => {
                     self.trace.version = Some(v);
+                    // Only now that the file is known to be a trace: real traces take 5–6
+                    // bytes per event, so an underestimate would cost a doubling, and an
+                    // overestimate is given back when decoding ends.
+                    self.trace.reserve(usize::try_from(self.size_hint / 5).unwrap_or(0));
                     self.v2 = Some(V2::new(v));
                     start = HEADER_LEN;
                 }

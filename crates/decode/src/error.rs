@@ -20,8 +20,6 @@ pub enum ErrorKind {
     Truncated { what: &'static str },
     /// The bytes contradict the format.
     Malformed { what: String },
-    /// A v1 (Go 1.5–1.21) trace, which this version cannot decode yet.
-    OldFormat { minor: u32 },
 }
 
 impl Error {
@@ -48,9 +46,6 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::Truncated { what } => write!(f, "trace is truncated: it ends inside {what}"),
             ErrorKind::Malformed { what } => write!(f, "corrupt trace: {what}"),
-            ErrorKind::OldFormat { minor } => {
-                write!(f, "Go 1.{minor} traces (old format) are not supported yet")
-            }
         }
     }
 }

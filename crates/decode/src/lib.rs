@@ -17,8 +17,8 @@
 mod batch;
 mod contexts;
 mod cursor;
-mod dense_map;
 mod decoder;
+mod dense_map;
 mod display;
 mod error;
 mod generation;

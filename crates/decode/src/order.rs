@@ -189,50 +189,65 @@ impl Ordering {
         }
     }
 
-    /// Tries to take `ev`, written by thread `m`. `Ok(false)`: not yet (another M must go
-    /// first). `Err`: the trace is inconsistent.
-    pub(crate) fn advance(&mut self, ev: &BaseEvent, m: i64, gen: &Generation) -> Result<bool, String> {
+    /// Tries to take `ev`, written by thread `m` (whose state slot the caller keeps in
+    /// `m_slot` between calls). `Ok(false)`: not yet (another M must go first), and `ev`
+    /// is untouched. `Ok(true)`: `ev` may have been annotated for reporting. `Err`: the
+    /// trace is inconsistent.
+    pub(crate) fn advance(
+        &mut self,
+        ev: &mut BaseEvent,
+        m: i64,
+        m_slot: &mut Option<usize>,
+        gen: &Generation,
+    ) -> Result<bool, String> {
         if self.initial_gen == 0 {
             self.initial_gen = gen.number;
         }
-        let mut ev = *ev;
-        let slot = (m != -1).then(|| self.m_slot(m));
+        let slot = match (m, *m_slot) {
+            (-1, _) => None,
+            (_, Some(s)) => Some(s),
+            (_, None) => {
+                let s = self.m_slot(m);
+                *m_slot = Some(s);
+                Some(s)
+            }
+        };
         let cur = match slot {
             None => Ctx { m, p: -1, g: -1 },
             Some(s) => Ctx { m, p: self.ms[s].p, g: self.ms[s].g },
         };
         let g = gen.number;
         let r = match ev.typ {
-            EV_PROCS_CHANGE | EV_GO_LABEL | EV_USER_LOG => self.annotation(&ev, cur),
-            EV_PROC_START => self.proc_start(&ev, cur, g),
-            EV_PROC_STOP => self.proc_stop(&ev, cur),
-            EV_PROC_STEAL => self.proc_steal(&mut ev, cur, g),
-            EV_PROC_STATUS => self.proc_status(&mut ev, cur, g),
-            EV_GO_CREATE | EV_GO_CREATE_BLOCKED => self.go_create(&ev, cur, g),
-            EV_GO_CREATE_SYSCALL => self.go_create_syscall(&ev, cur, g),
-            EV_GO_START => self.go_start(&ev, cur, g),
-            EV_GO_DESTROY | EV_GO_STOP | EV_GO_BLOCK => self.go_stop_exec(&ev, cur),
-            EV_GO_DESTROY_SYSCALL => self.go_destroy_syscall(&ev, cur),
-            EV_GO_UNBLOCK => self.go_unblock(&ev, cur, g),
-            EV_GO_SYSCALL_BEGIN => self.go_syscall_begin(&ev, cur, g),
-            EV_GO_SYSCALL_END => self.go_syscall_end(&ev, cur),
-            EV_GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(&ev, cur),
-            EV_GO_STATUS | EV_GO_STATUS_STACK => self.go_status(&mut ev, cur, g),
-            EV_STW_BEGIN | EV_GC_MARK_ASSIST_BEGIN => self.go_range_begin(&ev, cur, gen),
-            EV_STW_END | EV_GC_MARK_ASSIST_END => self.go_range_end(&mut ev, cur),
-            EV_GC_MARK_ASSIST_ACTIVE => self.go_range_active(&ev, cur, g),
-            EV_GC_ACTIVE => self.gc_active(&ev, cur, g),
-            EV_GC_BEGIN => self.gc_begin(&ev, cur),
-            EV_GC_END => self.gc_end(&ev, cur),
-            EV_GC_SWEEP_ACTIVE => self.sweep_active(&ev, cur, g),
-            EV_GC_SWEEP_BEGIN => self.sweep_begin(&ev, cur),
-            EV_GC_SWEEP_END => self.sweep_end(&ev, cur),
-            EV_HEAP_ALLOC | EV_HEAP_GOAL => self.heap_metric(&ev, cur),
-            EV_USER_TASK_BEGIN => self.task_begin(&mut ev, cur, gen),
-            EV_USER_TASK_END => self.task_end(&mut ev, cur),
-            EV_USER_REGION_BEGIN | EV_USER_REGION_END => self.region(&ev, cur, gen),
-            EV_GO_SWITCH | EV_GO_SWITCH_DESTROY => self.go_switch(&ev, cur, g),
-            EV_FIRST_EXPERIMENTAL..=EV_LAST_EXPERIMENTAL => self.alloc_free(&ev, cur),
+            EV_PROCS_CHANGE | EV_GO_LABEL | EV_USER_LOG => self.annotation(ev, cur),
+            EV_PROC_START => self.proc_start(ev, cur, g),
+            EV_PROC_STOP => self.proc_stop(ev, cur),
+            EV_PROC_STEAL => self.proc_steal(ev, cur, g),
+            EV_PROC_STATUS => self.proc_status(ev, cur, g),
+            EV_GO_CREATE | EV_GO_CREATE_BLOCKED => self.go_create(ev, cur, g),
+            EV_GO_CREATE_SYSCALL => self.go_create_syscall(ev, cur, g),
+            EV_GO_START => self.go_start(ev, cur, g),
+            EV_GO_DESTROY | EV_GO_STOP | EV_GO_BLOCK => self.go_stop_exec(ev, cur),
+            EV_GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, cur),
+            EV_GO_UNBLOCK => self.go_unblock(ev, cur, g),
+            EV_GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, cur, g),
+            EV_GO_SYSCALL_END => self.go_syscall_end(ev, cur),
+            EV_GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, cur),
+            EV_GO_STATUS | EV_GO_STATUS_STACK => self.go_status(ev, cur, g),
+            EV_STW_BEGIN | EV_GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, cur, gen),
+            EV_STW_END | EV_GC_MARK_ASSIST_END => self.go_range_end(ev, cur),
+            EV_GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, cur, g),
+            EV_GC_ACTIVE => self.gc_active(ev, cur, g),
+            EV_GC_BEGIN => self.gc_begin(ev, cur),
+            EV_GC_END => self.gc_end(ev, cur),
+            EV_GC_SWEEP_ACTIVE => self.sweep_active(ev, cur, g),
+            EV_GC_SWEEP_BEGIN => self.sweep_begin(ev, cur),
+            EV_GC_SWEEP_END => self.sweep_end(ev, cur),
+            EV_HEAP_ALLOC | EV_HEAP_GOAL => self.heap_metric(ev, cur),
+            EV_USER_TASK_BEGIN => self.task_begin(ev, cur, gen),
+            EV_USER_TASK_END => self.task_end(ev, cur),
+            EV_USER_REGION_BEGIN | EV_USER_REGION_END => self.region(ev, cur, gen),
+            EV_GO_SWITCH | EV_GO_SWITCH_DESTROY => self.go_switch(ev, cur, g),
+            EV_FIRST_EXPERIMENTAL..=EV_LAST_EXPERIMENTAL => self.alloc_free(ev, cur),
             t => Err(format!("bad event type found while ordering: {t}")),
         };
         match r {

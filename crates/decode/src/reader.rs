@@ -64,6 +64,16 @@ impl<'a> Reader<'a> {
 /// Decodes one varint from the start of `buf`, returning it and its length.
 #[inline]
 pub(crate) fn uvarint(buf: &[u8]) -> Result<(u64, usize), VarintError> {
+    // Most values in a trace (deltas, IDs, sequence numbers) fit in one byte.
+    if let Some(&b) = buf.first() {
+        if b < 0x80 {
+            return Ok((u64::from(b), 1));
+        }
+    }
+    uvarint_slow(buf)
+}
+
+fn uvarint_slow(buf: &[u8]) -> Result<(u64, usize), VarintError> {
     let mut x = 0u64;
     let mut shift = 0u32;
     for (i, &b) in buf.iter().enumerate() {

@@ -161,7 +161,7 @@ impl V2 {
         at: &mut u64,
     ) -> Result<bool, Error> {
         let c = &mut frontier[i];
-        match self.order.advance(&c.ev, c.m, g) {
+        match self.order.advance(&mut c.ev, c.m, &mut c.m_slot, g) {
             Ok(false) => return Ok(false),
             Ok(true) => {}
             Err(what) => return Err(ordering_error(what, c.ev_offset, g.number)),

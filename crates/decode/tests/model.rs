@@ -10,6 +10,7 @@ fn per_goroutine_and_per_proc_lists_hold_exactly_their_events() {
     for name in ["gen-go1.27-normal.trace", "gen-go1.23-normal.trace", "v2-go122-gc-stress.bin"] {
         let d = decode(&std::fs::read(fixtures().join(name)).unwrap());
         let t = &d.trace;
+        t.build_indexes();
         for &g in t.goroutine_ids() {
             let want: Vec<u32> = t
                 .events()

@@ -127,11 +127,22 @@ fn batch_cut_in_its_header_or_payload_is_an_error_with_its_offset() {
 }
 
 #[test]
-fn not_a_trace_and_old_format_are_clear_errors() {
+fn not_a_trace_is_a_clear_error_and_old_format_decodes_through_the_same_entry_points() {
     let d = decode(b"<html><body>hello</body></html>");
     assert!(matches!(d.error.unwrap().kind, ErrorKind::NotATrace { .. }));
-    let d = decode(&std::fs::read(fixtures().join("v1-http_1_21_good.trace")).unwrap());
-    let e = d.error.unwrap();
-    assert_eq!(e.kind, ErrorKind::OldFormat { minor: 21 });
-    assert!(e.to_string().contains("Go 1.21 traces (old format) are not supported yet"));
+    // The old format needs its footer: fed in chunks it is decoded at the end, identically.
+    let data = std::fs::read(fixtures().join("v1-http_1_21_good.trace")).unwrap();
+    let whole = decode(&data);
+    assert_eq!(whole.error, None);
+    assert_eq!(whole.trace.len(), 791, "MANIFEST: Go 1.27 reads 791 events");
+    let mut d = gotv_decode::Decoder::with_size_hint(data.len() as u64);
+    for chunk in data.chunks(1000) {
+        assert_eq!(d.feed(chunk).events, 0, "nothing decodes before the footer");
+    }
+    let chunked = d.finish();
+    assert_eq!(chunked.error, None);
+    assert_eq!(
+        chunked.trace.events().map(|e| e.to_string()).collect::<Vec<_>>(),
+        whole.trace.events().map(|e| e.to_string()).collect::<Vec<_>>()
+    );
 }

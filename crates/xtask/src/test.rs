@@ -38,8 +38,18 @@ pub fn run(args: &[String]) -> Result {
             .current_dir(&root),
     )?;
 
-    // The page, as a person uses it, in Debian's Chromium.
     provision::apt(&[("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")])?;
+    // The wasm build in Chromium (wasm-bindgen-test-runner, configured by crates/web/webdriver.json).
+    let bindgen = provision::wasm_bindgen_bin()?;
+    exec(
+        Command::new("cargo")
+            .args(["test", "--locked", "--target", "wasm32-unknown-unknown", "-p", "gotv-web"])
+            .env("PATH", provision::path_with(&[bindgen]))
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .current_dir(root.join("crates/web")),
+    )?;
+
+    // The page, as a person uses it, in Debian's Chromium.
     build(&Settings::load()?)?;
     let e2e = root.join("tests/e2e");
     provision::npm(&e2e)?;

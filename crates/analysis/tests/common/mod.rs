@@ -1,5 +1,8 @@
 //! Fixtures and Go 1.27.3's answers for them (tests/fixtures/README.md).
 
+// Each test file uses only some of these helpers.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 use gotv_decode::{Format, Trace};
@@ -31,7 +34,6 @@ pub fn fixtures_v2() -> Vec<String> {
 }
 
 /// Go 1.21 fixtures (the old format, converted as Go 1.27 does).
-#[allow(dead_code)] // not every test file checks v1 separately
 pub fn fixtures_v1() -> Vec<String> {
     fixtures().into_iter().filter(|n| n.ends_with("-go1.21")).collect()
 }
@@ -42,6 +44,16 @@ pub fn load(name: &str) -> Trace {
     let d = if v1 { gotv_decode::v1::decode(&data) } else { gotv_decode::decode(&data) };
     assert!(d.error.is_none(), "{name}: {:?}", d.error);
     d.trace
+}
+
+/// Go's `-d=parsed` event lines (stack blocks left compressed as `Stack=@N`).
+pub fn parsed_lines(name: &str) -> Vec<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(fixtures_dir().join("answers").join(name).join("parsed.txt.zst")).unwrap();
+    let mut dec = ruzstd::decoding::StreamingDecoder::new(std::io::BufReader::new(f)).unwrap();
+    let mut s = String::new();
+    dec.read_to_string(&mut s).unwrap();
+    s.lines().filter(|l| l.starts_with("M=")).map(str::to_owned).collect()
 }
 
 pub fn answer(name: &str, file: &str) -> String {

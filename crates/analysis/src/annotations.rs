@@ -1,0 +1,147 @@
+//! User annotations (`runtime/trace` tasks, regions, logs) summarised per type, with the
+//! duration statistics and log-scale histogram of Go's task and region pages (§7).
+
+use std::collections::BTreeMap;
+
+use gotv_decode::{EventKind, TaskId, Trace, NO_TASK};
+use serde::Serialize;
+
+use crate::goroutines::GoroutineAnalysis;
+use crate::id_map::IdMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DurationStats {
+    pub count: u64,
+    /// Those with both a begin and an end. The statistics below are over complete tasks,
+    /// but over all regions (unfinished ones measured to the trace's ends), as in Go.
+    pub complete: u64,
+    pub total_ns: i64,
+    pub min_ns: i64,
+    pub max_ns: i64,
+    pub mean_ns: i64,
+    pub p50_ns: i64,
+    pub p90_ns: i64,
+    pub p99_ns: i64,
+    /// Go's histogram: (bucket lower bound ns, count), 5 buckets per decade, lowest to
+    /// highest non-empty bucket.
+    pub histogram: Vec<(i64, u64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeStats {
+    pub name: String,
+    #[serde(flatten)]
+    pub durations: DurationStats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogCategory {
+    pub category: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Annotations {
+    pub tasks: Vec<TypeStats>,
+    /// Regions of every goroutine (including the synthetic nameless region of goroutines
+    /// created inside one), by type; unfinished ones measured to the trace end, as Go does.
+    pub regions: Vec<TypeStats>,
+    pub logs: Vec<LogCategory>,
+}
+
+/// Go's bucket of a duration: ⌊ln d / ln 10^0.2⌋, 0 for d ≤ 0.
+fn bucket(d: i64) -> i64 {
+    if d <= 0 {
+        0
+    } else {
+        ((d as f64).ln() / 10f64.powf(0.2).ln()).floor() as i64
+    }
+}
+
+fn stats(count: u64, mut complete: Vec<i64>) -> DurationStats {
+    complete.sort_unstable();
+    let n = complete.len();
+    if n == 0 {
+        return DurationStats { count, ..DurationStats::default() };
+    }
+    let q = |p: usize| complete[(n - 1) * p / 100];
+    let total: i64 = complete.iter().sum();
+    let mut hist: BTreeMap<i64, u64> = BTreeMap::new();
+    for &d in &complete {
+        *hist.entry(bucket(d)).or_default() += 1;
+    }
+    let (lo, hi) = (*hist.keys().next().unwrap_or(&0), *hist.keys().last().unwrap_or(&0));
+    let histogram = (lo..=hi)
+        .map(|b| ((b as f64 * 10f64.powf(0.2).ln()).exp() as i64, hist.get(&b).copied().unwrap_or(0)))
+        .collect();
+    DurationStats {
+        count,
+        complete: n as u64,
+        total_ns: total,
+        min_ns: complete[0],
+        max_ns: complete[n - 1],
+        mean_ns: total / n as i64,
+        p50_ns: q(50),
+        p90_ns: q(90),
+        p99_ns: q(99),
+        histogram,
+    }
+}
+
+pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
+    // Task ID → (type, begin, end).
+    let mut tasks: IdMap<TaskId, (u32, Option<i64>, Option<i64>)> = IdMap::default();
+    let mut logs: BTreeMap<u32, u64> = BTreeMap::new();
+    for ev in trace.events() {
+        match ev.kind() {
+            EventKind::TaskBegin | EventKind::TaskEnd => {
+                let Some(t) = ev.task() else { continue };
+                if t.id == NO_TASK {
+                    continue;
+                }
+                let e = tasks.entry(t.id).or_insert((t.type_, None, None));
+                if t.type_ != 0 {
+                    e.0 = t.type_;
+                }
+                if ev.kind() == EventKind::TaskBegin {
+                    e.1 = Some(ev.time());
+                } else {
+                    e.2 = Some(ev.time());
+                }
+            }
+            EventKind::Log => {
+                if let Some(l) = ev.log() {
+                    *logs.entry(l.category).or_default() += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut by_type: BTreeMap<String, (u64, Vec<i64>)> = BTreeMap::new();
+    for (ty, begin, end) in tasks.into_values() {
+        let e = by_type.entry(trace.strings.get(ty).into_owned()).or_default();
+        e.0 += 1;
+        if let (Some(b), Some(x)) = (begin, end) {
+            e.1.push(x - b);
+        }
+    }
+    let tasks = by_type.into_iter().map(|(name, (n, d))| TypeStats { name, durations: stats(n, d) }).collect();
+
+    let mut by_type: BTreeMap<&str, (u64, Vec<i64>)> = BTreeMap::new();
+    for r in gs.goroutines.iter().flat_map(|g| &g.regions) {
+        let e = by_type.entry(&r.name).or_default();
+        e.0 += u64::from(r.start_ns.is_some() && r.end_ns.is_some());
+        e.1.push(r.end_ns.unwrap_or(gs.trace_end_ns) - r.start_ns.unwrap_or(gs.trace_start_ns));
+    }
+    let regions = by_type
+        .into_iter()
+        .map(|(name, (complete, d))| {
+            let durations = DurationStats { complete, ..stats(d.len() as u64, d) };
+            TypeStats { name: name.to_owned(), durations }
+        })
+        .collect();
+
+    let logs =
+        logs.into_iter().map(|(c, count)| LogCategory { category: trace.strings.get(c).into_owned(), count }).collect();
+    Annotations { tasks, regions, logs }
+}

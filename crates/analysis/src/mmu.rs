@@ -1,0 +1,383 @@
+//! Minimum mutator utilization (analyses.md §6): Go's utilisation function, with its
+//! background-worker accounting fixed (§11 item 8), and an exact MMU by a linear sweep.
+
+use gotv_decode::{EventKind, GoId, Metric, Trace, Transition};
+use serde::Serialize;
+
+use crate::id_map::IdMap;
+
+/// What counts as time taken from the program (Go's `UtilFlags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MmuFlags {
+    /// Stop-the-world pauses for GC.
+    pub stw: bool,
+    /// Ps running dedicated or fractional background mark workers.
+    pub background: bool,
+    /// Ps whose goroutine is in a mark assist.
+    pub assist: bool,
+    /// Ps sweeping.
+    pub sweep: bool,
+    /// One 0/1 series per P instead of one fractional series.
+    pub per_proc: bool,
+}
+
+impl Default for MmuFlags {
+    /// Go's page defaults.
+    fn default() -> Self {
+        MmuFlags { stw: true, background: true, assist: true, sweep: false, per_proc: false }
+    }
+}
+
+/// Utilisation from `time` (ns) until the next point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UtilPoint {
+    pub time: i64,
+    pub util: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Window {
+    pub start_ns: i64,
+    pub util: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MmuCurve {
+    pub flags: MmuFlags,
+    /// One series, or one per P with `per_proc`; each ends with a 0 at the last event.
+    pub series: Vec<Vec<UtilPoint>>,
+    /// (window ns, MMU), log-spaced as on Go's page.
+    pub curve: Vec<(i64, f64)>,
+}
+
+fn add(series: &mut Vec<UtilPoint>, p: UtilPoint) {
+    if let Some(last) = series.last_mut() {
+        if last.util == p.util {
+            return;
+        }
+        // At equal times the lowest utilisation wins.
+        if last.time == p.time {
+            if p.util < last.util {
+                *last = p;
+            }
+            return;
+        }
+    }
+    series.push(p);
+}
+
+#[derive(Clone, Copy, Default)]
+struct PerP {
+    gc: i32,
+    series: usize,
+}
+
+/// Go's `MutatorUtilizationV2`, except that a background worker's mark is dropped when it
+/// stops running (the label marks it again on its next run), so P counters stay balanced.
+pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
+    let mut out: Vec<Vec<UtilPoint>> = Vec::new();
+    let mut ps: Vec<PerP> = Vec::new();
+    let mut procs: Vec<(i64, usize)> = Vec::new();
+    let mut stw = 0i32;
+    let mut in_gc: IdMap<GoId, ()> = IdMap::default();
+    let mut bg_mark: IdMap<GoId, ()> = IdMap::default();
+    let mut executing: IdMap<GoId, bool> = IdMap::default();
+    let mut n_sync = 0u32;
+    let is_stw = |name: &[u8]| name.starts_with(b"stop-the-world") && name.windows(2).any(|w| w == b"GC");
+    let mut last_t = None;
+    for ev in trace.events() {
+        let t = ev.time();
+        last_t = Some(t);
+        match ev.kind() {
+            EventKind::Sync => n_sync = ev.sync().map_or(n_sync, |s| s.n),
+            EventKind::Metric => {
+                if let Some((Metric::Gomaxprocs, n)) = ev.metric() {
+                    let n = n as usize;
+                    if ps.len() > n {
+                        if flags.per_proc {
+                            for p in &ps[n..] {
+                                add(&mut out[p.series], UtilPoint { time: t, util: 0.0 });
+                            }
+                        }
+                        ps.truncate(n);
+                    }
+                    while ps.len() < n {
+                        let mut series = 0;
+                        if flags.per_proc || out.is_empty() {
+                            series = out.len();
+                            out.push(vec![UtilPoint { time: t, util: 1.0 }]);
+                        }
+                        ps.push(PerP { gc: 0, series });
+                    }
+                    if procs.last().is_none_or(|p| p.1 != n) {
+                        procs.push((t, n));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if ps.is_empty() {
+            continue;
+        }
+        let p = usize::try_from(ev.proc()).ok().filter(|&p| p < ps.len());
+        let mut bump = |p: Option<usize>, d: i32| {
+            if let Some(p) = p {
+                ps[p].gc += d;
+            }
+        };
+        match ev.kind() {
+            EventKind::RangeActive | EventKind::RangeBegin | EventKind::RangeEnd => {
+                let Some(r) = ev.range() else { continue };
+                let name = trace.strings.bytes(r.name);
+                let stw_r = flags.stw && is_stw(name);
+                let sweep = flags.sweep && name == b"GC incremental sweep";
+                let assist = flags.assist && name == b"GC mark assist";
+                if ev.kind() == EventKind::RangeActive && n_sync <= 1 && !flags.per_proc {
+                    // Active since before the trace: take 1/GOMAXPROCS off everything so far.
+                    let running = executing.get(&ev.goroutine()).copied().unwrap_or(false);
+                    if sweep || (assist && running) {
+                        let (mut pi, series) = (0, &mut out[0]);
+                        for u in series.iter_mut() {
+                            while pi + 1 < procs.len() && procs[pi + 1].0 < u.time {
+                                pi += 1;
+                            }
+                            u.util = (u.util - 1.0 / procs[pi].1 as f64).max(0.0);
+                        }
+                    }
+                }
+                let begin = ev.kind() != EventKind::RangeEnd;
+                let d = if begin { 1 } else { -1 };
+                if stw_r {
+                    stw += d;
+                } else if sweep {
+                    bump(p, d);
+                } else if assist {
+                    bump(p, d);
+                    if let gotv_decode::Resource::Goroutine(g) = r.scope {
+                        if begin {
+                            in_gc.insert(g, ());
+                        } else {
+                            in_gc.remove(&g);
+                        }
+                    }
+                }
+            }
+            EventKind::StateTransition => {
+                if let Some(Transition::Goroutine { id, from, to }) = ev.transition() {
+                    let gc = in_gc.contains_key(&id);
+                    let bg = bg_mark.contains_key(&id);
+                    if gc || bg {
+                        if !from.executing() && to.executing() {
+                            bump(p, 1);
+                        } else if from.executing() && !to.executing() {
+                            bump(p, -1);
+                            // Go keeps the mark, and the next run counts the worker twice
+                            // (start + label); its label marks it again instead.
+                            bg_mark.remove(&id);
+                        }
+                    }
+                    executing.insert(id, to.executing());
+                }
+            }
+            EventKind::Label => {
+                if let Some((label, _)) = ev.label() {
+                    let l = trace.strings.bytes(label);
+                    let counts = flags.background
+                        && l.starts_with(b"GC ")
+                        && l != b"GC (idle)"
+                        && !(flags.per_proc && l == b"GC (dedicated)");
+                    // A worker labelled again while already marked is already counted.
+                    if counts && bg_mark.insert(ev.goroutine(), ()).is_none() {
+                        bump(p, 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if flags.per_proc {
+            for pp in &ps {
+                let util = if stw > 0 || pp.gc > 0 { 0.0 } else { 1.0 };
+                add(&mut out[pp.series], UtilPoint { time: t, util });
+            }
+        } else {
+            let gc_ps = if stw > 0 { ps.len() } else { ps.iter().filter(|p| p.gc > 0).count() };
+            add(&mut out[0], UtilPoint { time: t, util: 1.0 - gc_ps as f64 / ps.len() as f64 });
+        }
+    }
+    if let Some(t) = last_t {
+        for p in &ps {
+            add(&mut out[p.series], UtilPoint { time: t, util: 0.0 });
+        }
+    }
+    out
+}
+
+/// Integral of a step function, evaluated at increasing times.
+struct Integral<'a> {
+    u: &'a [UtilPoint],
+    sums: &'a [f64],
+    k: usize,
+}
+
+impl Integral<'_> {
+    fn at(&mut self, x: i64) -> f64 {
+        while self.k + 1 < self.u.len() && self.u[self.k + 1].time <= x {
+            self.k += 1;
+        }
+        self.sums[self.k] + self.u[self.k].util * (x - self.u[self.k].time) as f64
+    }
+}
+
+fn prefix_sums(u: &[UtilPoint]) -> Vec<f64> {
+    let mut sums = Vec::with_capacity(u.len());
+    let mut acc = 0.0;
+    for (i, p) in u.iter().enumerate() {
+        if i > 0 {
+            acc += u[i - 1].util * (p.time - u[i - 1].time) as f64;
+        }
+        sums.push(acc);
+    }
+    sums
+}
+
+/// Calls `f(start, mean utilisation)` for every window of `w` ns that starts or ends at a
+/// change point: the windowed mean is piecewise linear between those, so its minima are
+/// among them. `w` is clamped to the series' span, as Go does.
+fn windows(u: &[UtilPoint], sums: &[f64], w: i64, mut f: impl FnMut(i64, f64)) {
+    let (Some(first), Some(last)) = (u.first(), u.last()) else { return };
+    let w = w.min(last.time - first.time);
+    if w <= 0 {
+        return;
+    }
+    let n = u.len();
+    let (mut lo, mut hi) = (Integral { u, sums, k: 0 }, Integral { u, sums, k: 0 });
+    let (mut i, mut j) = (0, 0);
+    while j < n && u[j].time - w < first.time {
+        j += 1;
+    }
+    loop {
+        let a = (i < n && u[i].time + w <= last.time).then(|| u[i].time);
+        let b = (j < n).then(|| u[j].time - w);
+        let t = match (a, b) {
+            (None, None) => break,
+            (Some(a), Some(b)) if a == b => {
+                (i, j) = (i + 1, j + 1);
+                a
+            }
+            (Some(a), Some(b)) if a < b => {
+                i += 1;
+                a
+            }
+            (Some(a), None) => {
+                i += 1;
+                a
+            }
+            (_, Some(b)) => {
+                j += 1;
+                b
+            }
+        };
+        let end = hi.at(t + w);
+        f(t, (end - lo.at(t)) / w as f64);
+    }
+}
+
+/// MMU for windows of `w` ns: the lowest mean utilisation of any window, over all series.
+pub fn mmu(series: &[Vec<UtilPoint>], w: i64) -> f64 {
+    let sums: Vec<Vec<f64>> = series.iter().map(|u| prefix_sums(u)).collect();
+    mmu_with(series, &sums, w)
+}
+
+fn mmu_with(series: &[Vec<UtilPoint>], sums: &[Vec<f64>], w: i64) -> f64 {
+    if w <= 0 {
+        return 0.0;
+    }
+    let mut min = 1.0f64;
+    for (u, s) in series.iter().zip(sums) {
+        windows(u, s, w, |_, m| min = min.min(m));
+    }
+    min
+}
+
+/// The `n` lowest-utilisation windows of `w` ns, pairwise disjoint, worst first.
+pub fn worst_windows(series: &[Vec<UtilPoint>], w: i64, n: usize) -> Vec<Window> {
+    let mut all = Vec::new();
+    for u in series {
+        let sums = prefix_sums(u);
+        windows(u, &sums, w, |start_ns, util| all.push(Window { start_ns, util }));
+    }
+    all.sort_by(|a, b| a.util.total_cmp(&b.util).then(a.start_ns.cmp(&b.start_ns)));
+    let mut picked: Vec<Window> = Vec::with_capacity(n);
+    for c in all {
+        if picked.len() == n {
+            break;
+        }
+        if picked.iter().all(|p| c.start_ns + w <= p.start_ns || p.start_ns + w <= c.start_ns) {
+            picked.push(c);
+        }
+    }
+    picked
+}
+
+/// The utilisation series and Go's plot: 100 log-spaced windows from the first of 1 s, 1 ms,
+/// 1 µs, 1 ns whose MMU is below 0.0001, over six decades or up to the trace length.
+pub fn mmu_curve(trace: &Trace, flags: MmuFlags) -> MmuCurve {
+    let series = utilization(trace, flags);
+    let mut curve = Vec::new();
+    let span = {
+        let lo = series.iter().filter_map(|s| s.first()).map(|p| p.time).min();
+        let hi = series.iter().filter_map(|s| s.last()).map(|p| p.time).max();
+        lo.zip(hi).map_or(0, |(lo, hi)| hi - lo)
+    };
+    if span > 0 {
+        let sums: Vec<Vec<f64>> = series.iter().map(|u| prefix_sums(u)).collect();
+        let mmu = |w| mmu_with(&series, &sums, w);
+        let mut x_min = 1_000_000_000i64;
+        while x_min > 1 && mmu(x_min) >= 0.0001 {
+            x_min /= 1000;
+        }
+        let x_max = (x_min * 1_000_000).min(span);
+        let (lmin, lmax) = ((x_min as f64).ln(), (x_max as f64).ln());
+        for i in 0..100 {
+            let w = (i as f64 / 99.0 * (lmax - lmin) + lmin).exp() as i64;
+            curve.push((w, mmu(w)));
+        }
+    }
+    MmuCurve { flags, series, curve }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(points: &[(i64, f64)]) -> Vec<Vec<UtilPoint>> {
+        vec![points.iter().map(|&(time, util)| UtilPoint { time, util }).collect()]
+    }
+
+    #[test]
+    fn mmu_is_exact_on_a_step_function() {
+        // Running, a 10 ns pause at 10, running, a 5 ns pause at 50, end at 100.
+        let s = series(&[(0, 1.0), (10, 0.0), (20, 1.0), (50, 0.0), (55, 1.0), (100, 0.0)]);
+        assert_eq!(mmu(&s, 5), 0.0);
+        assert_eq!(mmu(&s, 10), 0.0);
+        assert_eq!(mmu(&s, 20), 0.5);
+        assert_eq!(mmu(&s, 40), 0.75);
+        assert_eq!(mmu(&s, 100), 0.85);
+        // Windows longer than the trace are clamped to it.
+        assert_eq!(mmu(&s, 1000), 0.85);
+    }
+
+    #[test]
+    fn worst_windows_are_disjoint_and_sorted() {
+        let s = series(&[(0, 1.0), (10, 0.0), (20, 1.0), (50, 0.0), (55, 1.0), (100, 0.0)]);
+        let w = worst_windows(&s, 10, 3);
+        assert_eq!(w[0], Window { start_ns: 10, util: 0.0 });
+        assert_eq!(w[1].util, 0.5);
+        assert!(w.windows(2).all(|p| p[0].util <= p[1].util));
+        for (i, a) in w.iter().enumerate() {
+            for b in &w[i + 1..] {
+                assert!(a.start_ns + 10 <= b.start_ns || b.start_ns + 10 <= a.start_ns, "{w:?}");
+            }
+        }
+    }
+}

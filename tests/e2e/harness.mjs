@@ -5,6 +5,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -78,3 +79,16 @@ export async function screenshot(page, name) {
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
+
+/** What the `gotv` CLI says about a trace: the page must show the same numbers. */
+export function gotvStats(file) {
+  const bin = process.env.GOTV_BIN ?? join(root, 'target/debug/gotv');
+  return JSON.parse(execFileSync(bin, ['stats', '--json', file], { encoding: 'utf8' }));
+}
+
+/** The header's fields, by name, as the page shows them. */
+export async function headerFields(page) {
+  return page.locator('#trace-header [data-field]').evaluateAll((items) =>
+    Object.fromEntries(items.map((i) => [i.dataset.field, i.querySelector('.value').textContent])));
+}
+

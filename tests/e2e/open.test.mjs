@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serve, launch, openPage, dropFile, screenshot, fixtures, dist } from './harness.mjs';
+import { serve, launch, openPage, dropFile, screenshot, fixtures, dist, gotvStats, headerFields } from './harness.mjs';
 
 let server;
 let browser;
@@ -32,7 +32,7 @@ test('the landing page offers the three ways to open a trace', async () => {
   await withPage(server.url, async (page) => {
     await assert.doesNotReject(page.locator('text=Drop a trace.out').waitFor());
     assert.equal(await page.locator('#open-demo').isVisible(), true);
-    assert.equal(await page.locator('label[for=file-input]').isVisible(), true);
+    assert.equal(await page.locator('#landing label[for=file-input]').isVisible(), true);
     await screenshot(page, 'landing');
   });
 });
@@ -72,18 +72,38 @@ test('an empty file is not a trace', async () => {
 // The header format each Go release writes (trace-format.md §1.1).
 const headerOf = { 21: '1.21', 22: '1.22', 23: '1.23', 24: '1.23', 25: '1.25', 26: '1.26', 27: '1.26' };
 
-test('every Go release\'s workshop trace opens through the file picker', async () => {
+test('every Go release\'s workshop trace opens through the file picker, with the CLI\'s numbers', async () => {
   const traces = (await readdir(fixtures)).filter((f) => /^workshop-go1\.\d+\.trace$/.test(f)).sort();
-  assert.ok(traces.length >= 7, `workshop fixtures for Go 1.21–1.27, found ${traces}`);
+  assert.equal(traces.length, 7, `workshop fixtures for Go 1.21–1.27, found ${traces}`);
   await withPage(server.url, async (page) => {
     for (const name of traces) {
       const minor = Number(name.match(/go1\.(\d+)/)[1]);
       await page.locator('#file-input').setInputFiles(join(fixtures, name));
       await page.locator(`#trace-header >> text=${name}`).waitFor();
-      const text = await header(page).textContent();
-      assert.match(text, new RegExp(`go ${headerOf[minor].replace('.', '\\.')} trace`), name);
-      assert.match(text, /KB|MB/);
+      const shown = await headerFields(page);
+      const stats = gotvStats(join(fixtures, name));
+      const count = (text) => Number(text.replaceAll(',', ''));
+      assert.match(shown.format, new RegExp(`^go ${headerOf[minor].replace('.', '\\.')} trace`), name);
+      assert.equal(count(shown.events), stats.events.total, `${name}: events`);
+      assert.equal(count(shown.goroutines), stats.goroutines.seen, `${name}: goroutines`);
+      assert.equal(count(shown['GC cycles']), stats.gc.cycles, `${name}: GC cycles`);
+      assert.ok(stats.goroutines.seen > 1000, `${name}: the workshop starts a goroutine per file`);
+      assert.equal(shown.duration, `${(stats.events.duration_ns / 1e6).toFixed(3)} ms`, `${name}: duration`);
+      assert.equal(await message(page).isVisible(), false, `${name}: no message after a clean decode`);
     }
+    await screenshot(page, 'workshop-header');
+  });
+});
+
+test('a truncated trace says where it broke, and what decoded is still shown', async () => {
+  const whole = await readFile(join(fixtures, 'stress-go1.27.trace'));
+  await withPage(server.url, async (page) => {
+    await page.locator('#open-demo').waitFor();
+    await dropFile(page, 'cut.trace', whole.subarray(0, Math.floor(whole.length * 0.6)));
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /^cut\.trace: trace is truncated: it ends inside a batch \(at byte offset \d+, generation \d+\)\. Everything before that point is shown\.$/);
+    assert.match((await headerFields(page)).format, /go 1\.26 trace/);
+    await screenshot(page, 'truncated');
   });
 });
 

@@ -124,7 +124,7 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
         v.proc_busy = busy as f64 / (v.wall_ns as f64 * v.gomaxprocs as f64);
     }
     for g in &gs.goroutines {
-        v.assist_ns += g.stats.range_ns.get("GC mark assist").copied().unwrap_or(0);
+        v.assist_ns += g.stats.range_ns.get("GC mark assist").unwrap_or(0);
         v.exec_ns += g.stats.exec_ns;
         v.sched_wait_ns += g.stats.sched_wait_ns;
     }

@@ -13,13 +13,16 @@ mod id_map;
 mod mmu;
 mod pprof_encode;
 mod profiles;
+mod slots;
+mod summary;
 
 pub use annotations::{annotations, Annotations, DurationStats, LogCategory, TypeStats};
 pub use counters::{counters, Counters, GoroutineCounts, ProcCount};
 pub use cpu_samples::{cpu_samples, CpuStack};
 pub use findings::{findings, vitals, Finding, Location, Severity, Vitals};
 pub use gc::{gc, GcAnalysis, GcCycle, Pause, Point};
-pub use goroutines::{goroutines, ExecStats, Goroutine, GoroutineAnalysis, Group, Region};
+pub use goroutines::{goroutines, ExecStats, Goroutine, GoroutineAnalysis, Group, Name, Region, Times};
 pub use mmu::{mmu, mmu_curve, utilization, worst_windows, MmuCurve, MmuFlags, UtilPoint, Window};
 pub use pprof_encode::encode_pprof;
 pub use profiles::{profile, Profile, ProfileFrame, ProfileKind, ProfileSample};
+pub use summary::{summary, Summary};

@@ -1,11 +1,12 @@
 //! The four blocking profiles of `go tool trace -pprof=…` (analyses.md §4), with Go 1.26+
 //! semantics: every goroutine transition counts, stack or not.
 
-use gotv_decode::{GoId, GoState, StackId, Trace, Transition, NO_STACK};
+use gotv_decode::{EventKind, GoState, StackId, Trace, Transition, NO_STACK};
 use serde::Serialize;
 
 use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
+use crate::slots::Slots;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,34 +102,43 @@ const MAX_STACK: usize = 128;
 /// Intervals a goroutine spends in `kind`'s state, clipped to the goroutine's lifetime
 /// ([first run, end or trace end]), summed by the stack of the event that began them.
 pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Profile {
-    let windows: IdMap<GoId, (i64, i64)> = gs
-        .goroutines
-        .iter()
-        .map(|g| (g.id, (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns })))
-        .collect();
+    let slots = Slots::new(trace);
+    // Per goroutine slot: its window [first run, end], and the open interval if any.
+    let mut windows: Vec<Option<(i64, i64)>> = vec![None; slots.len()];
+    for g in &gs.goroutines {
+        if let Some(i) = slots.get(g.id) {
+            windows[i] = Some((g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns }));
+        }
+    }
+    let mut tracking: Vec<Option<(i64, StackId, u32)>> = vec![None; slots.len()];
     let state = kind.state();
     // Go's stacks are per generation (except "no stack"), and a merged record is named by
     // the stack of its last interval; so records are keyed by (stack, generation) first.
     let mut gen = 0u32;
-    let mut tracking: IdMap<GoId, (i64, StackId, u32)> = IdMap::default();
     let mut by_stack: IdMap<(StackId, u32), Record> = IdMap::default();
     let mut counted = 0usize;
-    for ev in trace.events() {
-        if ev.sync().is_some_and(|s| s.generation.is_some()) {
-            gen += 1;
+    for (i, &k) in trace.kinds().iter().enumerate() {
+        if k == EventKind::Sync {
+            gen += u32::from(trace.event(i).sync().is_some_and(|s| s.generation.is_some()));
+            continue;
         }
+        if k != EventKind::StateTransition {
+            continue;
+        }
+        let ev = trace.event(i);
         let Some(Transition::Goroutine { id, to, .. }) = ev.transition() else { continue };
-        let Some(&(start, stack, sgen)) = tracking.get(&id) else {
+        let Some(slot) = slots.get(id) else { continue };
+        let Some((start, stack, sgen)) = tracking[slot] else {
             if to == state && kind.tracks(trace.strings.bytes(ev.reason())) {
-                tracking.insert(id, (ev.time(), ev.stack(), gen));
+                tracking[slot] = Some((ev.time(), ev.stack(), gen));
             }
             continue;
         };
         if to == state {
             continue;
         }
-        tracking.remove(&id);
-        let Some(&(ws, we)) = windows.get(&id) else { continue };
+        tracking[slot] = None;
+        let Some((ws, we)) = windows[slot] else { continue };
         let end = ev.time();
         if we < start || end < ws {
             continue;

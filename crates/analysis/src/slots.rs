@@ -12,7 +12,10 @@ pub(crate) struct Slots {
 
 enum Map {
     /// IDs are nearly contiguous (the runtime hands them out in order): slot = table[id − base].
-    Direct { base: GoId, table: Vec<u32> },
+    Direct {
+        base: GoId,
+        table: Vec<u32>,
+    },
     Sparse(IdMap<GoId, u32>),
 }
 

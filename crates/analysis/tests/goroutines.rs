@@ -18,7 +18,7 @@ fn columns(g: &Goroutine) -> BTreeMap<String, i64> {
         ("Block time (syscall)".to_string(), s.syscall_block_ns),
         ("Unknown time".to_string(), s.unknown_ns),
     ]);
-    for (r, v) in &s.block_ns {
+    for (r, v) in s.block_ns.iter() {
         *m.entry(format!("Block time ({r})")).or_default() += v;
     }
     m
@@ -29,7 +29,7 @@ fn check(name: &str) -> Result<(), String> {
     let a = goroutines(&trace);
     let want: Value = serde_json::from_str(&common::answer(name, "goroutines.json")).unwrap();
     let want_groups = want["groups"].as_array().unwrap();
-    let ours: BTreeSet<&str> = a.groups.iter().map(|g| g.name.as_str()).collect();
+    let ours: BTreeSet<&str> = a.groups.iter().map(|g| &*g.name).collect();
     let theirs: BTreeSet<&str> = want_groups.iter().map(|g| g["name"].as_str().unwrap()).collect();
     if ours != theirs {
         return Err(format!(
@@ -40,8 +40,8 @@ fn check(name: &str) -> Result<(), String> {
     }
     for wg in want_groups {
         let gname = wg["name"].as_str().unwrap();
-        let group = a.groups.iter().find(|g| g.name == gname).unwrap();
-        let members: Vec<&Goroutine> = a.goroutines.iter().filter(|g| g.name == gname).collect();
+        let group = a.groups.iter().find(|g| &*g.name == gname).unwrap();
+        let members: Vec<&Goroutine> = a.goroutines.iter().filter(|g| &*g.name == gname).collect();
         if group.count as u64 != wg["count"].as_u64().unwrap() {
             return Err(format!("group {gname:?}: count {} want {}", group.count, wg["count"]));
         }
@@ -53,7 +53,7 @@ fn check(name: &str) -> Result<(), String> {
         let mut our_ranges: BTreeSet<&str> = BTreeSet::new();
         for g in &members {
             our_cols.extend(columns(g).into_keys());
-            our_ranges.extend(g.stats.range_ns.keys().map(String::as_str));
+            our_ranges.extend(g.stats.range_ns.iter().map(|e| e.0));
         }
         let want_cols: BTreeSet<String> = cols.iter().map(|c| c.to_string()).collect();
         if our_cols != want_cols {
@@ -82,7 +82,7 @@ fn check(name: &str) -> Result<(), String> {
                     return Err(format!("{ctx}: {c} {o} want {v}"));
                 }
             }
-            let ranges: Vec<i64> = rcols.iter().map(|c| g.stats.range_ns.get(*c).copied().unwrap_or(0)).collect();
+            let ranges: Vec<i64> = rcols.iter().map(|c| g.stats.range_ns.get(c).unwrap_or(0)).collect();
             match w.get("ranges") {
                 Some(wr) => {
                     let wr: Vec<i64> = wr.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();

@@ -34,17 +34,17 @@ pub fn dur(ns: i64) -> String {
 }
 
 fn blocked(s: &ExecStats) -> i64 {
-    s.block_ns.values().sum::<i64>() + s.syscall_block_ns
+    s.block_ns.total() + s.syscall_block_ns
 }
 
 pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     let mut a = gotv_analysis::goroutines(trace);
     if let Some(name) = &args.group {
-        if !a.groups.iter().any(|g| &g.name == name) {
+        if !a.groups.iter().any(|g| *g.name == **name) {
             return Err(format!("no goroutine group named {name:?}"));
         }
-        a.groups.retain(|g| &g.name == name);
-        a.goroutines.retain(|g| &g.name == name);
+        a.groups.retain(|g| *g.name == **name);
+        a.goroutines.retain(|g| *g.name == **name);
     }
     if args.json {
         return serde_json::to_string_pretty(&a).map_err(|e| e.to_string());
@@ -93,11 +93,11 @@ fn members(a: &GoroutineAnalysis) -> String {
             dur(s.syscall_block_ns),
             dur(s.unknown_ns)
         );
-        for (reason, ns) in s.block_ns.iter().filter(|e| *e.1 != 0) {
-            let _ = write!(out, " block({reason}) {}", dur(*ns));
+        for (reason, ns) in s.block_ns.iter().filter(|e| e.1 != 0) {
+            let _ = write!(out, " block({reason}) {}", dur(ns));
         }
-        for (range, ns) in s.range_ns.iter().filter(|e| *e.1 != 0) {
-            let _ = write!(out, " [{range}] {}", dur(*ns));
+        for (range, ns) in s.range_ns.iter().filter(|e| e.1 != 0) {
+            let _ = write!(out, " [{range}] {}", dur(ns));
         }
         out.push('\n');
     }

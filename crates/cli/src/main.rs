@@ -71,11 +71,11 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Stats { file, json } => {
             let d = decode(&file)?;
-            let s = stats::compute(&d.trace);
+            let s = gotv_analysis::summary(&d.trace);
             if json {
-                w(writeln!(out, "{}", serde_json::to_string_pretty(&s.to_json()).unwrap_or_default()))?;
+                w(writeln!(out, "{}", serde_json::to_string_pretty(&stats::to_json(&s)).unwrap_or_default()))?;
             } else {
-                w(write!(out, "{}", s.to_text()))?;
+                w(write!(out, "{}", stats::to_text(&s)))?;
             }
             if let Some(e) = d.error {
                 return Err(format!("{}: decoding stopped early: {e}", file.display()));

@@ -102,12 +102,9 @@ pub(crate) fn frame(data: &[u8], pos: usize, base: u64, markers: bool, eof: bool
     let end = start + size as usize;
     if end > data.len() {
         return if eof {
-            Framed::Error(Error::new(
-                ErrorKind::Malformed {
-                    what: format!("failed to read full batch: read {} but wanted {size}", data.len() - start),
-                },
-                r.offset(),
-            ))
+            // Go says "failed to read full batch"; what a person needs to hear is that the
+            // file was cut (a copy still being written, or a size limit).
+            Framed::Error(Error::new(ErrorKind::Truncated { what: "a batch" }, r.offset()))
         } else {
             Framed::NeedMore
         };

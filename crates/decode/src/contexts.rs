@@ -72,6 +72,13 @@ impl Ids {
     }
 }
 
+/// `heads` entry of a goroutine whose triples moved to `Contexts::spill`.
+const SPILLED: u32 = NONE - 1;
+/// Longest list walked before a goroutine's triples move to the hash map: a goroutine
+/// that ran on many (thread, proc) pairs (old traces: one goroutine on every P) would
+/// otherwise make interning quadratic.
+const LIST_MAX: usize = 8;
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Contexts {
     pub threads: Ids,
@@ -79,19 +86,37 @@ pub(crate) struct Contexts {
     pub goroutines: Ids,
     /// Distinct (thread, proc, goroutine) slot triples.
     pub triples: Vec<[u32; 3]>,
+    /// Interning state, dropped by `shrink` once decoding ends.
+    ///
     /// Triples are found through their goroutine: `heads[g + 1]` (`heads[0]`: no goroutine)
-    /// is the goroutine's most recently used triple, `next` links to the others. A
-    /// goroutine runs on few (thread, proc) pairs, so the lists are short, and this costs
+    /// is the goroutine's most recently used triple, `next` links to the others. Most
+    /// goroutines run on few (thread, proc) pairs, so the lists are short, and this costs
     /// 4 bytes per goroutine and per triple where a hash map would cost ten times that.
+    /// Goroutines with long lists (`SPILLED`) are looked up in `spill` instead.
     heads: Vec<u32>,
     next: Vec<u32>,
+    spill: FxMap<(u64, u32), u32>,
     /// The last context of each thread (by slot + 1; 0: no thread): its next event
     /// mostly has the same.
     last: Vec<Option<((i64, i64), u32)>>,
+    /// The context of the previous event: consecutive events mostly come from one M.
+    recent: Option<((i64, i64, i64), u32)>,
 }
 
 impl Contexts {
+    #[inline]
     pub(crate) fn intern(&mut self, ctx: (i64, i64, i64)) -> u32 {
+        match self.recent {
+            Some((c, id)) if c == ctx => id,
+            _ => {
+                let id = self.intern_slow(ctx);
+                self.recent = Some((ctx, id));
+                id
+            }
+        }
+    }
+
+    fn intern_slow(&mut self, ctx: (i64, i64, i64)) -> u32 {
         let m = self.threads.slot(ctx.0);
         let l = if m == NONE { 0 } else { m as usize + 1 };
         if l >= self.last.len() {
@@ -107,26 +132,56 @@ impl Contexts {
         if h >= self.heads.len() {
             self.heads.resize(h + 1, NONE);
         }
-        let (mut prev, mut t) = (NONE, self.heads[h]);
+        let id = if self.heads[h] == SPILLED { self.spilled(key) } else { self.listed(key, h) };
+        self.last[l] = Some(((ctx.1, ctx.2), id));
+        id
+    }
+
+    fn new_triple(&mut self, key: [u32; 3], next: u32) -> u32 {
+        self.triples.push(key);
+        self.next.push(next);
+        self.triples.len() as u32 - 1
+    }
+
+    fn spilled(&mut self, key: [u32; 3]) -> u32 {
+        let k = (u64::from(key[0]) << 32 | u64::from(key[1]), key[2]);
+        if let Some(&id) = self.spill.get(&k) {
+            return id;
+        }
+        let id = self.new_triple(key, NONE);
+        self.spill.insert(k, id);
+        id
+    }
+
+    fn listed(&mut self, key: [u32; 3], h: usize) -> u32 {
+        let (mut prev, mut t, mut walked) = (NONE, self.heads[h], 0);
         while t != NONE && self.triples[t as usize] != key {
             prev = t;
             t = self.next[t as usize];
+            walked += 1;
         }
-        let id = if t == NONE {
-            self.triples.push(key);
-            self.next.push(self.heads[h]);
-            self.triples.len() as u32 - 1
-        } else {
+        if t != NONE {
             if prev != NONE {
                 // Move to the front: the goroutine's current context is looked up next.
                 self.next[prev as usize] = self.next[t as usize];
                 self.next[t as usize] = self.heads[h];
+                self.heads[h] = t;
             }
-            t
-        };
-        self.heads[h] = id;
-        self.last[l] = Some(((ctx.1, ctx.2), id));
-        id
+            return t;
+        }
+        if walked < LIST_MAX {
+            let id = self.new_triple(key, self.heads[h]);
+            self.heads[h] = id;
+            return id;
+        }
+        let mut t = self.heads[h];
+        while t != NONE {
+            let k = self.triples[t as usize];
+            self.spill.insert((u64::from(k[0]) << 32 | u64::from(k[1]), k[2]), t);
+            t = std::mem::replace(&mut self.next[t as usize], NONE);
+        }
+        self.heads[h] = SPILLED;
+        self.spilled(key)
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -135,6 +190,7 @@ impl Contexts {
             + self.goroutines.heap_bytes()
             + self.triples.capacity() * 12
             + (self.heads.capacity() + self.next.capacity()) * 4
+            + self.spill.capacity() * 20
             + self.last.capacity() * 32
     }
 
@@ -143,7 +199,10 @@ impl Contexts {
         self.procs.shrink();
         self.goroutines.shrink();
         self.triples.shrink_to_fit();
-        self.heads.shrink_to_fit();
-        self.next.shrink_to_fit();
+        self.heads = Vec::new();
+        self.next = Vec::new();
+        self.spill = FxMap::default();
+        self.last = Vec::new();
+        self.recent = None;
     }
 }

@@ -97,7 +97,21 @@ enum Req {
 
 const USER_GO: [Req; 3] = [Req::Must, Req::Must, Req::Must];
 
-fn validate(ctx: Ctx, [m, p, g]: [Req; 3]) -> Result<(), String> {
+#[inline]
+fn validate(ctx: Ctx, req: [Req; 3]) -> Result<(), String> {
+    let ok = |have: bool, r: Req| match r {
+        Req::Must => have,
+        Req::MustNot => !have,
+        Req::May => true,
+    };
+    if ok(ctx.m != -1, req[0]) && ok(ctx.p != -1, req[1]) && ok(ctx.g != -1, req[2]) {
+        return Ok(());
+    }
+    validation_error(ctx, req)
+}
+
+#[cold]
+fn validation_error(ctx: Ctx, [m, p, g]: [Req; 3]) -> Result<(), String> {
     let check = |have: bool, req: Req, what: &str| match (req, have) {
         (Req::Must, false) => Err(format!("expected a {what} but didn't have one")),
         (Req::MustNot, true) => Err(format!("expected no {what} but had one")),

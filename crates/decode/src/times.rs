@@ -12,28 +12,35 @@ pub(crate) struct Times {
     wide: Vec<u32>,
     off: Vec<u32>,
     full: Vec<i64>,
+    /// The last block's base while it is narrow: pushing then needs neither table.
+    open_base: Option<i64>,
 }
 
 impl Times {
+    #[inline]
     pub(crate) fn push(&mut self, t: i64) {
         let i = self.off.len();
-        let b = i / BLOCK;
         if i % BLOCK == 0 {
             self.base.push(t);
             self.wide.push(NARROW);
+            self.open_base = Some(t);
         }
-        if self.wide[b] == NARROW {
-            match u32::try_from(t.wrapping_sub(self.base[b])) {
-                Ok(d) => {
-                    self.off.push(d);
-                    return;
-                }
-                Err(_) => {
-                    self.wide[b] = (self.full.len() / BLOCK) as u32;
-                    let base = self.base[b];
-                    self.full.extend(self.off[b * BLOCK..i].iter().map(|&o| base.wrapping_add(i64::from(o))));
-                }
+        if let Some(base) = self.open_base {
+            if let Ok(d) = u32::try_from(t.wrapping_sub(base)) {
+                self.off.push(d);
+                return;
             }
+        }
+        self.push_wide(t);
+    }
+
+    #[cold]
+    fn push_wide(&mut self, t: i64) {
+        let i = self.off.len();
+        let b = i / BLOCK;
+        if let Some(base) = self.open_base.take() {
+            self.wide[b] = (self.full.len() / BLOCK) as u32;
+            self.full.extend(self.off[b * BLOCK..i].iter().map(|&o| base.wrapping_add(i64::from(o))));
         }
         // Only the last block can widen, and earlier wide blocks are complete, so each
         // wide block owns BLOCK consecutive slots of `full`.

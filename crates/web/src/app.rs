@@ -26,9 +26,16 @@ impl App {
     }
 
     pub fn open(&self, name: &str, bytes: &[u8]) {
-        match gotv_decode::read_header(bytes) {
-            Ok(version) => self.view.loaded(&view::Summary { name, bytes: bytes.len(), version }),
-            Err(e) => self.view.error(name, &e.to_string()),
+        let version = match gotv_decode::read_header(bytes) {
+            Ok(version) => version,
+            Err(e) => return self.view.error(name, &e.to_string()),
+        };
+        let decoded = gotv_decode::decode(bytes);
+        let summary = gotv_analysis::summary(&decoded.trace);
+        self.view.loaded(&view::Loaded { name, bytes: bytes.len(), version, summary: &summary });
+        if let Some(e) = decoded.error {
+            // Whatever decoded before the break is still worth looking at.
+            self.view.error(name, &format!("{e}. Everything before that point is shown."));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The page's regions: the landing area, the trace header and the message line.
 
 use crate::dom::{by_id, el, show};
+use gotv_analysis::Summary;
 use gotv_decode::Version;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -11,10 +12,11 @@ pub struct View {
     message: Element,
 }
 
-pub struct Summary<'a> {
+pub struct Loaded<'a> {
     pub name: &'a str,
     pub bytes: usize,
     pub version: Version,
+    pub summary: &'a Summary,
 }
 
 impl View {
@@ -30,15 +32,21 @@ impl View {
         self.say("error", &format!("{name}: {text}"));
     }
 
-    pub fn loaded(&self, s: &Summary<'_>) {
+    pub fn loaded(&self, l: &Loaded<'_>) {
         self.header.set_inner_html("");
+        let s = l.summary;
         let fields = [
-            ("file", s.name.to_string()),
-            ("format", format!("{} trace (written by {})", s.version, s.version.writers())),
-            ("size", human_bytes(s.bytes)),
+            ("file", l.name.to_string()),
+            ("format", format!("{} trace (written by {})", l.version, l.version.writers())),
+            ("size", human_bytes(l.bytes)),
+            ("duration", human_ns(s.duration_ns())),
+            ("events", grouped(s.total)),
+            ("goroutines", grouped(s.goroutines as u64)),
+            ("GC cycles", grouped(s.gc_cycles)),
         ];
         for (key, value) in fields {
             if let Ok(item) = el("span", "field", "") {
+                let _ = item.set_attribute("data-field", key);
                 let _ = el("span", "key", key).map(|k| item.append_child(&k));
                 let _ = el("span", "value", &value).map(|v| item.append_child(&v));
                 let _ = self.header.append_child(&item);
@@ -46,7 +54,7 @@ impl View {
         }
         show(&self.header, true);
         show(&self.landing, false);
-        self.say("progress", "The timeline and analyses for this trace are not built yet in this version of gotv.");
+        show(&self.message, false);
     }
 
     fn say(&self, kind: &str, text: &str) {
@@ -63,4 +71,26 @@ fn human_bytes(n: usize) -> String {
         n if n >= 1 << 10 => format!("{:.1} KB", n as f64 / (1 << 10) as f64),
         n => format!("{n} bytes"),
     }
+}
+
+fn human_ns(ns: i64) -> String {
+    match ns.unsigned_abs() {
+        n if n >= 1_000_000_000 => format!("{:.3} s", ns as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{:.3} ms", ns as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.3} µs", ns as f64 / 1e3),
+        _ => format!("{ns} ns"),
+    }
+}
+
+/// 115375 as "115,375": counts are read at a glance.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -51,7 +51,12 @@ pub fn run(args: &[String]) -> Result {
 
     // The page, as a person uses it, in Debian's Chromium.
     build(&Settings::load()?)?;
+    // The page's numbers are checked against the CLI's.
+    exec(Command::new("cargo").args(["build", "--locked", "-p", "gotv-cli"]).current_dir(&root))?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
     let e2e = root.join("tests/e2e");
     provision::npm(&e2e)?;
-    exec(Command::new("npm").args(["test", "--silent"]).current_dir(&e2e))
+    exec(
+        Command::new("npm").args(["test", "--silent"]).env("GOTV_BIN", target_dir.join("debug/gotv")).current_dir(&e2e),
+    )
 }

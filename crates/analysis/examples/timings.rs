@@ -20,17 +20,15 @@ fn main() {
         let trace = &d.trace;
         println!("{path}: {} events", trace.len());
         let gs = timed("goroutines", || goroutines(trace));
-        let mut sync = None;
         for kind in ProfileKind::ALL {
-            let p = timed(&format!("pprof {}", kind.name()), || profile(trace, &gs, kind));
-            if kind == ProfileKind::Sync {
-                sync = Some(p);
-            }
+            timed(&format!("pprof {}", kind.name()), || profile(trace, &gs, kind));
         }
-        let sync = sync.unwrap();
-        timed("findings", || findings(trace, &gs, &sync));
+        let all = timed("pprof ×4", || profiles(trace, &gs, &ProfileKind::ALL));
+        let sync = &all[1];
+        timed("findings", || findings(trace, &gs, sync));
         timed("gc", || gc(trace));
-        timed("counters", || counters(trace));
+        timed("counters", || counters(trace, 0));
+        timed("counters 1ms", || counters(trace, 1_000_000));
         timed("mmu", || mmu_curve(trace, MmuFlags::default()));
         timed("annotations", || annotations(trace, &gs));
         timed("cpu samples", || cpu_samples(trace));

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use gotv_decode::{EventKind, TaskId, Trace, NO_TASK};
+use gotv_decode::{EventKind, Frame, TaskId, Trace, NO_TASK};
 use serde::Serialize;
 
 use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
+use crate::profiles::ProfileFrame;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DurationStats {
@@ -30,6 +31,10 @@ pub struct DurationStats {
 #[derive(Debug, Clone, Serialize)]
 pub struct TypeStats {
     pub name: String,
+    /// Regions only: the outermost frame of the RegionBegin stack (Go 1.24+'s grouping);
+    /// absent for regions begun before the trace and synthetic ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<ProfileFrame>,
     #[serde(flatten)]
     pub durations: DurationStats,
 }
@@ -88,6 +93,9 @@ fn stats(count: u64, mut complete: Vec<i64>) -> DurationStats {
     }
 }
 
+/// One row of the regions page: its frame, complete regions, durations of all.
+type RegionGroup = (Option<Frame>, u64, Vec<i64>);
+
 pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
     // Task ID → (type, begin, end).
     let mut tasks: IdMap<TaskId, (u32, Option<i64>, Option<i64>)> = IdMap::default();
@@ -125,19 +133,31 @@ pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
             e.1.push(x - b);
         }
     }
-    let tasks = by_type.into_iter().map(|(name, (n, d))| TypeStats { name, durations: stats(n, d) }).collect();
+    let tasks =
+        by_type.into_iter().map(|(name, (n, d))| TypeStats { name, frame: None, durations: stats(n, d) }).collect();
 
-    let mut by_type: BTreeMap<&str, (u64, Vec<i64>)> = BTreeMap::new();
+    // Keyed by (type, outermost frame's PC), as Go's regions page.
+    let outermost = |stack| trace.stacks.frames(stack).last().copied();
+    let mut by_type: BTreeMap<(&str, u64), RegionGroup> = BTreeMap::new();
     for r in gs.goroutines.iter().flat_map(|g| &g.regions) {
-        let e = by_type.entry(&r.name).or_default();
-        e.0 += u64::from(r.start_ns.is_some() && r.end_ns.is_some());
+        let frame = outermost(r.begin_stack);
+        let e = by_type.entry((&r.name, frame.map_or(0, |f| f.pc))).or_default();
+        e.0 = frame;
+        let e = (&mut e.1, &mut e.2);
+        *e.0 += u64::from(r.start_ns.is_some() && r.end_ns.is_some());
         e.1.push(r.end_ns.unwrap_or(gs.trace_end_ns) - r.start_ns.unwrap_or(gs.trace_start_ns));
     }
     let regions = by_type
         .into_iter()
-        .map(|(name, (complete, d))| {
+        .map(|((name, _), (frame, complete, d))| {
             let durations = DurationStats { complete, ..stats(d.len() as u64, d) };
-            TypeStats { name: name.to_owned(), durations }
+            let frame = frame.map(|f| ProfileFrame {
+                func: trace.strings.get(f.func).into_owned(),
+                file: trace.strings.get(f.file).into_owned(),
+                line: f.line,
+                pc: f.pc,
+            });
+            TypeStats { name: name.to_owned(), frame, durations }
         })
         .collect();
 

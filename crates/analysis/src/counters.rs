@@ -1,10 +1,13 @@
 //! The timeline's counter rows (analyses.md §5.2): goroutines running / runnable / waiting
 //! in GC, and Ps running, each a step series with a point wherever a value changes.
 
-use gotv_decode::{EventKind, GoId, GoState, ProcState, Resource, Trace, Transition};
+use gotv_decode::{EventKind, GoState, ProcState, Resource, Trace, Transition};
 use serde::Serialize;
 
-use crate::id_map::IdMap;
+use crate::slots::Slots;
+
+const WAITING: u8 = 1;
+const ASSIST: u8 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct GoroutineCounts {
@@ -29,19 +32,24 @@ pub struct Counters {
     pub procs: Vec<ProcCount>,
 }
 
-pub fn counters(trace: &Trace) -> Counters {
+/// The counter series. With `resolution_ns` > 0, points closer than that to the previous
+/// point are merged into it, keeping the highest value of each count (a plot of a 200 MB
+/// trace needs thousands of points, not tens of millions); 0 keeps every change.
+pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
     let mut c = Counters::default();
     let mut now = GoroutineCounts { time: 0, running: 0, runnable: 0, gc_waiting: 0 };
     let mut procs = 0u32;
-    let mut waiting: IdMap<GoId, ()> = IdMap::default();
-    let mut assist: IdMap<GoId, ()> = IdMap::default();
+    let slots = Slots::new(trace);
+    // Per goroutine slot: WAITING and ASSIST bits.
+    let mut flags = vec![0u8; slots.len()];
     let assist_name = |id| trace.strings.bytes(id) == b"GC mark assist";
     for ev in trace.events() {
         let t = ev.time();
         match ev.kind() {
             EventKind::StateTransition => match ev.transition() {
                 Some(Transition::Goroutine { id, from, to }) => {
-                    let in_assist = assist.contains_key(&id);
+                    let Some(slot) = slots.get(id) else { continue };
+                    let in_assist = flags[slot] & ASSIST != 0;
                     for (state, d) in [(from, -1i32), (to, 1)] {
                         match state {
                             GoState::Running | GoState::Syscall => now.running = now.running.wrapping_add_signed(d),
@@ -51,9 +59,9 @@ pub fn counters(trace: &Trace) -> Counters {
                         }
                     }
                     if to == GoState::Waiting {
-                        waiting.insert(id, ());
+                        flags[slot] |= WAITING;
                     } else {
-                        waiting.remove(&id);
+                        flags[slot] &= !WAITING;
                     }
                 }
                 Some(Transition::Proc { from, to, .. }) => {
@@ -62,8 +70,10 @@ pub fn counters(trace: &Trace) -> Counters {
                     } else if from == ProcState::Running && to != ProcState::Running {
                         procs = procs.saturating_sub(1);
                     }
-                    if c.procs.last().is_none_or(|p| p.running != procs) {
-                        c.procs.push(ProcCount { time: t, running: procs });
+                    match c.procs.last_mut() {
+                        Some(p) if p.running == procs => {}
+                        Some(p) if t - p.time < resolution_ns => p.running = p.running.max(procs),
+                        _ => c.procs.push(ProcCount { time: t, running: procs }),
                     }
                 }
                 None => {}
@@ -71,23 +81,31 @@ pub fn counters(trace: &Trace) -> Counters {
             EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => {
                 let Some(r) = ev.range() else { continue };
                 let Resource::Goroutine(g) = r.scope else { continue };
+                let Some(slot) = slots.get(g) else { continue };
                 if !assist_name(r.name) {
                     continue;
                 }
-                let d = if ev.kind() == EventKind::RangeEnd {
-                    assist.remove(&g).map_or(0, |()| -1)
+                let was = flags[slot] & ASSIST != 0;
+                let is = ev.kind() != EventKind::RangeEnd;
+                if is {
+                    flags[slot] |= ASSIST;
                 } else {
-                    i32::from(assist.insert(g, ()).is_none())
-                };
-                if waiting.contains_key(&g) {
-                    now.gc_waiting = now.gc_waiting.wrapping_add_signed(d);
+                    flags[slot] &= !ASSIST;
+                }
+                if flags[slot] & WAITING != 0 {
+                    now.gc_waiting = now.gc_waiting.wrapping_add_signed(i32::from(is) - i32::from(was));
                 }
             }
             _ => continue,
         }
-        let last = c.goroutines.last();
-        if last.is_none_or(|l| (l.running, l.runnable, l.gc_waiting) != (now.running, now.runnable, now.gc_waiting)) {
-            c.goroutines.push(GoroutineCounts { time: t, ..now });
+        match c.goroutines.last_mut() {
+            Some(l) if (l.running, l.runnable, l.gc_waiting) == (now.running, now.runnable, now.gc_waiting) => {}
+            Some(l) if t - l.time < resolution_ns => {
+                l.running = l.running.max(now.running);
+                l.runnable = l.runnable.max(now.runnable);
+                l.gc_waiting = l.gc_waiting.max(now.gc_waiting);
+            }
+            _ => c.goroutines.push(GoroutineCounts { time: t, ..now }),
         }
     }
     c

@@ -1,13 +1,14 @@
 //! Diagnoses: patterns a person would otherwise have to spot on the timeline, each with the
 //! numbers behind it and the source line to look at.
 
-use gotv_decode::{EventKind, GoId, GoState, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
+use gotv_decode::{EventKind, GoState, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
 use serde::Serialize;
 
 use crate::gc::gc;
 use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
 use crate::profiles::{Profile, ProfileSample};
+use crate::slots::Slots;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,9 +31,19 @@ pub struct Finding {
     pub id: &'static str,
     pub severity: Severity,
     pub message: String,
-    /// Named measurements behind the finding.
+    /// Named measurements behind the finding (a JSON object, in this order).
+    #[serde(serialize_with = "as_object")]
     pub numbers: Vec<(&'static str, f64)>,
     pub location: Option<Location>,
+}
+
+fn as_object<S: serde::Serializer>(v: &[(&'static str, f64)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for (k, x) in v {
+        m.serialize_entry(k, x)?;
+    }
+    m.end()
 }
 
 /// Everything the findings are decided from, also worth showing on its own.
@@ -77,7 +88,9 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
     let mut v = Vitals { wall_ns: gs.trace_end_ns - gs.trace_start_ns, ..Vitals::default() };
     let mut running: IdMap<i64, i64> = IdMap::default();
     let mut busy = 0i64;
-    let mut runnable_since: IdMap<GoId, i64> = IdMap::default();
+    let slots = Slots::new(trace);
+    // Per goroutine slot: when it became runnable (0: it is not).
+    let mut runnable_since = vec![0i64; slots.len()];
     let mut hist = [0u64; 64];
     for ev in trace.events() {
         let t = ev.time();
@@ -96,10 +109,11 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
                     }
                 }
                 Some(Transition::Goroutine { id, from, to }) if from != to => {
+                    let Some(slot) = slots.get(id) else { continue };
                     if to == GoState::Runnable {
-                        runnable_since.insert(id, t);
-                    } else if let Some(s) = runnable_since.remove(&id) {
-                        let d = t - s;
+                        runnable_since[slot] = t;
+                    } else if runnable_since[slot] != 0 {
+                        let d = t - std::mem::take(&mut runnable_since[slot]);
                         if to == GoState::Running {
                             v.runnable_waits += 1;
                             v.runnable_max_ns = v.runnable_max_ns.max(d);
@@ -142,9 +156,12 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
 fn goroutine_sites(trace: &Trace) -> Vec<Site> {
     let mut sites: Vec<Site> = Vec::new();
     let mut by_stack: IdMap<u32, usize> = IdMap::default();
-    let mut alive: IdMap<GoId, (usize, i64)> = IdMap::default();
+    let slots = Slots::new(trace);
+    // Per goroutine slot: (site index + 1, creation time); 0 when not tracked.
+    let mut alive = vec![(0usize, 0i64); slots.len()];
     for ev in trace.events() {
         let Some(Transition::Goroutine { id, from, to }) = ev.transition() else { continue };
+        let Some(slot) = slots.get(id) else { continue };
         if from == GoState::NotExist && ev.goroutine() != NO_GOROUTINE {
             let stack = ev.stack();
             let i = *by_stack.entry(stack).or_insert_with(|| {
@@ -155,10 +172,11 @@ fn goroutine_sites(trace: &Trace) -> Vec<Site> {
             s.created += 1;
             s.alive += 1;
             s.peak = s.peak.max(s.alive);
-            alive.insert(id, (i, ev.time()));
+            alive[slot] = (i + 1, ev.time());
         } else if to == GoState::NotExist {
-            if let Some((i, t0)) = alive.remove(&id) {
-                let s = &mut sites[i];
+            let (i, t0) = std::mem::take(&mut alive[slot]);
+            if i != 0 {
+                let s = &mut sites[i - 1];
                 s.alive -= 1;
                 s.ended += 1;
                 s.lifetime_ns += ev.time() - t0;

@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gotv_decode::{EventKind, GoId, GoState, ProcState, Resource, StrId, TaskId, Trace, Transition, NO_PROC};
+use gotv_decode::{
+    EventKind, GoId, GoState, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition, NO_PROC, NO_STACK,
+};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::id_map::IdMap;
@@ -123,6 +125,10 @@ pub struct Region {
     pub task: TaskId,
     pub start_ns: Option<i64>,
     pub end_ns: Option<i64>,
+    /// The RegionBegin event's stack (`NO_STACK` for synthetic regions and regions begun
+    /// before the trace): Go's regions page groups by its outermost frame.
+    #[serde(skip)]
+    pub begin_stack: StackId,
     #[serde(flatten)]
     pub stats: ExecStats,
 }
@@ -183,75 +189,61 @@ struct Pending {
     active_regions: Vec<Region>,
 }
 
-struct G {
-    out: Goroutine,
+/// What is kept beside each goroutine's result while the trace is read.
+struct Meta {
     name: StrId,
-    p: Pending,
+    /// Index of its pending state in [`Summarizer::pend`], NONE once it ended. Pending
+    /// state is recycled, so memory follows live goroutines, not all of them.
+    p: u32,
 }
 
-impl G {
-    fn new(id: GoId, created: i64, empty: &Name) -> G {
-        let stats = ExecStats::default();
-        let out = Goroutine {
-            id,
-            name: empty.clone(),
-            created_ns: created,
-            start_ns: 0,
-            end_ns: 0,
-            stats,
-            regions: Vec::new(),
-        };
-        G { out, name: 0, p: Pending::default() }
+/// Adds the intervals still open at `last` (Go's `snapshotStat`).
+fn add_pending(g: &Goroutine, p: Option<&Pending>, r: &mut ExecStats, last: i64) {
+    if r.total_ns == 0 {
+        r.total_ns = last - g.created_ns;
     }
-
-    fn snapshot(&self, last: i64) -> ExecStats {
-        let mut r = self.out.stats.clone();
-        self.add_pending(&mut r, last);
-        r
+    let Some(p) = p else { return };
+    if p.start != 0 {
+        r.exec_ns += last - p.start;
     }
-
-    /// Adds the intervals still open at `last` (Go's `snapshotStat`).
-    fn add_pending(&self, r: &mut ExecStats, last: i64) {
-        if r.total_ns == 0 {
-            r.total_ns = last - self.out.created_ns;
-        }
-        if self.p.start != 0 {
-            r.exec_ns += last - self.p.start;
-        }
-        if self.p.runnable != 0 {
-            r.sched_wait_ns += last - self.p.runnable;
-        }
-        if let (true, Some(reason)) = (self.p.block != 0, &self.p.block_reason) {
-            r.block_ns.bump(reason, last - self.p.block);
-        }
-        if self.p.syscall != 0 {
-            r.syscall_ns += last - self.p.syscall;
-        }
-        // Go's quirk: a syscall still blocked at the end counts as scheduler wait.
-        if self.p.syscall_block != 0 {
-            r.sched_wait_ns += last - self.p.syscall_block;
-        }
-        for (name, ts) in &self.p.range {
-            r.range_ns.bump(name, last - ts);
-        }
+    if p.runnable != 0 {
+        r.sched_wait_ns += last - p.runnable;
     }
+    if let (true, Some(reason)) = (p.block != 0, &p.block_reason) {
+        r.block_ns.bump(reason, last - p.block);
+    }
+    if p.syscall != 0 {
+        r.syscall_ns += last - p.syscall;
+    }
+    // Go's quirk: a syscall still blocked at the end counts as scheduler wait.
+    if p.syscall_block != 0 {
+        r.sched_wait_ns += last - p.syscall_block;
+    }
+    for (name, ts) in &p.range {
+        r.range_ns.bump(name, last - ts);
+    }
+}
 
-    fn finalize(&mut self, last: i64, end: Option<i64>, trace: &Trace) {
-        if let Some(t) = end {
-            self.out.end_ns = t;
+fn snapshot(g: &Goroutine, p: Option<&Pending>, last: i64) -> ExecStats {
+    let mut r = g.stats.clone();
+    add_pending(g, p, &mut r, last);
+    r
+}
+
+fn finalize(g: &mut Goroutine, name: StrId, p: Option<Pending>, last: i64, end: Option<i64>, trace: &Trace) {
+    if let Some(t) = end {
+        g.end_ns = t;
+    }
+    let mut stats = std::mem::take(&mut g.stats);
+    add_pending(g, p.as_ref(), &mut stats, last);
+    g.stats = stats;
+    // System goroutines can inherit a region at creation but are never part of one.
+    if let (Some(p), false) = (p, is_system(trace.strings.bytes(name))) {
+        for mut r in p.active_regions {
+            r.end_ns = end;
+            r.stats = g.stats.sub(&r.stats);
+            g.regions.push(r);
         }
-        let mut stats = std::mem::take(&mut self.out.stats);
-        self.add_pending(&mut stats, last);
-        self.out.stats = stats;
-        // System goroutines can inherit a region at creation but are never part of one.
-        if !is_system(trace.strings.bytes(self.name)) {
-            for mut r in std::mem::take(&mut self.p.active_regions) {
-                r.end_ns = end;
-                r.stats = self.out.stats.sub(&r.stats);
-                self.out.regions.push(r);
-            }
-        }
-        self.p = Pending::default();
     }
 }
 
@@ -267,7 +259,11 @@ struct Summarizer<'a> {
     slots: Slots,
     /// Goroutine slot → index in `gs`.
     index: Vec<u32>,
-    gs: Vec<G>,
+    gs: Vec<Goroutine>,
+    meta: Vec<Meta>,
+    pend: Vec<Pending>,
+    /// Unused entries of `pend`.
+    free: Vec<u32>,
     /// Interned names by string ID.
     names: Vec<Option<Name>>,
     empty: Name,
@@ -286,9 +282,34 @@ impl Summarizer<'_> {
         (i != NONE).then_some(i as usize)
     }
 
-    fn g(&mut self, id: GoId) -> Option<&mut G> {
-        let i = self.at(id)?;
-        Some(&mut self.gs[i])
+    /// The goroutine's result and pending state; a finalized goroutine that still changes
+    /// state gets fresh (zero) pending state, as Go's cleared record does.
+    fn live(&mut self, gi: usize) -> (&mut Goroutine, &mut Pending) {
+        if self.meta[gi].p == NONE {
+            self.meta[gi].p = self.alloc();
+        }
+        (&mut self.gs[gi], &mut self.pend[self.meta[gi].p as usize])
+    }
+
+    fn alloc(&mut self) -> u32 {
+        self.free.pop().unwrap_or_else(|| {
+            self.pend.push(Pending::default());
+            self.pend.len() as u32 - 1
+        })
+    }
+
+    /// Takes a goroutine's pending state, recycling its entry.
+    fn release(&mut self, gi: usize) -> Option<Pending> {
+        let p = std::mem::replace(&mut self.meta[gi].p, NONE);
+        (p != NONE).then(|| {
+            self.free.push(p);
+            std::mem::take(&mut self.pend[p as usize])
+        })
+    }
+
+    fn end(&mut self, gi: usize, last: i64, end: Option<i64>) {
+        let p = self.release(gi);
+        finalize(&mut self.gs[gi], self.meta[gi].name, p, last, end, self.trace);
     }
 
     fn name(&mut self, id: StrId) -> Name {
@@ -296,16 +317,34 @@ impl Summarizer<'_> {
         self.names[id as usize].get_or_insert_with(|| Arc::from(&*trace.strings.get(id))).clone()
     }
 
-    fn insert(&mut self, g: G) {
-        let Some(slot) = self.slots.get(g.out.id) else { return };
+    fn create(&mut self, id: GoId, created: i64) -> Option<usize> {
+        let slot = self.slots.get(id)?;
+        let g = Goroutine {
+            id,
+            name: self.empty.clone(),
+            created_ns: created,
+            start_ns: 0,
+            end_ns: 0,
+            stats: ExecStats::default(),
+            regions: Vec::new(),
+        };
         // A reused ID replaces the old record, as Go's map assignment does.
-        match self.index[slot] {
+        let gi = match self.index[slot] {
             NONE => {
                 self.index[slot] = self.gs.len() as u32;
                 self.gs.push(g);
+                self.meta.push(Meta { name: 0, p: NONE });
+                self.gs.len() - 1
             }
-            i => self.gs[i as usize] = g,
-        }
+            i => {
+                self.release(i as usize);
+                self.gs[i as usize] = g;
+                self.meta[i as usize].name = 0;
+                i as usize
+            }
+        };
+        self.meta[gi].p = self.alloc();
+        Some(gi)
     }
 
     fn go_transition(&mut self, i: usize, id: GoId, old: GoState, new: GoState) {
@@ -314,73 +353,70 @@ impl Summarizer<'_> {
         let reason = ev.reason();
         match old {
             GoState::Undetermined => {
-                let mut g = G::new(id, self.sync_ts, &self.empty);
+                let Some(gi) = self.create(id, self.sync_ts) else { return };
                 // The time since the Sync is credited to the state the goroutine is found in.
                 let d = t - self.sync_ts;
-                let st = &mut g.out.stats;
+                let reason = self.name(reason);
+                let st = &mut self.gs[gi].stats;
                 match new {
                     GoState::Running => st.exec_ns += d,
-                    GoState::Waiting => st.block_ns.bump(&self.name(reason), d),
+                    GoState::Waiting => st.block_ns.bump(&reason, d),
                     GoState::Runnable => st.sched_wait_ns += d,
                     GoState::Syscall if ev.proc() == NO_PROC => st.syscall_block_ns += d,
                     GoState::Syscall => st.syscall_ns += d,
                     _ => {}
                 }
-                self.insert(g);
             }
             GoState::NotExist => {
-                let mut g = G::new(id, t, &self.empty);
-                let inherited = self.g(ev.goroutine()).and_then(|c| c.p.active_regions.last().map(|r| r.task));
+                let creator = self.at(ev.goroutine());
+                let pending = creator.map(|c| self.meta[c].p).filter(|&p| p != NONE);
+                let inherited = pending.and_then(|p| self.pend[p as usize].active_regions.last().map(|r| r.task));
+                let Some(gi) = self.create(id, t) else { return };
                 if let Some(task) = inherited {
-                    g.p.active_regions.push(Region {
-                        name: self.empty.clone(),
-                        task,
-                        start_ns: Some(t),
-                        end_ns: None,
-                        stats: ExecStats::default(),
-                    });
+                    let name = self.empty.clone();
+                    let stats = ExecStats::default();
+                    let region = Region { name, task, start_ns: Some(t), end_ns: None, begin_stack: NO_STACK, stats };
+                    self.live(gi).1.active_regions.push(region);
                 }
-                self.insert(g);
             }
             _ => {}
         }
         let Some(gi) = self.at(id) else { return };
         let mut unbind = false;
-        let g = &mut self.gs[gi];
-        let st = &mut g.out.stats;
+        let (g, p) = self.live(gi);
+        let st = &mut g.stats;
         match old {
             GoState::Running => {
-                st.exec_ns += t - g.p.start;
-                g.p.start = 0;
+                st.exec_ns += t - p.start;
+                p.start = 0;
             }
-            GoState::Waiting if g.p.block != 0 => {
-                if let Some(r) = &g.p.block_reason {
-                    st.block_ns.bump(r, t - g.p.block);
+            GoState::Waiting if p.block != 0 => {
+                if let Some(r) = &p.block_reason {
+                    st.block_ns.bump(r, t - p.block);
                 }
-                g.p.block = 0;
+                p.block = 0;
             }
-            GoState::Runnable if g.p.runnable != 0 => {
-                st.sched_wait_ns += t - g.p.runnable;
-                g.p.runnable = 0;
+            GoState::Runnable if p.runnable != 0 => {
+                st.sched_wait_ns += t - p.runnable;
+                p.runnable = 0;
             }
-            GoState::Syscall if g.p.syscall != 0 => {
-                if g.p.syscall_block != 0 {
-                    st.syscall_block_ns += t - g.p.syscall_block;
-                    st.syscall_ns += g.p.syscall_block - g.p.syscall;
+            GoState::Syscall if p.syscall != 0 => {
+                if p.syscall_block != 0 {
+                    st.syscall_block_ns += t - p.syscall_block;
+                    st.syscall_ns += p.syscall_block - p.syscall;
                 } else {
-                    st.syscall_ns += t - g.p.syscall;
+                    st.syscall_ns += t - p.syscall;
                 }
-                g.p.syscall = 0;
-                g.p.syscall_block = 0;
+                p.syscall = 0;
+                p.syscall_block = 0;
                 unbind = true;
             }
             _ => {}
         }
-        if g.name == 0 {
+        if self.meta[gi].name == 0 {
             if let Some(f) = self.trace.stacks.frames(ev.transition_stack()).last() {
-                g.name = f.func;
-                let name = self.name(f.func);
-                self.gs[gi].out.name = name;
+                self.meta[gi].name = f.func;
+                self.gs[gi].name = self.name(f.func);
             }
         }
         if unbind {
@@ -390,26 +426,28 @@ impl Summarizer<'_> {
         }
         match new {
             GoState::Running => {
-                let g = &mut self.gs[gi];
-                g.p.start = t;
-                if g.out.start_ns == 0 {
-                    g.out.start_ns = t;
+                let (g, p) = self.live(gi);
+                p.start = t;
+                if g.start_ns == 0 {
+                    g.start_ns = t;
                 }
             }
-            GoState::Runnable => self.gs[gi].p.runnable = t,
+            GoState::Runnable => self.live(gi).1.runnable = t,
             GoState::Waiting if self.trace.strings.bytes(reason) != b"forever" => {
                 let reason = self.name(reason);
-                let g = &mut self.gs[gi];
-                g.p.block = t;
-                g.p.block_reason = Some(reason);
+                let p = self.live(gi).1;
+                p.block = t;
+                p.block_reason = Some(reason);
             }
             // Blocked forever is treated as death.
-            GoState::Waiting | GoState::NotExist => self.gs[gi].finalize(t, Some(t), self.trace),
+            GoState::Waiting | GoState::NotExist => {
+                self.end(gi, t, Some(t));
+            }
             GoState::Syscall => {
-                let p = ev.proc();
-                self.syscalling_p.insert(p, id);
-                self.syscalling_g.insert(id, p);
-                self.gs[gi].p.syscall = t;
+                let proc = ev.proc();
+                self.syscalling_p.insert(proc, id);
+                self.syscalling_g.insert(id, proc);
+                self.live(gi).1.syscall = t;
             }
             GoState::Undetermined => {}
         }
@@ -433,19 +471,19 @@ impl Summarizer<'_> {
                     }
                     _ => return,
                 };
-                let Some(g) = self.g(gid) else { return };
+                let Some(gi) = self.at(gid) else { return };
+                let (g, p) = self.live(gi);
                 let at = if ev.kind() == EventKind::RangeActive {
-                    if let Some((_, ts)) = g.p.range.iter().find(|e| e.0 == name && e.1 != 0) {
-                        let d = sync_ts - ts;
-                        g.out.stats.range_ns.bump(&name, d);
+                    if let Some((_, ts)) = p.range.iter().find(|e| e.0 == name && e.1 != 0) {
+                        g.stats.range_ns.bump(&name, sync_ts - ts);
                     }
                     sync_ts
                 } else {
                     t
                 };
-                match g.p.range.iter_mut().find(|e| e.0 == name) {
+                match p.range.iter_mut().find(|e| e.0 == name) {
                     Some(e) => e.1 = at,
-                    None => g.p.range.push((name, at)),
+                    None => p.range.push((name, at)),
                 }
             }
             _ => {
@@ -458,10 +496,11 @@ impl Summarizer<'_> {
                     },
                     _ => return,
                 };
-                let Some(g) = self.g(gid) else { return };
-                if let Some(k) = g.p.range.iter().position(|e| e.0 == name && e.1 != 0) {
-                    let ts = g.p.range.swap_remove(k).1;
-                    g.out.stats.range_ns.bump(&name, t - ts);
+                let Some(gi) = self.at(gid) else { return };
+                let (g, p) = self.live(gi);
+                if let Some(k) = p.range.iter().position(|e| e.0 == name && e.1 != 0) {
+                    let ts = p.range.swap_remove(k).1;
+                    g.stats.range_ns.bump(&name, t - ts);
                 }
             }
         }
@@ -472,23 +511,54 @@ impl Summarizer<'_> {
         let Some(info) = ev.region() else { return };
         let t = ev.time();
         let name = self.name(info.type_);
-        let Some(g) = self.g(ev.goroutine()) else { return };
+        let Some(gi) = self.at(ev.goroutine()) else { return };
+        let (g, p) = self.live(gi);
         if ev.kind() == EventKind::RegionBegin {
-            let stats = g.snapshot(t);
-            g.p.active_regions.push(Region { name, task: info.task, start_ns: Some(t), end_ns: None, stats });
+            let stats = snapshot(g, Some(p), t);
+            let begin_stack = ev.stack();
+            p.active_regions.push(Region {
+                name,
+                task: info.task,
+                start_ns: Some(t),
+                end_ns: None,
+                begin_stack,
+                stats,
+            });
             return;
         }
         // An end without a begin: the region started before the trace.
-        let mut r = g.p.active_regions.pop().unwrap_or(Region {
+        let mut r = p.active_regions.pop().unwrap_or(Region {
             name,
             task: info.task,
             start_ns: None,
             end_ns: None,
+            begin_stack: NO_STACK,
             stats: ExecStats::default(),
         });
-        r.stats = g.snapshot(t).sub(&r.stats);
+        r.stats = snapshot(g, Some(p), t).sub(&r.stats);
         r.end_ns = Some(t);
-        g.out.regions.push(r);
+        g.regions.push(r);
+    }
+}
+
+/// Sorts by ID moving each record at most once (records are large and there can be
+/// millions): sort the permutation, then apply it cycle by cycle.
+fn sort_by_id(gs: &mut [Goroutine]) {
+    // Keys copied next to the indices: comparisons must not chase into the records.
+    let mut keys: Vec<(GoId, u32)> = gs.iter().enumerate().map(|(i, g)| (g.id, i as u32)).collect();
+    keys.sort_unstable();
+    let mut order: Vec<u32> = keys.into_iter().map(|k| k.1).collect();
+    for i in 0..gs.len() {
+        let mut j = i;
+        loop {
+            let k = order[j] as usize;
+            order[j] = j as u32;
+            if k == i {
+                break;
+            }
+            gs.swap(j, k);
+            j = k;
+        }
     }
 }
 
@@ -501,6 +571,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         slots,
         index: vec![NONE; n],
         gs: Vec::with_capacity(n),
+        meta: Vec::with_capacity(n),
+        pend: Vec::new(),
+        free: Vec::new(),
         names: vec![None; trace.strings.len()],
         empty: Arc::from(""),
         syscalling_p: IdMap::default(),
@@ -522,8 +595,8 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
                 Some(Transition::Goroutine { id, from, to }) if from != to => s.go_transition(i, id, from, to),
                 Some(Transition::Proc { id, from, to }) if from != to && to == ProcState::Idle => {
                     if let Some(g) = s.syscalling_p.remove(&id) {
-                        if let Some(g) = s.g(g) {
-                            g.p.syscall_block = t;
+                        if let Some(gi) = s.at(g) {
+                            s.live(gi).1.syscall_block = t;
                         }
                     }
                 }
@@ -535,25 +608,23 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         }
     }
     let last = s.last_ts;
-    let mut goroutines: Vec<Goroutine> = std::mem::take(&mut s.gs)
-        .into_iter()
-        .map(|mut g| {
-            g.finalize(last, None, trace);
-            let mut out = g.out;
-            out.stats.derive_unknown();
-            for r in &mut out.regions {
-                r.stats.derive_unknown();
-            }
-            out.regions.sort_by(|a, b| match (a.start_ns, b.start_ns) {
-                (None, None) => std::cmp::Ordering::Equal,
-                (None, _) => std::cmp::Ordering::Less,
-                (_, None) => std::cmp::Ordering::Greater,
-                (Some(x), Some(y)) => x.cmp(&y),
-            });
-            out
-        })
-        .collect();
-    goroutines.sort_by_key(|g| g.id);
+    for gi in 0..s.gs.len() {
+        s.end(gi, last, None);
+    }
+    let mut goroutines = std::mem::take(&mut s.gs);
+    for g in &mut goroutines {
+        g.stats.derive_unknown();
+        for r in &mut g.regions {
+            r.stats.derive_unknown();
+        }
+        g.regions.sort_by(|a, b| match (a.start_ns, b.start_ns) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, _) => std::cmp::Ordering::Less,
+            (_, None) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => x.cmp(&y),
+        });
+    }
+    sort_by_id(&mut goroutines);
 
     let mut by_name: BTreeMap<&str, Group> = BTreeMap::new();
     for g in &goroutines {

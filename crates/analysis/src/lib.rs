@@ -24,5 +24,5 @@ pub use gc::{gc, GcAnalysis, GcCycle, Pause, Point};
 pub use goroutines::{goroutines, ExecStats, Goroutine, GoroutineAnalysis, Group, Name, Region, Times};
 pub use mmu::{mmu, mmu_curve, utilization, worst_windows, MmuCurve, MmuFlags, UtilPoint, Window};
 pub use pprof_encode::encode_pprof;
-pub use profiles::{profile, Profile, ProfileFrame, ProfileKind, ProfileSample};
+pub use profiles::{profile, profiles, Profile, ProfileFrame, ProfileKind, ProfileSample};
 pub use summary::{summary, Summary};

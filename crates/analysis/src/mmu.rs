@@ -4,7 +4,11 @@
 use gotv_decode::{EventKind, GoId, Metric, Trace, Transition};
 use serde::Serialize;
 
-use crate::id_map::IdMap;
+use crate::slots::Slots;
+
+const EXECUTING: u8 = 1;
+const IN_ASSIST: u8 = 2;
+const BG_WORKER: u8 = 4;
 
 /// What counts as time taken from the program (Go's `UtilFlags`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,9 +83,10 @@ pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
     let mut ps: Vec<PerP> = Vec::new();
     let mut procs: Vec<(i64, usize)> = Vec::new();
     let mut stw = 0i32;
-    let mut in_gc: IdMap<GoId, ()> = IdMap::default();
-    let mut bg_mark: IdMap<GoId, ()> = IdMap::default();
-    let mut executing: IdMap<GoId, bool> = IdMap::default();
+    let slots = Slots::new(trace);
+    // Per goroutine slot: EXECUTING, IN_ASSIST and BG_WORKER bits.
+    let mut gflags = vec![0u8; slots.len()];
+    let has = |f: &[u8], g: GoId, bit: u8| slots.get(g).is_some_and(|s| f[s] & bit != 0);
     let mut n_sync = 0u32;
     let is_stw = |name: &[u8]| name.starts_with(b"stop-the-world") && name.windows(2).any(|w| w == b"GC");
     let mut last_t = None;
@@ -134,7 +139,7 @@ pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
                 let assist = flags.assist && name == b"GC mark assist";
                 if ev.kind() == EventKind::RangeActive && n_sync <= 1 && !flags.per_proc {
                     // Active since before the trace: take 1/GOMAXPROCS off everything so far.
-                    let running = executing.get(&ev.goroutine()).copied().unwrap_or(false);
+                    let running = has(&gflags, ev.goroutine(), EXECUTING);
                     if sweep || (assist && running) {
                         let (mut pi, series) = (0, &mut out[0]);
                         for u in series.iter_mut() {
@@ -153,30 +158,36 @@ pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
                     bump(p, d);
                 } else if assist {
                     bump(p, d);
-                    if let gotv_decode::Resource::Goroutine(g) = r.scope {
+                    if let Some(s) = slots.get(match r.scope {
+                        gotv_decode::Resource::Goroutine(g) => g,
+                        _ => gotv_decode::NO_GOROUTINE,
+                    }) {
                         if begin {
-                            in_gc.insert(g, ());
+                            gflags[s] |= IN_ASSIST;
                         } else {
-                            in_gc.remove(&g);
+                            gflags[s] &= !IN_ASSIST;
                         }
                     }
                 }
             }
             EventKind::StateTransition => {
                 if let Some(Transition::Goroutine { id, from, to }) = ev.transition() {
-                    let gc = in_gc.contains_key(&id);
-                    let bg = bg_mark.contains_key(&id);
-                    if gc || bg {
+                    let Some(s) = slots.get(id) else { continue };
+                    if gflags[s] & (IN_ASSIST | BG_WORKER) != 0 {
                         if !from.executing() && to.executing() {
                             bump(p, 1);
                         } else if from.executing() && !to.executing() {
                             bump(p, -1);
                             // Go keeps the mark, and the next run counts the worker twice
                             // (start + label); its label marks it again instead.
-                            bg_mark.remove(&id);
+                            gflags[s] &= !BG_WORKER;
                         }
                     }
-                    executing.insert(id, to.executing());
+                    if to.executing() {
+                        gflags[s] |= EXECUTING;
+                    } else {
+                        gflags[s] &= !EXECUTING;
+                    }
                 }
             }
             EventKind::Label => {
@@ -187,8 +198,11 @@ pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
                         && l != b"GC (idle)"
                         && !(flags.per_proc && l == b"GC (dedicated)");
                     // A worker labelled again while already marked is already counted.
-                    if counts && bg_mark.insert(ev.goroutine(), ()).is_none() {
-                        bump(p, 1);
+                    if let (true, Some(s)) = (counts, slots.get(ev.goroutine())) {
+                        if gflags[s] & BG_WORKER == 0 {
+                            gflags[s] |= BG_WORKER;
+                            bump(p, 1);
+                        }
                     }
                 }
             }

@@ -102,21 +102,24 @@ const MAX_STACK: usize = 128;
 /// Intervals a goroutine spends in `kind`'s state, clipped to the goroutine's lifetime
 /// ([first run, end or trace end]), summed by the stack of the event that began them.
 pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Profile {
+    profiles(trace, gs, &[kind]).remove(0)
+}
+
+/// Several profiles in one pass over the trace, in the order of `kinds`.
+pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) -> Vec<Profile> {
     let slots = Slots::new(trace);
-    // Per goroutine slot: its window [first run, end], and the open interval if any.
+    // Per goroutine slot: its window [first run, end].
     let mut windows: Vec<Option<(i64, i64)>> = vec![None; slots.len()];
     for g in &gs.goroutines {
         if let Some(i) = slots.get(g.id) {
             windows[i] = Some((g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns }));
         }
     }
-    let mut tracking: Vec<Option<(i64, StackId, u32)>> = vec![None; slots.len()];
-    let state = kind.state();
-    // Go's stacks are per generation (except "no stack"), and a merged record is named by
-    // the stack of its last interval; so records are keyed by (stack, generation) first.
+    let mut acc: Vec<Acc> = kinds
+        .iter()
+        .map(|&kind| Acc { kind, tracking: vec![None; slots.len()], by_stack: IdMap::default(), counted: 0 })
+        .collect();
     let mut gen = 0u32;
-    let mut by_stack: IdMap<(StackId, u32), Record> = IdMap::default();
-    let mut counted = 0usize;
     for (i, &k) in trace.kinds().iter().enumerate() {
         if k == EventKind::Sync {
             gen += u32::from(trace.event(i).sync().is_some_and(|s| s.generation.is_some()));
@@ -128,32 +131,48 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
         let ev = trace.event(i);
         let Some(Transition::Goroutine { id, to, .. }) = ev.transition() else { continue };
         let Some(slot) = slots.get(id) else { continue };
-        let Some((start, stack, sgen)) = tracking[slot] else {
-            if to == state && kind.tracks(trace.strings.bytes(ev.reason())) {
-                tracking[slot] = Some((ev.time(), ev.stack(), gen));
+        for a in &mut acc {
+            let Some((start, stack, sgen)) = a.tracking[slot] else {
+                if to == a.kind.state() && a.kind.tracks(trace.strings.bytes(ev.reason())) {
+                    a.tracking[slot] = Some((ev.time(), ev.stack(), gen));
+                }
+                continue;
+            };
+            if to == a.kind.state() {
+                continue;
             }
-            continue;
-        };
-        if to == state {
-            continue;
-        }
-        tracking[slot] = None;
-        let Some((ws, we)) = windows[slot] else { continue };
-        let end = ev.time();
-        if we < start || end < ws {
-            continue;
-        }
-        let d = end.min(we) - start.max(ws);
-        if d > 0 {
-            let ident = if stack == NO_STACK { (NO_STACK, 0) } else { (stack, sgen) };
-            counted += 1;
-            let r = by_stack.entry(ident).or_insert(Record { last: 0, count: 0, delay: 0 });
-            r.last = counted;
-            r.count += 1;
-            r.delay += d;
+            a.tracking[slot] = None;
+            let Some((ws, we)) = windows[slot] else { continue };
+            let end = ev.time();
+            if we < start || end < ws {
+                continue;
+            }
+            let d = end.min(we) - start.max(ws);
+            if d > 0 {
+                let ident = if stack == NO_STACK { (NO_STACK, 0) } else { (stack, sgen) };
+                a.counted += 1;
+                let r = a.by_stack.entry(ident).or_insert(Record { last: 0, count: 0, delay: 0 });
+                r.last = a.counted;
+                r.count += 1;
+                r.delay += d;
+            }
         }
     }
+    acc.into_iter().map(|a| finish(trace, a.kind, a.by_stack)).collect()
+}
 
+/// One profile being accumulated.
+struct Acc {
+    kind: ProfileKind,
+    /// Per goroutine slot: the open interval (start, stack, generation), if any.
+    tracking: Vec<Option<(i64, StackId, u32)>>,
+    /// Go's stacks are per generation (except "no stack"), and a merged record is named by
+    /// the stack of its last interval; so records are keyed by (stack, generation) first.
+    by_stack: IdMap<(StackId, u32), Record>,
+    counted: usize,
+}
+
+fn finish(trace: &Trace, kind: ProfileKind, by_stack: IdMap<(StackId, u32), Record>) -> Profile {
     // Go compares the first 128 PCs, zero-padded: trailing PC-0 frames do not count.
     let mut merged: IdMap<Vec<u64>, (usize, StackId, u64, i64)> = IdMap::default();
     for ((stack, _), r) in by_stack {

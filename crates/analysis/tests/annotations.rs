@@ -52,6 +52,17 @@ fn annotations_workload_regions() {
         let d = &order.durations;
         assert!(d.min_ns <= d.p50_ns && d.p50_ns <= d.p90_ns && d.p90_ns <= d.max_ns, "{name}: {d:?}");
         assert_eq!(d.histogram.iter().map(|b| b.1).sum::<u64>(), 200, "{name}");
+        // Every region begun in the trace, grouped by type and outermost frame.
+        let mut begun: BTreeMap<String, u64> = BTreeMap::new();
+        for l in common::parsed_lines(name).iter().filter(|l| l.split(' ').nth(3) == Some("RegionBegin")) {
+            *begun.entry(field(l, "Type").to_owned()).or_default() += 1;
+        }
+        let mut ours: BTreeMap<String, u64> = BTreeMap::new();
+        for r in a.regions.iter().filter(|r| !r.name.is_empty()) {
+            assert!(r.frame.is_some(), "{name}: {} has no frame", r.name);
+            *ours.entry(r.name.clone()).or_default() += r.durations.count;
+        }
+        assert_eq!(ours, begun, "{name}");
         let unfinished = a.tasks.iter().find(|t| t.name == "unfinished").unwrap();
         assert_eq!((unfinished.durations.count, unfinished.durations.complete), (1, 0), "{name}");
     }

@@ -1,6 +1,13 @@
-//! Decode throughput over real traces: `cargo bench -p gotv-decode [-- FILE…]`.
-//! Without arguments it uses the committed fixtures (and the ~200 MB
-//! tests/fixtures/big/big-go1.27.trace if `cargo xtask fixtures big` made it).
+//! Decode throughput and memory over real traces, v2 and v1:
+//! `cargo bench -p gotv-decode [-- FILE…]`.
+//!
+//! Without arguments it uses the workshop fixtures of Go 1.27 and 1.21, the v1 stress vector,
+//! and the ~200 MB tests/fixtures/big/big-go1.27.trace if `cargo xtask fixtures big` made it.
+//! Per file: the best decode time (MB/s of file, events/s), the trace's own heap, and the
+//! process's resident memory with the decoded trace alive (VmRSS, which also holds the file's
+//! bytes) and at its peak (VmHWM, which only grows: the largest file sets it). The
+//! per-goroutine index is built once afterwards and timed separately.
+//! `cargo xtask bench` compares the same decoder with Go's reader.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -8,58 +15,76 @@ use std::time::{Duration, Instant};
 fn default_inputs() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     let mut v: Vec<PathBuf> =
-        std::fs::read_dir(&dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "trace"));
-    v.push(dir.join("big/big-go1.27.trace"));
+        ["workshop-go1.27.trace", "workshop-go1.21.trace", "go/v1-stress_1_11_good.trace", "big/big-go1.27.trace"]
+            .iter()
+            .map(|f| dir.join(f))
+            .collect();
     v.retain(|p| p.exists());
-    v.sort();
     v
+}
+
+/// A field of /proc/self/status in MB (0 where there is no /proc).
+fn status_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib * 1024.0 / 1e6
 }
 
 fn main() {
     let args: Vec<PathBuf> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).map(PathBuf::from).collect();
     let inputs = if args.is_empty() { default_inputs() } else { args };
-    let (mut total_bytes, mut total_time) = (0u64, Duration::ZERO);
+    println!(
+        "{:<28} {:>8} {:>9} {:>9} {:>7} {:>9} {:>6} {:>6} {:>6} {:>9}",
+        "file", "MB", "events", "ms", "MB/s", "Mevents/s", "heap×", "+RSS×", "+peak×", "index ms"
+    );
     for path in inputs {
         let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        if let Some(e) = gotv_decode::decode(&data).error {
-            println!("{:<40} skipped: {e}", path.file_name().unwrap_or_default().to_string_lossy());
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let mb = data.len() as f64 / 1e6;
+        // Memory first, from one decode: what loading adds to the resident set, now and at
+        // its peak (the peak is only seen if it exceeds every earlier one: VmHWM never drops).
+        let (rss0, hwm0) = (status_mb("VmRSS"), status_mb("VmHWM"));
+        let d = gotv_decode::decode(&data);
+        let (rss1, hwm1) = (status_mb("VmRSS"), status_mb("VmHWM"));
+        if let Some(e) = &d.error {
+            println!("{name:<28} skipped: {e}");
             continue;
         }
-        // Repeat small files so each measurement lasts long enough to mean something.
-        let reps = (50_000_000 / data.len().max(1)).clamp(1, 200);
+        let heap = d.trace.heap_bytes() as f64 / 1e6;
+        let peak = if hwm1 > hwm0 { format!("{:.2}", (hwm1 - rss0) / mb) } else { "-".into() };
+        drop(d);
+        // Repeat small files so that the best run means something on a noisy machine.
+        let reps = (100_000_000 / data.len().max(1)).clamp(3, 30);
         let mut best = Duration::MAX;
-        let mut events = 0;
-        let mut heap = 0;
-        let mut index = Duration::ZERO;
-        for _ in 0..reps.min(20) {
+        let mut decoded = None;
+        for _ in 0..reps {
+            drop(decoded.take());
             let start = Instant::now();
             let d = gotv_decode::decode(&data);
             best = best.min(start.elapsed());
-            events = d.trace.len();
-            heap = d.trace.heap_bytes();
-            // The per-goroutine and per-proc lists are built on first use.
-            let start = Instant::now();
-            if let Some(&g) = d.trace.goroutine_ids().first() {
-                std::hint::black_box(d.trace.goroutine_events(g));
-            }
-            index = start.elapsed();
+            decoded = Some(d);
         }
-        let mbps = data.len() as f64 / best.as_secs_f64() / 1e6;
+        let Some(d) = decoded else { continue };
+        let start = Instant::now();
+        d.trace.build_indexes();
+        let index = start.elapsed();
+        let secs = best.as_secs_f64();
         println!(
-            "{:<40} {:>10} B {:>9} events {:>8.2} ms {:>8.1} MB/s  memory {:.2}x file  (indexing {:.1} ms)",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            data.len(),
-            events,
-            best.as_secs_f64() * 1e3,
-            mbps,
-            heap as f64 / data.len() as f64,
+            "{name:<28} {mb:>8.1} {:>9} {:>9.2} {:>7.1} {:>9.2} {:>6.2} {:>6.2} {:>6} {:>9.1}",
+            d.trace.len(),
+            secs * 1e3,
+            mb / secs,
+            d.trace.len() as f64 / secs / 1e6,
+            heap / mb,
+            (rss1 - rss0) / mb,
+            peak,
             index.as_secs_f64() * 1e3
         );
-        total_bytes += data.len() as u64;
-        total_time += best;
     }
-    if total_time > Duration::ZERO {
-        println!("total: {:.1} MB/s", total_bytes as f64 / total_time.as_secs_f64() / 1e6);
-    }
+    println!("heap×: the trace's heap / file size; +RSS×, +peak×: resident memory added by decoding, after and at");
+    println!("the peak, / file size (the file's own bytes, read beforehand, not counted)");
 }

@@ -96,45 +96,43 @@ pub(crate) struct Contexts {
     heads: Vec<u32>,
     next: Vec<u32>,
     spill: FxMap<(u64, u32), u32>,
-    /// The last context of each thread (by slot + 1; 0: no thread): its next event
-    /// mostly has the same.
-    last: Vec<Option<((i64, i64), u32)>>,
-    /// The context of the previous event: consecutive events mostly come from one M.
-    recent: Option<((i64, i64, i64), u32)>,
+    /// Recently interned contexts, direct-mapped by a hash of the IDs: the few contexts
+    /// active at a time are found without looking any ID up.
+    recent: Vec<((i64, i64, i64), u32)>,
 }
+
+const RECENT_BITS: u32 = 10;
+const NOT_RECENT: ((i64, i64, i64), u32) = ((i64::MIN, i64::MIN, i64::MIN), NONE);
 
 impl Contexts {
     #[inline]
     pub(crate) fn intern(&mut self, ctx: (i64, i64, i64)) -> u32 {
-        match self.recent {
-            Some((c, id)) if c == ctx => id,
-            _ => {
-                let id = self.intern_slow(ctx);
-                self.recent = Some((ctx, id));
-                id
-            }
+        if self.recent.is_empty() {
+            self.recent = vec![NOT_RECENT; 1 << RECENT_BITS];
         }
+        let h = (ctx.0 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ (ctx.1 as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+            ^ (ctx.2 as u64).wrapping_mul(0x1656_67b1_9e37_79f9);
+        let r = &mut self.recent[(h >> (64 - RECENT_BITS)) as usize];
+        if r.0 == ctx {
+            return r.1;
+        }
+        let id = self.intern_slow(ctx);
+        self.recent[(h >> (64 - RECENT_BITS)) as usize] = (ctx, id);
+        id
     }
 
     fn intern_slow(&mut self, ctx: (i64, i64, i64)) -> u32 {
-        let m = self.threads.slot(ctx.0);
-        let l = if m == NONE { 0 } else { m as usize + 1 };
-        if l >= self.last.len() {
-            self.last.resize(l + 1, None);
-        }
-        if let Some((pg, id)) = self.last[l] {
-            if pg == (ctx.1, ctx.2) {
-                return id;
-            }
-        }
-        let key = [m, self.procs.slot(ctx.1), self.goroutines.slot(ctx.2)];
+        let key = [self.threads.slot(ctx.0), self.procs.slot(ctx.1), self.goroutines.slot(ctx.2)];
         let h = if key[2] == NONE { 0 } else { key[2] as usize + 1 };
         if h >= self.heads.len() {
             self.heads.resize(h + 1, NONE);
         }
-        let id = if self.heads[h] == SPILLED { self.spilled(key) } else { self.listed(key, h) };
-        self.last[l] = Some(((ctx.1, ctx.2), id));
-        id
+        if self.heads[h] == SPILLED {
+            self.spilled(key)
+        } else {
+            self.listed(key, h)
+        }
     }
 
     fn new_triple(&mut self, key: [u32; 3], next: u32) -> u32 {
@@ -191,7 +189,7 @@ impl Contexts {
             + self.triples.capacity() * 12
             + (self.heads.capacity() + self.next.capacity()) * 4
             + self.spill.capacity() * 20
-            + self.last.capacity() * 32
+            + self.recent.capacity() * 32
     }
 
     pub(crate) fn shrink(&mut self) {
@@ -202,7 +200,6 @@ impl Contexts {
         self.heads = Vec::new();
         self.next = Vec::new();
         self.spill = FxMap::default();
-        self.last = Vec::new();
-        self.recent = None;
+        self.recent = Vec::new();
     }
 }

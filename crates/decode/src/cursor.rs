@@ -28,13 +28,17 @@ impl Cursor {
 
     /// Reads the M's next event; `Ok(false)` when its batches are exhausted.
     /// On error, returns the message and the file offset.
+    #[inline]
     pub(crate) fn next(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
-        while self.idx < batches.len() && batches[self.idx].end - batches[self.idx].start == self.off {
+        let b = loop {
+            let Some(b) = batches.get(self.idx) else { return Ok(false) };
+            if b.end - b.start != self.off {
+                break b;
+            }
             self.idx += 1;
             self.off = 0;
             self.last_ts = 0;
-        }
-        let Some(b) = batches.get(self.idx) else { return Ok(false) };
+        };
         // Go re-bases whenever the running time is 0, not only at a batch start.
         if self.last_ts == 0 {
             self.last_ts = freq.mul(b.time);
@@ -42,31 +46,53 @@ impl Cursor {
         let buf = &data[b.start + self.off..b.end];
         let at = b.offset + self.off as u64;
         let typ = buf[0];
-        if typ > 136 {
-            return Err((format!("found invalid event type: {typ}"), at));
-        }
-        let Some(s) = spec(typ) else {
-            return Err((format!("found event without a timestamp: type={typ}"), at));
-        };
+        let Some(s) = spec(typ) else { return Err(not_timed(typ, at)) };
         let mut n = 1;
-        let Ok((dt, len)) = uvarint(&buf[n..]) else {
+        let Some(dt) = read_uvarint(buf, &mut n) else {
             return Err(("found invalid uvarint for timestamp".into(), at));
         };
-        n += len;
-        let mut ev = BaseEvent { typ, ..BaseEvent::default() };
-        for arg in ev.args.iter_mut().take(s.args.len()) {
-            let Ok((v, len)) = uvarint(&buf[n..]) else {
+        // Written in place, field by field: building the event in a local and copying it
+        // here makes wide loads of just-stored narrow values, which stalls.
+        self.ev.args = [0; 4];
+        for i in 0..s.args.len() {
+            let Some(v) = read_uvarint(buf, &mut n) else {
                 return Err(("found invalid uvarint".into(), at));
             };
-            *arg = v;
-            n += len;
+            self.ev.args[i] = v;
         }
-        ev.time = freq.mul(dt).wrapping_add(self.last_ts);
-        self.last_ts = ev.time;
-        self.ev = ev;
+        let time = freq.mul(dt).wrapping_add(self.last_ts);
+        self.last_ts = time;
+        self.ev.typ = typ;
+        self.ev.time = time;
+        self.ev.extra = [0; 2];
         self.ev_offset = at;
         self.off += n;
         Ok(true)
+    }
+}
+
+#[cold]
+fn not_timed(typ: u8, at: u64) -> (String, u64) {
+    if typ > 136 {
+        (format!("found invalid event type: {typ}"), at)
+    } else {
+        (format!("found event without a timestamp: type={typ}"), at)
+    }
+}
+
+/// Reads the varint at `buf[*n..]` and moves `n` past it.
+#[inline(always)]
+fn read_uvarint(buf: &[u8], n: &mut usize) -> Option<u64> {
+    match buf.get(*n) {
+        Some(&b) if b < 0x80 => {
+            *n += 1;
+            Some(u64::from(b))
+        }
+        _ => {
+            let (v, len) = uvarint(buf.get(*n..)?).ok()?;
+            *n += len;
+            Some(v)
+        }
     }
 }
 

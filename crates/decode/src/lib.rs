@@ -28,6 +28,7 @@ mod model;
 mod order;
 mod reader;
 mod report;
+mod stack_column;
 mod stacks;
 mod strings;
 mod times;

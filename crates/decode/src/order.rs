@@ -22,10 +22,13 @@ pub(crate) struct BaseEvent {
 }
 
 /// An event's scheduling context: the M, P and G it happened on (-1 = none).
+/// `m` sits between `p` and `g` so that copying them into `MState` cannot become one wide
+/// load of two fields just stored separately, which stalls store forwarding on every event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub(crate) struct Ctx {
-    pub m: i64,
     pub p: i64,
+    pub m: i64,
     pub g: i64,
 }
 
@@ -52,8 +55,25 @@ type RangeType = (u8, StrId);
 struct GState {
     status: u64,
     seq: Seq,
+    spans: Option<Box<Spans>>,
+}
+
+/// A goroutine's open regions and ranges. Few goroutines have any, so they live behind a
+/// pointer: a trace can have millions of goroutines, and small states stay in cache.
+#[derive(Default)]
+struct Spans {
     regions: Vec<(u64, StrId)>,
     ranges: Vec<RangeType>,
+}
+
+impl GState {
+    fn new(status: u64, seq: Seq) -> GState {
+        GState { status, seq, spans: None }
+    }
+
+    fn spans(&mut self) -> &mut Spans {
+        self.spans.get_or_insert_with(Box::default)
+    }
 }
 
 struct PState {
@@ -418,7 +438,7 @@ impl Ordering {
             }
             s.seq = Seq { gen, n: 0 };
         } else if gen == self.initial_gen {
-            self.gs.insert(gid, GState { status, seq: Seq { gen, n: 0 }, regions: Vec::new(), ranges: Vec::new() });
+            self.gs.insert(gid, GState::new(status, Seq { gen, n: 0 }));
             old = GoState::Undetermined;
         } else {
             return Err(format!(
@@ -481,7 +501,7 @@ impl Ordering {
             return Err(format!("tried to create goroutine ({new_g}) that already exists"));
         }
         let status = if ev.typ == EV_GO_CREATE_BLOCKED { GO_WAITING } else { GO_RUNNABLE };
-        self.gs.insert(new_g, GState { status, seq: Seq { gen, n: 0 }, regions: Vec::new(), ranges: Vec::new() });
+        self.gs.insert(new_g, GState::new(status, Seq { gen, n: 0 }));
         self.push(cur, *ev);
         Ok(Some(cur))
     }
@@ -649,10 +669,7 @@ impl Ordering {
         if self.gs.contains_key(&new_g) {
             return Err(format!("tried to create goroutine ({new_g}) in syscall that already exists"));
         }
-        self.gs.insert(
-            new_g,
-            GState { status: GO_SYSCALL, seq: Seq { gen, n: 0 }, regions: Vec::new(), ranges: Vec::new() },
-        );
+        self.gs.insert(new_g, GState::new(GO_SYSCALL, Seq { gen, n: 0 }));
         self.push(cur, *ev);
         Ok(Some(Ctx { g: new_g, ..cur }))
     }
@@ -733,6 +750,7 @@ impl Ordering {
         let Some(s) = self.gs.get_mut(&cur.g) else {
             return Err(format!("encountered {which} without known state for current goroutine {}", cur.g));
         };
+        let s = s.spans();
         if ev.typ == EV_USER_REGION_BEGIN {
             s.regions.push((task, name));
         } else if let Some(&top) = s.regions.last() {
@@ -864,7 +882,7 @@ impl Ordering {
                 ev.typ, cur.g
             ));
         };
-        begin_range(&mut s.ranges, (ev.typ, desc))?;
+        begin_range(&mut s.spans().ranges, (ev.typ, desc))?;
         self.push(cur, *ev);
         Ok(Some(cur))
     }
@@ -875,7 +893,7 @@ impl Ordering {
         let Some(s) = self.gs.get_mut(&gid) else {
             return Err(format!("uninitialized goroutine {gid} found during {}", name(ev.typ)));
         };
-        active_range(&mut s.ranges, (EV_GC_MARK_ASSIST_BEGIN, 0), initial)?;
+        active_range(&mut s.spans().ranges, (EV_GC_MARK_ASSIST_BEGIN, 0), initial)?;
         self.push(cur, *ev);
         Ok(Some(cur))
     }
@@ -888,7 +906,7 @@ impl Ordering {
                 ev.typ, cur.g
             ));
         };
-        let desc = end_range(&mut s.ranges, ev.typ)?;
+        let desc = end_range(&mut s.spans().ranges, ev.typ)?;
         if ev.typ == EV_STW_END {
             // The kind, already resolved to a global string: the begin's table may be gone.
             ev.args[0] = u64::from(desc);

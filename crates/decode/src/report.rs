@@ -14,13 +14,16 @@ fn ctx_tuple(c: Ctx) -> (ThreadId, ProcId, GoId) {
 }
 
 /// Go's `validateTableIDs`: every stack and string argument must exist in the generation.
-fn check_ids(out: &Out, gen: &Generation) -> Result<(), String> {
-    let Some(s) = spec(out.ev.typ) else { return Ok(()) };
+/// Returns the event's own stack (its spec's first stack argument), resolved.
+fn check_ids(out: &Out, gen: &Generation) -> Result<StackId, String> {
+    let Some(s) = spec(out.ev.typ) else { return Ok(NO_STACK) };
+    let mut own = None;
     for &i in s.stacks {
         let id = out.ev.args[i];
-        if gen.stack(id).is_none() {
+        let Some(stack) = gen.stack(id) else {
             return Err(format!("found invalid stack ID {id} for event {}", s.name));
-        }
+        };
+        own.get_or_insert(stack);
     }
     for &i in s.strings {
         let id = out.ev.args[i];
@@ -28,7 +31,7 @@ fn check_ids(out: &Out, gen: &Generation) -> Result<(), String> {
             return Err(format!("found invalid string ID {id} for event {}", s.name));
         }
     }
-    Ok(())
+    Ok(own.unwrap_or(NO_STACK))
 }
 
 /// Appends ordered events to a trace, keeping Go's time normalization state.
@@ -65,14 +68,12 @@ impl Reporter {
     }
 
     pub(crate) fn event(&mut self, trace: &mut Trace, out: &Out, gen: &Generation) -> Result<(), String> {
-        check_ids(out, gen)?;
+        let stack = check_ids(out, gen)?;
         let time = self.fix_time(out.ev.time);
         let ctx = ctx_tuple(out.ctx);
         let a = out.ev.args;
         let str_of = |id: u64| gen.string(id).unwrap_or(0);
         let stack_of = |id: u64| gen.stack(id).unwrap_or(NO_STACK);
-        // The event's own stack is the first stack argument of its spec.
-        let stack = spec(out.ev.typ).and_then(|s| s.stacks.first()).map_or(NO_STACK, |&i| stack_of(a[i]));
         let h = Head { time, ctx, stack };
         let go = |trace: &mut Trace, id: i64, from: GoState, to: GoState, reason: StrId, ts: TransitionStack| {
             trace.push_go_transition(h, (id, from, to), reason, ts);

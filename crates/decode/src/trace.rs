@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use crate::contexts::{Contexts, NONE};
 use crate::header::Version;
 use crate::model::*;
+use crate::stack_column::StackColumn;
 use crate::stacks::{StackId, Stacks, NO_STACK};
 use crate::strings::{StrId, Strings};
 use crate::times::Times;
@@ -153,7 +154,7 @@ pub struct Trace {
     time: Times,
     /// Index into `contexts.triples`.
     ctx: Vec<u32>,
-    stack: Vec<StackId>,
+    stack: StackColumn,
     arg: Vec<u32>,
     contexts: Contexts,
     metrics: Vec<u64>,
@@ -189,7 +190,7 @@ impl Trace {
             aux: Vec::new(),
             time: Times::default(),
             ctx: Vec::new(),
-            stack: Vec::new(),
+            stack: StackColumn::default(),
             arg: Vec::new(),
             contexts: Contexts::default(),
             metrics: Vec::new(),
@@ -314,7 +315,7 @@ impl Trace {
             + v(&self.aux)
             + self.time.heap_bytes()
             + v(&self.ctx)
-            + v(&self.stack)
+            + self.stack.heap_bytes()
             + v(&self.arg)
             + self.contexts.heap_bytes()
             + v(&self.metrics)
@@ -350,6 +351,7 @@ impl Trace {
 
     /// Appends an event; returns its index. Side-table rows are added by the caller
     /// through the `push_*` helpers.
+    #[inline]
     pub(crate) fn push(&mut self, kind: EventKind, h: Head, aux: u8, arg: u32) -> u32 {
         let Head { time, ctx, stack } = h;
         let c = self.contexts.intern(ctx);
@@ -458,7 +460,7 @@ impl Trace {
         self.aux.shrink_to_fit();
         self.time.shrink();
         self.ctx.shrink_to_fit();
-        self.stack.shrink_to_fit();
+        self.stack.shrink();
         self.arg.shrink_to_fit();
         self.contexts.shrink();
         self.strings.drop_index();
@@ -535,7 +537,7 @@ impl<'a> EventRef<'a> {
 
     /// The stack of the event's execution context.
     pub fn stack(&self) -> StackId {
-        self.trace.stack[self.i]
+        self.trace.stack.get(self.i)
     }
 
     fn arg(&self) -> u32 {

@@ -3,6 +3,7 @@
 //! Each task installs what it needs on a fresh machine of this kind (Debian, rustup, Python,
 //! Node) into caches under `~/.cache/gotv`, so the README's two commands work from a clean clone.
 
+mod bench;
 mod fixtures;
 mod go;
 mod provision;
@@ -20,6 +21,7 @@ usage: cargo xtask <task>
   build-web            build the web app into dist/ (settings: wasm-pack.toml)
   test                 run every test: Rust (native and wasm), then the browser tests
   fixtures [WORKLOAD…] regenerate tests/fixtures with every Go release, and Go's answers
+  bench [--runs N] [FILE…]  decoder speed and peak memory against Go's internal/trace reader
 ";
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         "build-web" => web::Settings::load().and_then(|s| web::build(&s)),
         "test" => test::run(rest),
         "fixtures" => fixtures::run(rest),
+        "bench" => bench::run(rest),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

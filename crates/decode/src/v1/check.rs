@@ -5,6 +5,7 @@ use super::event::{Event, EventType as T};
 use super::ids::IdMap;
 use super::tables::StackTable;
 use super::{malformed, Minor, GC_P, NETPOLL_P, TIMER_P};
+use crate::dense_map::DenseMap;
 use crate::error::Error;
 
 /// Drops the block/unblock/start of wakeups the runtime marked futile (Go 1.21 only:
@@ -98,8 +99,9 @@ fn check_running(p: &P, g: &G, ev: &Event, allow_g0: bool) -> Result<(), Error> 
 /// each goroutine's first GoStart the stack of its start function.
 pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut StackTable) -> Result<(), Error> {
     use GStatus::*;
-    let mut gs: IdMap<G> = IdMap::default();
-    let mut ps: IdMap<P> = IdMap::default();
+    // Keyed by ID as i64 (distinct IDs stay distinct): arrays, not hashing, on every event.
+    let mut gs: DenseMap<G> = DenseMap::default();
+    let mut ps: DenseMap<P> = DenseMap::default();
     let mut tasks: IdMap<()> = IdMap::default();
     let mut regions: IdMap<Vec<(u64, u64)>> = IdMap::default();
     gs.insert(0, G { state: Running, ..G::default() });
@@ -109,8 +111,8 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
     let store_all = minor < 11;
 
     for ev in events.iter_mut() {
-        let mut g = gs.get(&ev.g).copied().unwrap_or_default();
-        let p_key = ev.p as u64;
+        let mut g = gs.get(&(ev.g as i64)).copied().unwrap_or_default();
+        let p_key = i64::from(ev.p);
         let mut p = ps.get(&p_key).copied().unwrap_or_default();
         let mut g_changed = store_all;
         match ev.kind {
@@ -186,11 +188,11 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
             }
             T::GoCreate => {
                 check_running(&p, &g, ev, true)?;
-                if gs.contains_key(&ev.args[0]) {
+                if gs.contains_key(&(ev.args[0] as i64)) {
                     return Err(fail(ev, format!("g {} already exists", ev.args[0])));
                 }
                 let new = G { state: Runnable, last: Some(T::GoCreate), start_stack: Some(ev.args[1]), ..G::default() };
-                gs.insert(ev.args[0], new);
+                gs.insert(ev.args[0] as i64, new);
             }
             T::GoStart | T::GoStartLabel => {
                 if g.state != Runnable {
@@ -232,7 +234,7 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
                 if ev.p != TIMER_P && p.g != ev.g {
                     return Err(fail(ev, format!("p {} is not running g {} while unpark", ev.p, ev.g)));
                 }
-                let mut target = gs.get(&ev.args[0]).copied().unwrap_or_default();
+                let mut target = gs.get(&(ev.args[0] as i64)).copied().unwrap_or_default();
                 if target.state != Waiting {
                     return Err(fail(ev, format!("g {} is not waiting before unpark", ev.args[0])));
                 }
@@ -242,7 +244,7 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
                 }
                 target.state = Runnable;
                 target.last = Some(T::GoUnblock);
-                gs.insert(ev.args[0], target);
+                gs.insert(ev.args[0] as i64, target);
             }
             T::GoSysCall => {
                 check_running(&p, &g, ev, false)?;
@@ -312,10 +314,10 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
             _ => {}
         }
         if g_changed {
-            gs.insert(ev.g, g);
+            gs.insert(ev.g as i64, g);
         }
         // Go 1.21 stores the P under the event's P after moving it to a fake P.
-        ps.insert(if store_all { ev.p as u64 } else { p_key }, p);
+        ps.insert(if store_all { i64::from(ev.p) } else { p_key }, p);
         // Go drops references to stacks that are missing or empty.
         if ev.stack != 0 && !stacks.contains(ev.stack) {
             ev.stack = 0;

@@ -389,6 +389,8 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
         last_stw: 0,
         builtins: Vec::new(),
     };
+    // Old events map one to one onto model events, plus the two Syncs.
+    c.out.reserve(v1.events.len() + 2);
     let mut syncs = 0;
     let mut sync = |out: &mut Trace, time: i64| {
         syncs += 1;

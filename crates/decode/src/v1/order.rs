@@ -11,6 +11,7 @@ use std::ops::Range;
 use super::event::{Event, EventType as T};
 use super::ids::{IdHasher, IdMap};
 use super::malformed;
+use crate::dense_map::DenseMap;
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -155,7 +156,9 @@ type Waiters = HashMap<(u64, GState), Vec<usize>, BuildHasherDefault<IdHasher>>;
 struct Merge<'e> {
     events: &'e [Event],
     streams: Vec<Stream>,
-    gs: IdMap<GState>,
+    /// By goroutine ID as i64 (distinct IDs stay distinct): IDs are small and dense, and
+    /// an array beats hashing on every event.
+    gs: DenseMap<GState>,
     waiting: Waiters,
     frontier: BinaryHeap<Reverse<(i64, usize)>>,
 }
@@ -168,7 +171,7 @@ impl Merge<'_> {
         let candidate = self.streams[i].head().and_then(|head| {
             let ev = &self.events[head as usize];
             let (g, init, _) = transition_of(ev);
-            let current = self.gs.get(&g).copied().unwrap_or_default();
+            let current = self.gs.get(&(g as i64)).copied().unwrap_or_default();
             if ready(g, current, init) {
                 Some(ev.ts)
             } else {
@@ -224,7 +227,7 @@ pub(super) fn order_by_goroutine(
     let mut m = Merge {
         events: &events,
         streams,
-        gs: IdMap::default(),
+        gs: DenseMap::default(),
         waiting: Waiters::default(),
         frontier: BinaryHeap::new(),
     };
@@ -241,7 +244,7 @@ pub(super) fn order_by_goroutine(
         let ev = &m.events[at as usize];
         let (g, init, mut next) = transition_of(ev);
         if g != UNORDERED {
-            let current = m.gs.get(&g).copied().unwrap_or_default();
+            let current = m.gs.get(&(g as i64)).copied().unwrap_or_default();
             // A candidate stays queued while another P's event moves its goroutine on;
             // Go 1.27 fails here too (Go 1.21 panicked).
             if !ready(g, current, init) {
@@ -255,7 +258,7 @@ pub(super) fn order_by_goroutine(
                 SEQINC => next.seq = current.seq.wrapping_add(1),
                 _ => {}
             }
-            m.gs.insert(g, next);
+            m.gs.insert(g as i64, next);
         }
         order.push(at);
         m.offer(i, true);

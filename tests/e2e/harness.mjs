@@ -80,10 +80,10 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
-/** What the `gotv` CLI says about a trace: the page must show the same numbers. */
-export function gotvStats(file) {
+/** What the `gotv` CLI says about a trace (`gotv <command> --json FILE`): the page must agree. */
+export function gotv(command, file) {
   const bin = process.env.GOTV_BIN ?? join(root, 'target/debug/gotv');
-  return JSON.parse(execFileSync(bin, ['stats', '--json', file], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(bin, [command, '--json', file], { encoding: 'utf8' }));
 }
 
 /** The header's fields, by name, as the page shows them. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serve, launch, openPage, dropFile, screenshot, fixtures, dist, gotvStats, headerFields } from './harness.mjs';
+import { serve, launch, openPage, dropFile, screenshot, fixtures, dist, gotv, headerFields } from './harness.mjs';
 
 let server;
 let browser;
@@ -81,7 +81,7 @@ test('every Go release\'s workshop trace opens through the file picker, with the
       await page.locator('#file-input').setInputFiles(join(fixtures, name));
       await page.locator(`#trace-header >> text=${name}`).waitFor();
       const shown = await headerFields(page);
-      const stats = gotvStats(join(fixtures, name));
+      const stats = gotv('stats', join(fixtures, name));
       const count = (text) => Number(text.replaceAll(',', ''));
       assert.match(shown.format, new RegExp(`^go ${headerOf[minor].replace('.', '\\.')} trace`), name);
       assert.equal(count(shown.events), stats.events.total, `${name}: events`);
@@ -92,6 +92,36 @@ test('every Go release\'s workshop trace opens through the file picker, with the
       assert.equal(await message(page).isVisible(), false, `${name}: no message after a clean decode`);
     }
     await screenshot(page, 'workshop-header');
+  });
+});
+
+test('the workshop\'s three problems are pointed out unasked, as the CLI diagnoses them', async () => {
+  const file = join(fixtures, 'workshop-go1.27.trace');
+  const { findings } = gotv('diagnose', file);
+  await withPage(server.url, async (page) => {
+    await page.locator('#file-input').setInputFiles(file);
+    await page.locator('#findings').waitFor();
+    const shown = await page.locator('#findings-list li[data-id]').evaluateAll((items) =>
+      items.map((i) => ({ id: i.dataset.id, what: i.querySelector('.what').textContent, where: i.querySelector('.where')?.textContent })));
+    assert.deepEqual(shown.map((f) => f.id), findings.map((f) => f.id));
+    for (const id of ['unbounded-goroutines', 'lock-contention', 'gc-pressure']) {
+      assert.ok(shown.some((f) => f.id === id), `finding ${id}`);
+    }
+    shown.forEach((f, i) => assert.equal(f.what, findings[i].message));
+    const lock = shown.find((f) => f.id === 'lock-contention');
+    assert.match(lock.where, /^workshop\/main\.go:\d+ \(main\.searchFile\)$/);
+    await screenshot(page, 'workshop-findings');
+  });
+});
+
+test('a healthy program gets no alarms', async () => {
+  const file = join(fixtures, 'healthy-go1.27.trace');
+  assert.deepEqual(gotv('diagnose', file).findings, []);
+  await withPage(server.url, async (page) => {
+    await page.locator('#file-input').setInputFiles(file);
+    await page.locator('#findings').waitFor();
+    assert.equal(await page.locator('#findings-list li[data-id]').count(), 0);
+    assert.match(await page.locator('#findings-list').textContent(), /No problems found/);
   });
 });
 

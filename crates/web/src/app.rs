@@ -33,6 +33,10 @@ impl App {
         let decoded = gotv_decode::decode(bytes);
         let summary = gotv_analysis::summary(&decoded.trace);
         self.view.loaded(&view::Loaded { name, bytes: bytes.len(), version, summary: &summary });
+        // What the workshop asks people to find, said without being asked.
+        let goroutines = gotv_analysis::goroutines(&decoded.trace);
+        let sync = gotv_analysis::profile(&decoded.trace, &goroutines, gotv_analysis::ProfileKind::Sync);
+        self.view.findings(&gotv_analysis::findings(&decoded.trace, &goroutines, &sync));
         if let Some(e) = decoded.error {
             // Whatever decoded before the break is still worth looking at.
             self.view.error(name, &format!("{e}. Everything before that point is shown."));

@@ -1,7 +1,7 @@
 //! The page's regions: the landing area, the trace header and the message line.
 
 use crate::dom::{by_id, el, show};
-use gotv_analysis::Summary;
+use gotv_analysis::{Finding, Severity, Summary};
 use gotv_decode::Version;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -10,6 +10,8 @@ pub struct View {
     landing: Element,
     header: Element,
     message: Element,
+    findings: Element,
+    findings_list: Element,
 }
 
 pub struct Loaded<'a> {
@@ -21,7 +23,13 @@ pub struct Loaded<'a> {
 
 impl View {
     pub fn mount() -> Result<View, JsValue> {
-        Ok(View { landing: by_id("landing")?, header: by_id("trace-header")?, message: by_id("message")? })
+        Ok(View {
+            landing: by_id("landing")?,
+            header: by_id("trace-header")?,
+            message: by_id("message")?,
+            findings: by_id("findings")?,
+            findings_list: by_id("findings-list")?,
+        })
     }
 
     pub fn progress(&self, text: &str) {
@@ -55,6 +63,31 @@ impl View {
         show(&self.header, true);
         show(&self.landing, false);
         show(&self.message, false);
+    }
+
+    pub fn findings(&self, findings: &[Finding]) {
+        self.findings_list.set_inner_html("");
+        if findings.is_empty() {
+            let _ = el("li", "finding all-clear", "No problems found: no goroutine explosion, lock contention, GC pressure, idle Ps or long scheduling waits.")
+                .map(|li| self.findings_list.append_child(&li));
+        }
+        for f in findings {
+            let Ok(li) = el("li", "finding", "") else { continue };
+            let _ = li.set_attribute("data-id", f.id);
+            let severity = match f.severity {
+                Severity::Critical => "critical",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            };
+            let _ = el("span", &format!("severity {severity}"), severity).map(|e| li.append_child(&e));
+            let _ = el("span", "what", &f.message).map(|e| li.append_child(&e));
+            if let Some(at) = &f.location {
+                let _ =
+                    el("span", "where", &format!("{}:{} ({})", at.file, at.line, at.func)).map(|e| li.append_child(&e));
+            }
+            let _ = self.findings_list.append_child(&li);
+        }
+        show(&self.findings, true);
     }
 
     fn say(&self, kind: &str, text: &str) {

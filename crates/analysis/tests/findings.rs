@@ -13,15 +13,9 @@ fn diagnose(name: &str) -> Vec<Finding> {
 }
 
 fn traces(workload: &str) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(common::fixtures_dir())
-        .unwrap()
-        .filter_map(|e| e.unwrap().file_name().into_string().ok())
-        .filter_map(|n| {
-            n.strip_prefix(&format!("{workload}-go1.")).and_then(|r| r.strip_suffix(".trace")).map(str::to_owned)
-        })
-        .map(|v| format!("{workload}-go1.{v}"))
-        .collect();
-    names.sort();
+    let prefix = format!("{workload}-go1.");
+    let names: Vec<String> =
+        gotv_fixtures::all().into_iter().filter(|f| f.name.starts_with(&prefix)).map(|f| f.name).collect();
     assert_eq!(names.len(), 7, "{workload}: {names:?}");
     names
 }
@@ -29,7 +23,7 @@ fn traces(workload: &str) -> Vec<String> {
 /// The line (1-based) of the first `needle` after the line holding `after` in the
 /// workshop's source.
 fn workshop_line(after: &str, needle: &str) -> u64 {
-    let src = std::fs::read_to_string(common::fixtures_dir().join("../workloads/workshop/main.go")).unwrap();
+    let src = std::fs::read_to_string(gotv_fixtures::dir().join("../workloads/workshop/main.go")).unwrap();
     let start = src.lines().position(|l| l.contains(after)).unwrap();
     let i = src.lines().enumerate().skip(start).find(|(_, l)| l.contains(needle)).unwrap().0;
     i as u64 + 1

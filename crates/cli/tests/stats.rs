@@ -2,23 +2,9 @@
 //! output for every real fixture (tests/fixtures/README.md).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-fn unzstd(path: &Path) -> String {
-    let f = std::fs::File::open(path).unwrap();
-    let mut dec = ruzstd::decoding::StreamingDecoder::new(std::io::BufReader::new(f)).unwrap();
-    let mut s = String::new();
-    dec.read_to_string(&mut s).unwrap();
-    s
-}
 
 fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     line.split(' ').find_map(|t| t.strip_prefix(key))
@@ -96,14 +82,9 @@ fn expected(parsed: &str, format_version: &str) -> Value {
 #[test]
 fn stats_match_go_for_every_fixture() {
     let mut checked = 0;
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let Some(stem) = name.strip_suffix(".trace") else { continue };
-        let Some(minor) = stem.rsplit_once("-go1.").and_then(|(_, v)| v.parse::<u32>().ok()) else { continue };
+    for fixture in gotv_fixtures::all() {
+        let (stem, minor, path) = (&fixture.name, fixture.go_minor, fixture.path());
         let out = Command::new(env!("CARGO_BIN_EXE_gotv")).args(["stats", "--json"]).arg(&path).output().unwrap();
-        let parsed = fixtures().join("answers").join(stem).join("parsed.txt.zst");
         assert!(out.status.success(), "{stem}: {}", String::from_utf8_lossy(&out.stderr));
         let mut got: Value = serde_json::from_slice(&out.stdout).unwrap();
         let header_minor = match minor {
@@ -111,8 +92,8 @@ fn stats_match_go_for_every_fixture() {
             27 => 26,
             m => m,
         };
-        let mut want = expected(&unzstd(&parsed), &format!("1.{header_minor}"));
-        if minor < 22 {
+        let mut want = expected(&fixture.answer("parsed.txt.zst"), &format!("1.{header_minor}"));
+        if fixture.is_old_format() {
             // Go orders equal-time events of the old format in map order and then nudges their
             // times apart by 1 ns: STW durations may differ by that much per range.
             let (g, w) = (got["stw"]["total_ns"].as_i64().unwrap(), want["stw"]["total_ns"].as_i64().unwrap());
@@ -129,7 +110,7 @@ fn stats_match_go_for_every_fixture() {
 
 #[test]
 fn human_output_names_the_essentials() {
-    let path = fixtures().join("go/gen-go1.27-normal.trace");
+    let path = gotv_fixtures::go_vectors().join("gen-go1.27-normal.trace");
     let out = Command::new(env!("CARGO_BIN_EXE_gotv")).arg("stats").arg(&path).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();

@@ -114,7 +114,8 @@ impl Contexts {
             ^ (ctx.1 as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
             ^ (ctx.2 as u64).wrapping_mul(0x1656_67b1_9e37_79f9);
         let r = &mut self.recent[(h >> (64 - RECENT_BITS)) as usize];
-        if r.0 == ctx {
+        // A file may hold the IDs of `NOT_RECENT`: its `NONE` tells the entry is empty.
+        if r.0 == ctx && r.1 != NONE {
             return r.1;
         }
         let id = self.intern_slow(ctx);

@@ -46,3 +46,30 @@ impl Hasher for FxHasher {
 }
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// For keys a corrupt file picks freely: `FxHasher` maps keys that differ only in their high
+/// bits to one bucket (its low bits depend only on the key's low bits), which would make
+/// inserting N such IDs quadratic. A folded 128-bit multiply spreads every bit.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct MixHasher(FxHasher);
+
+impl Hasher for MixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0.write_u64(i);
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.0.write_u64(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        let m = u128::from(self.0.finish()) * u128::from(0x9e37_79b9_7f4a_7c15_u64);
+        (m as u64) ^ ((m >> 64) as u64)
+    }
+}
+
+pub(crate) type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;

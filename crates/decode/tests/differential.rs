@@ -1,55 +1,7 @@
 //! Our events against Go 1.27.3's `go tool trace -d=parsed` for every real Go 1.21–1.27
-//! fixture (1.21 is the old format, which Go converts to the same events) (tests/fixtures/README.md). Go forces strictly increasing output times, so any
-//! difference in order also shows as a difference in times: the streams must be identical.
-
-use std::io::Read;
-use std::path::{Path, PathBuf};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-fn unzstd(path: &Path) -> String {
-    let f = std::fs::File::open(path).unwrap();
-    let mut dec = ruzstd::decoding::StreamingDecoder::new(std::io::BufReader::new(f)).unwrap();
-    let mut s = String::new();
-    dec.read_to_string(&mut s).unwrap();
-    s
-}
-
-/// Rebuilds `-d=parsed` output from its stack-factored form.
-fn expand(parsed: &str, stacks: &str) -> String {
-    let mut table: Vec<String> = Vec::new();
-    for line in stacks.lines() {
-        if line.starts_with('@') {
-            table.push(String::new());
-        } else if let Some(t) = table.last_mut() {
-            t.push_str(line);
-            t.push('\n');
-        }
-    }
-    let mut out = String::with_capacity(parsed.len() * 2);
-    for line in parsed.lines() {
-        let block = line
-            .strip_prefix("Stack=@")
-            .map(|n| ("Stack=", n))
-            .or_else(|| line.strip_prefix("TransitionStack=@").map(|n| ("TransitionStack=", n)));
-        match block {
-            Some((title, n)) => {
-                let n: usize = n.parse().unwrap();
-                out.push_str(title);
-                out.push('\n');
-                out.push_str(&table[n - 1]);
-                out.push('\n');
-            }
-            None => {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
+//! fixture (tests/fixtures/README.md; 1.21 is the old format, which Go converts to the same
+//! events). Go forces strictly increasing output times, so any difference in order also shows
+//! as a difference in times: the streams must be identical.
 
 /// Splits output into one text block per event.
 fn blocks(text: &str) -> Vec<&str> {
@@ -69,20 +21,12 @@ fn kind(block: &str) -> &str {
 fn real_traces_match_go_event_for_event() {
     let mut checked = 0;
     let mut failures = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().unwrap().to_str().unwrap().to_string();
-        let Some(stem) = name.strip_suffix(".trace") else { continue };
-        if stem.rsplit_once("-go1.").and_then(|(_, v)| v.parse::<u32>().ok()).is_none() {
-            continue;
-        }
-        let answers = fixtures().join("answers").join(stem);
-        let (parsed, stacks) = (answers.join("parsed.txt.zst"), answers.join("stacks.txt.zst"));
-        let want = expand(&unzstd(&parsed), &unzstd(&stacks));
-        let d = gotv_decode::decode(&std::fs::read(&path).unwrap());
-        let go_failed = answers.join("parsed.err").exists();
-        if let (Some(e), false) = (&d.error, go_failed) {
+    for fixture in gotv_fixtures::all() {
+        let stem = &fixture.name;
+        let want = fixture.parsed();
+        let d = gotv_decode::decode(&fixture.bytes());
+        // Go's tool reads every fixture to its end (no answer has a parsed.err).
+        if let Some(e) = &d.error {
             failures.push(format!("{stem}: Go reads it, we stopped: {e}"));
         }
         let mut got = String::new();
@@ -92,8 +36,8 @@ fn real_traces_match_go_event_for_event() {
         }
         checked += 1;
         let (w, g) = (blocks(&want), blocks(&got));
-        let old_format = stem.ends_with("-go1.21");
-        let difference = if old_format { tie_tolerant_difference(&w, &g) } else { first_difference(&w, &g) };
+        let difference =
+            if fixture.is_old_format() { tie_tolerant_difference(&w, &g) } else { first_difference(&w, &g) };
         if let Some(diff) = difference {
             let count = |v: &[&str], k: &str| v.iter().filter(|b| kind(b) == k).count();
             let kinds: Vec<String> =

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/go")
+    gotv_fixtures::go_vectors()
 }
 
 /// Our events in Go's golden form: each event's String() followed by a newline.

@@ -7,7 +7,7 @@
 
 use crate::provision::{self, output};
 use crate::{cache_dir, go, root, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Reads every event with `trace.NewReader` + `ReadEvent`, as `go tool trace` does before
 /// analysing; prints the same line per run as `decode_file`.
@@ -171,7 +171,8 @@ pub fn run(rest: &[String]) -> Result {
                 eprintln!("usage: cargo xtask bench [--runs N] [FILE…]");
                 return Ok(());
             }
-            f => files.push(PathBuf::from(f)),
+            // Absolute, since the two programs do not run in the same directory.
+            f => files.push(std::fs::canonicalize(f).map_err(|e| format!("{f}: {e}"))?),
         }
     }
     if files.is_empty() {
@@ -179,7 +180,7 @@ pub fn run(rest: &[String]) -> Result {
         files = ["workshop-go1.27.trace", "big/big-go1.27.trace", "workshop-go1.21.trace"]
             .iter()
             .map(|f| fixtures.join(f))
-            .filter(|p| Path::new(p).exists())
+            .filter(|p| p.exists())
             .collect();
     }
     run_bench(runs.max(1), &files)

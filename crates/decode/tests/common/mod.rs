@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/go")
+    gotv_fixtures::go_vectors()
 }
 
 /// Event names, numbers and argument names of the text format, per Go's spec table.

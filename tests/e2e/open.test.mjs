@@ -125,6 +125,20 @@ test('a healthy program gets no alarms', async () => {
   });
 });
 
+test('an old-format trace says, while it decodes, that the whole file is needed', async () => {
+  await withPage(server.url, async (page) => {
+    await page.evaluate(() => {
+      window.messagesSeen = [];
+      const message = document.getElementById('message');
+      new MutationObserver(() => window.messagesSeen.push(message.textContent)).observe(message, { childList: true, characterData: true, subtree: true });
+    });
+    await page.locator('#file-input').setInputFiles(join(fixtures, 'workshop-go1.21.trace'));
+    await page.locator('#trace-header >> text=workshop-go1.21.trace').waitFor();
+    const seen = await page.evaluate(() => window.messagesSeen);
+    assert.ok(seen.some((m) => /go 1\.21 traces keep their stacks and clock frequency at the end, so the whole file is read/.test(m)), `messages: ${seen}`);
+  });
+});
+
 test('a truncated trace says where it broke, and what decoded is still shown', async () => {
   const whole = await readFile(join(fixtures, 'stress-go1.27.trace'));
   await withPage(server.url, async (page) => {

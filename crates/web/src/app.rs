@@ -25,11 +25,20 @@ impl App {
         self.view.error(name, message);
     }
 
-    pub fn open(&self, name: &str, bytes: &[u8]) {
+    pub async fn open(&self, name: &str, bytes: &[u8]) {
         let version = match gotv_decode::read_header(bytes) {
             Ok(version) => version,
             Err(e) => return self.view.error(name, &e.to_string()),
         };
+        self.view.progress(&match version.format() {
+            gotv_decode::Format::V2 => format!("Decoding {name}…"),
+            gotv_decode::Format::V1 => format!(
+                "Decoding {name}: {version} traces keep their stacks and clock frequency at the end, \
+                 so the whole file is read before any event is shown…"
+            ),
+        });
+        // Let the browser paint the message before the decoder takes the thread.
+        gloo::timers::future::TimeoutFuture::new(0).await;
         let decoded = gotv_decode::decode(bytes);
         let summary = gotv_analysis::summary(&decoded.trace);
         self.view.loaded(&view::Loaded { name, bytes: bytes.len(), version, summary: &summary });

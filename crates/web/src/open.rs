@@ -47,7 +47,10 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
     let demo = {
         let app = app.clone();
         EventListener::new(&demo_button, "click", move |_| match embedded_demo() {
-            Some(bytes) => app.open("demo/workshop.trace", &bytes),
+            Some(bytes) => {
+                let app = app.clone();
+                spawn_local(async move { app.open("demo/workshop.trace", &bytes).await })
+            }
             None => open_url(app.clone(), DEMO_URL.to_string()),
         })
     };
@@ -76,7 +79,7 @@ fn open_file(app: Shared, file: web_sys::File) {
     app.opening(&name);
     spawn_local(async move {
         match gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file)).await {
-            Ok(bytes) => app.open(&name, &bytes),
+            Ok(bytes) => app.open(&name, &bytes).await,
             Err(e) => app.failed(&name, &format!("cannot read the file: {e}")),
         }
     });
@@ -86,7 +89,7 @@ fn open_url(app: Shared, url: String) {
     app.opening(&url);
     spawn_local(async move {
         match fetch_same_origin(&url).await {
-            Ok(bytes) => app.open(&url, &bytes),
+            Ok(bytes) => app.open(&url, &bytes).await,
             Err(e) => app.failed(&url, &e),
         }
     });

@@ -47,27 +47,26 @@ fn read(file: &PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// Decodes a file; a decoding error is fatal unless `partial_ok`, in which case it is
-/// reported after whatever was decoded.
+/// Decodes a file. A trace that breaks part-way still yields what came before the break: the
+/// commands print that, and then fail with the decoder's error (see `run`).
 fn decode(file: &PathBuf) -> Result<gotv_decode::Decoded, String> {
     let data = read(file)?;
     let d = gotv_decode::decode(&data);
-    if let Some(e) = &d.error {
-        if d.trace.is_empty() {
-            return Err(format!("{}: {e}", file.display()));
-        }
+    match &d.error {
+        Some(e) if d.trace.is_empty() => Err(format!("{}: {e}", file.display())),
+        _ => Ok(d),
     }
-    Ok(d)
 }
 
 fn run(cli: Cli) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     let w = |r: std::io::Result<()>| r.map_err(|e| format!("writing output: {e}"));
-    match cli.command {
+    let (file, stopped) = match cli.command {
         Command::Version { file } => {
             let data = read(&file)?;
             let v = gotv_decode::read_header(&data).map_err(|e| format!("{}: {e}", file.display()))?;
             w(writeln!(out, "{}: {v} trace ({:?} format)", file.display(), v.format()))?;
+            (file, None)
         }
         Command::Stats { file, json } => {
             let d = decode(&file)?;
@@ -77,35 +76,40 @@ fn run(cli: Cli) -> Result<(), String> {
             } else {
                 w(write!(out, "{}", stats::to_text(&s)))?;
             }
-            if let Some(e) = d.error {
-                return Err(format!("{}: decoding stopped early: {e}", file.display()));
-            }
+            (file, d.error)
         }
         Command::Goroutines(a) => {
             let d = decode(&a.file)?;
             w(write!(out, "{}", goroutines::run(&d.trace, &a)?))?;
+            (a.file, d.error)
         }
         Command::Pprof(a) => {
             let d = decode(&a.file)?;
             w(write!(out, "{}", pprof::run(&d.trace, &a)?))?;
+            (a.file, d.error)
         }
         Command::Events(a) => {
             let d = decode(&a.file)?;
             w(events::run(&d.trace, &a, &mut out))?;
-            if let Some(e) = d.error {
-                return Err(format!("{}: {e}", a.file.display()));
-            }
+            (a.file, d.error)
         }
         Command::Diagnose(a) => {
             let d = decode(&a.file)?;
             w(write!(out, "{}", diagnose::run(&d.trace, &a)?))?;
+            (a.file, d.error)
         }
         Command::Mmu(a) => {
             let d = decode(&a.file)?;
             w(write!(out, "{}", mmu::run(&d.trace, &a)?))?;
+            (a.file, d.error)
         }
+    };
+    match stopped {
+        Some(e) => {
+            Err(format!("{}: decoding stopped early: {e}; the output covers the events before it", file.display()))
+        }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn main() -> ExitCode {

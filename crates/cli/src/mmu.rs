@@ -20,7 +20,7 @@ pub struct Args {
     #[arg(long)]
     pub per_proc: bool,
     /// Window (ns) whose worst instances to list.
-    #[arg(long, default_value_t = 10_000_000)]
+    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(i64).range(1..))]
     pub window: i64,
     /// Machine-readable output.
     #[arg(long)]

@@ -1,5 +1,5 @@
-//! Decoding entry points: the whole file at once, or chunk by chunk as it arrives (the
-//! page decodes in a worker and reports progress). Both run the same code on whole
+//! Decoding entry points: the whole file at once, or chunk by chunk as it arrives (so that
+//! progress can be reported while a large file streams in). Both run the same code on whole
 //! generations, so chunking cannot change the result.
 
 use crate::error::Error;

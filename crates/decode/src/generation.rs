@@ -419,6 +419,10 @@ pub(crate) fn build(
     let Some(hz) = freq else {
         return Err(malformed(end_offset, "no frequency event found".into()));
     };
+    // Go would divide by zero here and carry infinite times on; no clock ticks at 0 Hz.
+    if hz == 0 {
+        return Err(malformed(end_offset, "the clock frequency is 0".into()));
+    }
     g.freq_hz = hz;
     g.freq = Freq(1.0 / (hz as f64 / 1e9));
     if version.0 >= 25 {

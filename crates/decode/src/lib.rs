@@ -1,7 +1,7 @@
 //! Go execution-trace decoding.
 //!
 //! No web dependencies live here: the same code runs in the `gotv` CLI and, compiled to
-//! WebAssembly, in the page's worker.
+//! WebAssembly, in the page.
 //!
 //! ```no_run
 //! let bytes = std::fs::read("trace.out").unwrap();

@@ -51,7 +51,8 @@ impl Reporter {
     }
 
     fn fix_time(&mut self, t: i64) -> i64 {
-        let t = if t <= self.last_ts { self.last_ts.wrapping_add(1) } else { t };
+        // Saturating: times must never wrap to negative, even from a corrupt file's huge deltas.
+        let t = if t <= self.last_ts { self.last_ts.saturating_add(1) } else { t };
         self.last_ts = t;
         t
     }

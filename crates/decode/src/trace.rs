@@ -280,8 +280,8 @@ impl Trace {
     }
 
     /// Builds the per-goroutine and per-proc lists now (about 1 s and 1.5× the file size
-    /// for a 200 MB trace), e.g. in the worker right after decoding, rather than on the
-    /// first query.
+    /// for a 200 MB trace) right after decoding, while progress is still being shown,
+    /// rather than on the first query.
     pub fn build_indexes(&self) {
         self.groups();
     }
@@ -339,14 +339,18 @@ impl Trace {
     }
 
     /// Makes room for about `events` events at once, so the columns do not grow by
-    /// doubling (in WebAssembly, memory once grown is never given back).
+    /// doubling (in WebAssembly, memory once grown is never given back). Only a hint: when
+    /// the allocator refuses (a huge file, or junk behind a valid header in a 4 GiB wasm
+    /// memory), the columns grow as events actually arrive and decoding goes on.
     pub(crate) fn reserve(&mut self, events: usize) {
-        self.kind.reserve(events);
-        self.aux.reserve(events);
-        self.time.reserve(events);
-        self.ctx.reserve(events);
-        self.stack.reserve(events);
-        self.arg.reserve(events);
+        let granted = self.ctx.try_reserve(events).is_ok()
+            && self.arg.try_reserve(events).is_ok()
+            && self.kind.try_reserve(events).is_ok()
+            && self.aux.try_reserve(events).is_ok();
+        if granted {
+            self.time.reserve(events);
+            self.stack.reserve(events);
+        }
     }
 
     /// Appends an event; returns its index. Side-table rows are added by the caller

@@ -41,6 +41,8 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
             if let Some(file) = input.files().and_then(|f| f.get(0)) {
                 open_file(app.clone(), file);
             }
+            // Otherwise picking the same file again (to retry) fires no change event.
+            input.set_value("");
         })
     };
     let demo_button = by_id("open-demo")?;

@@ -5,11 +5,24 @@ use std::time::Instant;
 
 use gotv_analysis::*;
 
-fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let t = Instant::now();
-    let r = f();
-    println!("  {what:<12} {:>8.1} ms", t.elapsed().as_secs_f64() * 1e3);
-    r
+/// `GOTV_TIMINGS_REPEAT=N` runs each step N times and prints the fastest (this machine is
+/// shared and noisy). `GOTV_TIMINGS_STOP=goroutines` (or another step's name) stops after
+/// that step, e.g. to profile one step under `perf` or `valgrind --tool=callgrind`.
+fn timed<T>(what: &str, f: impl Fn() -> T) -> T {
+    let repeat: usize = std::env::var("GOTV_TIMINGS_REPEAT").ok().and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
+    let mut best = f64::INFINITY;
+    let mut r = None;
+    for _ in 0..repeat {
+        drop(r.take());
+        let t = Instant::now();
+        r = Some(f());
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!("  {what:<12} {:>8.1} ms", best * 1e3);
+    if std::env::var("GOTV_TIMINGS_STOP").is_ok_and(|s| s == what) {
+        std::process::exit(0);
+    }
+    r.unwrap()
 }
 
 fn main() {

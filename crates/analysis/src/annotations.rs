@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use gotv_decode::{EventKind, Frame, TaskId, Trace, NO_TASK};
+use gotv_decode::{EventKind, Frame, GoId, GoState, StackId, TaskId, Trace, Transition, NO_STACK, NO_TASK};
 use serde::Serialize;
 
 use crate::goroutines::GoroutineAnalysis;
@@ -136,11 +136,24 @@ pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
     let tasks =
         by_type.into_iter().map(|(name, (n, d))| TypeStats { name, frame: None, durations: stats(n, d) }).collect();
 
-    // Keyed by (type, outermost frame's PC), as Go's regions page.
+    // Keyed by (type, outermost frame's PC), as Go's regions page. Go's synthetic region of a
+    // goroutine created inside a region begins at the creation event, so its frame is the
+    // outermost frame of the creator's stack at the `go` statement.
+    let synthetic =
+        |r: &crate::goroutines::Region| r.name.is_empty() && r.begin_stack == NO_STACK && r.start_ns.is_some();
+    let mut creation: IdMap<GoId, StackId> = IdMap::default();
+    if gs.goroutines.iter().flat_map(|g| &g.regions).any(synthetic) {
+        for ev in trace.events() {
+            if let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() {
+                creation.entry(id).or_insert(ev.stack());
+            }
+        }
+    }
     let outermost = |stack| trace.stacks.frames(stack).last().copied();
     let mut by_type: BTreeMap<(&str, u64), RegionGroup> = BTreeMap::new();
-    for r in gs.goroutines.iter().flat_map(|g| &g.regions) {
-        let frame = outermost(r.begin_stack);
+    for (g, r) in gs.goroutines.iter().flat_map(|g| g.regions.iter().map(move |r| (g, r))) {
+        let stack = if synthetic(r) { creation.get(&g.id).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
+        let frame = outermost(stack);
         let e = by_type.entry((&r.name, frame.map_or(0, |f| f.pc))).or_default();
         e.0 = frame;
         let e = (&mut e.1, &mut e.2);

@@ -1,7 +1,7 @@
 //! Diagnoses: patterns a person would otherwise have to spot on the timeline, each with the
 //! numbers behind it and the source line to look at.
 
-use gotv_decode::{EventKind, GoState, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
+use gotv_decode::{EventKind, EventRef, GoState, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
 use serde::Serialize;
 
 use crate::gc::gc;
@@ -85,16 +85,26 @@ fn leaf(trace: &Trace, stack: u32) -> Option<Location> {
 }
 
 pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
+    scan(trace, gs, false).0
+}
+
+/// The vitals, and with `sites` the goroutines by creation site, in one pass.
+fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site>) {
     let mut v = Vitals { wall_ns: gs.trace_end_ns - gs.trace_start_ns, ..Vitals::default() };
     let mut running: IdMap<i64, i64> = IdMap::default();
     let mut busy = 0i64;
     let slots = Slots::new(trace);
+    let mut sites = sites.then(|| Sites::new(trace, &slots));
     // Per goroutine slot: when it became runnable (0: it is not).
     let mut runnable_since = vec![0i64; slots.len()];
     let mut hist = [0u64; 64];
-    for ev in trace.events() {
+    for (i, &kind) in trace.kinds().iter().enumerate() {
+        if !matches!(kind, EventKind::Metric | EventKind::StateTransition) {
+            continue;
+        }
+        let ev = trace.event(i);
         let t = ev.time();
-        match ev.kind() {
+        match kind {
             EventKind::Metric => {
                 if let Some((Metric::Gomaxprocs, n)) = ev.metric() {
                     v.gomaxprocs = v.gomaxprocs.max(n);
@@ -108,8 +118,16 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
                         busy += running.remove(&id).map_or(0, |s| t - s);
                     }
                 }
-                Some(Transition::Goroutine { id, from, to }) if from != to => {
+                Some(Transition::Goroutine { id, from, to }) => {
                     let Some(slot) = slots.get(id) else { continue };
+                    if let Some(s) = &mut sites {
+                        if from == GoState::NotExist || to == GoState::NotExist {
+                            s.transition(trace, ev, slot, from, to);
+                        }
+                    }
+                    if from == to {
+                        continue;
+                    }
                     if to == GoState::Runnable {
                         runnable_since[slot] = t;
                     } else if runnable_since[slot] != 0 {
@@ -150,53 +168,68 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
             break;
         }
     }
-    v
+    (v, sites.map_or_else(Vec::new, Sites::finish))
 }
 
-fn goroutine_sites(trace: &Trace) -> Vec<Site> {
-    let mut sites: Vec<Site> = Vec::new();
-    let mut by_stack: IdMap<u32, usize> = IdMap::default();
-    let slots = Slots::new(trace);
-    // Per goroutine slot: (site index + 1, creation time); 0 when not tracked.
-    let mut alive = vec![(0usize, 0i64); slots.len()];
-    for ev in trace.events() {
-        let Some(Transition::Goroutine { id, from, to }) = ev.transition() else { continue };
-        let Some(slot) = slots.get(id) else { continue };
+/// Goroutines by creation site, counted in the vitals' pass over the trace.
+struct Sites {
+    sites: Vec<Site>,
+    /// Per stack ID: its site's index + 1; 0 until seen.
+    by_stack: Vec<u32>,
+    /// Per goroutine slot: (site index + 1, creation time); 0 when not tracked.
+    alive: Vec<(u32, i64)>,
+}
+
+impl Sites {
+    fn new(trace: &Trace, slots: &Slots) -> Sites {
+        Sites { sites: Vec::new(), by_stack: vec![0; trace.stacks.len()], alive: vec![(0, 0); slots.len()] }
+    }
+
+    fn transition(&mut self, trace: &Trace, ev: EventRef<'_>, slot: usize, from: GoState, to: GoState) {
         if from == GoState::NotExist && ev.goroutine() != NO_GOROUTINE {
             let stack = ev.stack();
-            let i = *by_stack.entry(stack).or_insert_with(|| {
-                sites.push(Site { frame: leaf(trace, stack), created: 0, alive: 0, peak: 0, ended: 0, lifetime_ns: 0 });
-                sites.len() - 1
-            });
-            let s = &mut sites[i];
+            if self.by_stack.len() <= stack as usize {
+                self.by_stack.resize(stack as usize + 1, 0);
+            }
+            if self.by_stack[stack as usize] == 0 {
+                let frame = leaf(trace, stack);
+                self.sites.push(Site { frame, created: 0, alive: 0, peak: 0, ended: 0, lifetime_ns: 0 });
+                self.by_stack[stack as usize] = self.sites.len() as u32;
+            }
+            let i = self.by_stack[stack as usize];
+            let s = &mut self.sites[i as usize - 1];
             s.created += 1;
             s.alive += 1;
             s.peak = s.peak.max(s.alive);
-            alive[slot] = (i + 1, ev.time());
+            self.alive[slot] = (i, ev.time());
         } else if to == GoState::NotExist {
-            let (i, t0) = std::mem::take(&mut alive[slot]);
+            let (i, t0) = std::mem::take(&mut self.alive[slot]);
             if i != 0 {
-                let s = &mut sites[i - 1];
+                let s = &mut self.sites[i as usize - 1];
                 s.alive -= 1;
                 s.ended += 1;
                 s.lifetime_ns += ev.time() - t0;
             }
         }
     }
-    // The same `go` statement reached through different callers is one site.
-    let mut merged: Vec<Site> = Vec::new();
-    for s in sites {
-        match merged.iter_mut().find(|m| m.frame == s.frame) {
-            Some(m) => {
-                m.created += s.created;
-                m.peak = m.peak.max(s.peak);
-                m.ended += s.ended;
-                m.lifetime_ns += s.lifetime_ns;
+
+    fn finish(self) -> Vec<Site> {
+        let sites = self.sites;
+        // The same `go` statement reached through different callers is one site.
+        let mut merged: Vec<Site> = Vec::new();
+        for s in sites {
+            match merged.iter_mut().find(|m| m.frame == s.frame) {
+                Some(m) => {
+                    m.created += s.created;
+                    m.peak = m.peak.max(s.peak);
+                    m.ended += s.ended;
+                    m.lifetime_ns += s.lifetime_ns;
+                }
+                None => merged.push(s),
             }
-            None => merged.push(s),
         }
+        merged
     }
-    merged
 }
 
 fn pct(x: f64) -> String {
@@ -224,14 +257,13 @@ fn is_lock(s: &ProfileSample) -> bool {
 
 /// Diagnoses a trace from its goroutine analysis and its sync profile, most severe first.
 pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Finding> {
-    let v = vitals(trace, gs);
+    let (v, sites) = scan(trace, gs, true);
     let wall = v.wall_ns.max(1) as f64;
     let procs = v.gomaxprocs.max(1);
     let mut out = Vec::new();
 
     // Unbounded creation: one `go` statement with far more goroutines alive at once than
     // there are Ps to run them (a bounded pool keeps this near GOMAXPROCS).
-    let sites = goroutine_sites(trace);
     if let Some(s) = sites.iter().filter(|s| s.created >= 100).max_by_key(|s| s.peak) {
         if s.peak >= 16 * procs {
             let mean_life = if s.ended > 0 { s.lifetime_ns / s.ended as i64 } else { 0 };

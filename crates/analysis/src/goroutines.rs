@@ -195,6 +195,8 @@ struct Meta {
     /// Index of its pending state in [`Summarizer::pend`], NONE once it ended. Pending
     /// state is recycled, so memory follows live goroutines, not all of them.
     p: u32,
+    /// Whether `gs` holds a record for it (rather than a placeholder).
+    made: bool,
 }
 
 /// Adds the intervals still open at `last` (Go's `snapshotStat`).
@@ -253,11 +255,13 @@ fn is_system(name: &[u8]) -> bool {
 }
 
 const NONE: u32 = u32::MAX;
+const NO_FUNC: u64 = u64::MAX;
+const UNKNOWN_FUNC: u64 = u64::MAX - 1;
 
 struct Summarizer<'a> {
     trace: &'a Trace,
     slots: Slots,
-    /// Goroutine slot → index in `gs`.
+    /// Goroutine slot → index in `gs`: the rank of its ID, so `gs` is sorted by ID.
     index: Vec<u32>,
     gs: Vec<Goroutine>,
     meta: Vec<Meta>,
@@ -266,6 +270,9 @@ struct Summarizer<'a> {
     free: Vec<u32>,
     /// Interned names by string ID.
     names: Vec<Option<Name>>,
+    /// Per stack ID: its outermost frame's function, [`NO_FUNC`] for none, or
+    /// [`UNKNOWN_FUNC`] until looked up.
+    outermost: Vec<u64>,
     empty: Name,
     /// P ↔ G bindings of goroutines in a syscall, to see the P taken away (syscall block).
     syscalling_p: IdMap<i64, GoId>,
@@ -278,8 +285,8 @@ struct Summarizer<'a> {
 
 impl Summarizer<'_> {
     fn at(&self, id: GoId) -> Option<usize> {
-        let i = *self.index.get(self.slots.get(id)?)?;
-        (i != NONE).then_some(i as usize)
+        let i = *self.index.get(self.slots.get(id)?)? as usize;
+        self.meta[i].made.then_some(i)
     }
 
     /// The goroutine's result and pending state; a finalized goroutine that still changes
@@ -312,6 +319,18 @@ impl Summarizer<'_> {
         finalize(&mut self.gs[gi], self.meta[gi].name, p, last, end, self.trace);
     }
 
+    /// The function of a stack's outermost frame, cached per stack.
+    fn outermost(&mut self, stack: StackId) -> Option<StrId> {
+        let trace = self.trace;
+        let Some(c) = self.outermost.get_mut(stack as usize) else {
+            return trace.stacks.frames(stack).last().map(|f| f.func);
+        };
+        if *c == UNKNOWN_FUNC {
+            *c = trace.stacks.frames(stack).last().map_or(NO_FUNC, |f| u64::from(f.func));
+        }
+        (*c < UNKNOWN_FUNC).then_some(*c as StrId)
+    }
+
     fn name(&mut self, id: StrId) -> Name {
         let trace = self.trace;
         self.names[id as usize].get_or_insert_with(|| Arc::from(&*trace.strings.get(id))).clone()
@@ -329,20 +348,13 @@ impl Summarizer<'_> {
             regions: Vec::new(),
         };
         // A reused ID replaces the old record, as Go's map assignment does.
-        let gi = match self.index[slot] {
-            NONE => {
-                self.index[slot] = self.gs.len() as u32;
-                self.gs.push(g);
-                self.meta.push(Meta { name: 0, p: NONE });
-                self.gs.len() - 1
-            }
-            i => {
-                self.release(i as usize);
-                self.gs[i as usize] = g;
-                self.meta[i as usize].name = 0;
-                i as usize
-            }
-        };
+        let gi = self.index[slot] as usize;
+        if self.meta[gi].made {
+            self.release(gi);
+        }
+        self.gs[gi] = g;
+        self.meta[gi].name = 0;
+        self.meta[gi].made = true;
         self.meta[gi].p = self.alloc();
         Some(gi)
     }
@@ -350,17 +362,21 @@ impl Summarizer<'_> {
     fn go_transition(&mut self, i: usize, id: GoId, old: GoState, new: GoState) {
         let ev = self.trace.event(i);
         let t = ev.time();
-        let reason = ev.reason();
+        // A search in the decoder's side table: looked up only when needed, once.
+        let reason_id = std::cell::OnceCell::new();
+        let reason = || *reason_id.get_or_init(|| ev.reason());
         match old {
             GoState::Undetermined => {
                 let Some(gi) = self.create(id, self.sync_ts) else { return };
                 // The time since the Sync is credited to the state the goroutine is found in.
                 let d = t - self.sync_ts;
-                let reason = self.name(reason);
+                if new == GoState::Waiting {
+                    let reason = self.name(reason());
+                    self.gs[gi].stats.block_ns.bump(&reason, d);
+                }
                 let st = &mut self.gs[gi].stats;
                 match new {
                     GoState::Running => st.exec_ns += d,
-                    GoState::Waiting => st.block_ns.bump(&reason, d),
                     GoState::Runnable => st.sched_wait_ns += d,
                     GoState::Syscall if ev.proc() == NO_PROC => st.syscall_block_ns += d,
                     GoState::Syscall => st.syscall_ns += d,
@@ -414,9 +430,9 @@ impl Summarizer<'_> {
             _ => {}
         }
         if self.meta[gi].name == 0 {
-            if let Some(f) = self.trace.stacks.frames(ev.transition_stack()).last() {
-                self.meta[gi].name = f.func;
-                self.gs[gi].name = self.name(f.func);
+            if let Some(func) = self.outermost(ev.transition_stack()) {
+                self.meta[gi].name = func;
+                self.gs[gi].name = self.name(func);
             }
         }
         if unbind {
@@ -433,8 +449,8 @@ impl Summarizer<'_> {
                 }
             }
             GoState::Runnable => self.live(gi).1.runnable = t,
-            GoState::Waiting if self.trace.strings.bytes(reason) != b"forever" => {
-                let reason = self.name(reason);
+            GoState::Waiting if self.trace.strings.bytes(reason()) != b"forever" => {
+                let reason = self.name(reason());
                 let p = self.live(gi).1;
                 p.block = t;
                 p.block_reason = Some(reason);
@@ -541,41 +557,32 @@ impl Summarizer<'_> {
     }
 }
 
-/// Sorts by ID moving each record at most once (records are large and there can be
-/// millions): sort the permutation, then apply it cycle by cycle.
-fn sort_by_id(gs: &mut [Goroutine]) {
-    // Keys copied next to the indices: comparisons must not chase into the records.
-    let mut keys: Vec<(GoId, u32)> = gs.iter().enumerate().map(|(i, g)| (g.id, i as u32)).collect();
-    keys.sort_unstable();
-    let mut order: Vec<u32> = keys.into_iter().map(|k| k.1).collect();
-    for i in 0..gs.len() {
-        let mut j = i;
-        loop {
-            let k = order[j] as usize;
-            order[j] = j as u32;
-            if k == i {
-                break;
-            }
-            gs.swap(j, k);
-            j = k;
-        }
-    }
-}
-
 /// Go's goroutine analysis over the whole trace.
 pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let slots = Slots::new(trace);
     let n = slots.len();
+    let index = slots.ranks(trace);
+    let empty: Name = Arc::from("");
+    let placeholder = Goroutine {
+        id: 0,
+        name: empty.clone(),
+        created_ns: 0,
+        start_ns: 0,
+        end_ns: 0,
+        stats: ExecStats::default(),
+        regions: Vec::new(),
+    };
     let mut s = Summarizer {
         trace,
         slots,
-        index: vec![NONE; n],
-        gs: Vec::with_capacity(n),
-        meta: Vec::with_capacity(n),
+        index,
+        gs: Vec::new(),
+        meta: (0..n).map(|_| Meta { name: 0, p: NONE, made: false }).collect(),
         pend: Vec::new(),
         free: Vec::new(),
         names: vec![None; trace.strings.len()],
-        empty: Arc::from(""),
+        outermost: vec![UNKNOWN_FUNC; trace.stacks.len()],
+        empty,
         syscalling_p: IdMap::default(),
         syscalling_g: IdMap::default(),
         ranges_p: IdMap::default(),
@@ -583,6 +590,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         sync_ts: 0,
     };
     s.names[0] = Some(s.empty.clone());
+    s.gs = vec![placeholder; n];
     for (i, &kind) in trace.kinds().iter().enumerate() {
         let t = trace.time(i);
         if s.sync_ts == 0 {
@@ -608,11 +616,18 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         }
     }
     let last = s.last_ts;
+    // One pass over the records (in ID order) while each is in cache: the last accounting,
+    // the derived times, the regions' order and the groups.
+    // Names are interned (one `Arc` per string), so groups are found by pointer; distinct
+    // strings with equal text are merged after.
+    let mut by_ptr: IdMap<usize, usize> = IdMap::default();
+    let mut partial: Vec<Group> = Vec::new();
     for gi in 0..s.gs.len() {
+        if !s.meta[gi].made {
+            continue;
+        }
         s.end(gi, last, None);
-    }
-    let mut goroutines = std::mem::take(&mut s.gs);
-    for g in &mut goroutines {
+        let g = &mut s.gs[gi];
         g.stats.derive_unknown();
         for r in &mut g.regions {
             r.stats.derive_unknown();
@@ -623,18 +638,28 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
             (_, None) => std::cmp::Ordering::Greater,
             (Some(x), Some(y)) => x.cmp(&y),
         });
+        let k = *by_ptr.entry(g.name.as_ptr() as usize).or_insert_with(|| {
+            partial.push(Group { name: g.name.clone(), count: 0, stats: ExecStats::default() });
+            partial.len() - 1
+        });
+        let e = &mut partial[k];
+        e.count += 1;
+        e.stats.add(&g.stats);
     }
-    sort_by_id(&mut goroutines);
+    let mut goroutines = std::mem::take(&mut s.gs);
+    let mut made = s.meta.iter().map(|m| m.made);
+    goroutines.retain(|_| made.next() == Some(true));
+    debug_assert!(goroutines.windows(2).all(|w| w[0].id < w[1].id));
 
     let mut by_name: BTreeMap<&str, Group> = BTreeMap::new();
-    for g in &goroutines {
-        let e = by_name.entry(&g.name).or_insert_with(|| Group {
-            name: g.name.clone(),
+    for p in &partial {
+        let e = by_name.entry(&p.name).or_insert_with(|| Group {
+            name: p.name.clone(),
             count: 0,
             stats: ExecStats::default(),
         });
-        e.count += 1;
-        e.stats.add(&g.stats);
+        e.count += p.count;
+        e.stats.add(&p.stats);
     }
     let mut groups: Vec<Group> = by_name.into_values().collect();
     groups.sort_by(|a, b| b.stats.exec_ns.cmp(&a.stats.exec_ns).then_with(|| a.name.cmp(&b.name)));

@@ -22,7 +22,10 @@ pub use cpu_samples::{cpu_samples, CpuStack};
 pub use findings::{findings, vitals, Finding, Location, Severity, Vitals};
 pub use gc::{gc, GcAnalysis, GcCycle, Pause, Point};
 pub use goroutines::{goroutines, ExecStats, Goroutine, GoroutineAnalysis, Group, Name, Region, Times};
-pub use mmu::{mmu, mmu_curve, utilization, worst_windows, MmuCurve, MmuFlags, UtilPoint, Window};
+pub use mmu::{
+    mmu, mmu_curve, mmu_curve_as_go, utilization, utilization_as_go, worst_windows, MmuCurve, MmuFlags, UtilPoint,
+    Window,
+};
 pub use pprof_encode::encode_pprof;
 pub use profiles::{profile, profiles, Profile, ProfileFrame, ProfileKind, ProfileSample};
 pub use summary::{summary, Summary};

@@ -79,6 +79,26 @@ struct PerP {
 /// Go's `MutatorUtilizationV2`, except that a background worker's mark is dropped when it
 /// stops running (the label marks it again on its next run), so P counters stay balanced.
 pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
+    utilization_impl(trace, flags, false)
+}
+
+/// Go 1.27's utilisation function bug for bug (analyses.md §11 item 8: a background worker
+/// stays marked once labelled, and every later run and label increments its P again), for
+/// tests that show where and why [`utilization`] differs from Go's page.
+#[doc(hidden)]
+pub fn utilization_as_go(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
+    utilization_impl(trace, flags, true)
+}
+
+/// [`mmu_curve`] of [`utilization_as_go`]: what Go's `/mmu?mode=plot` shows.
+#[doc(hidden)]
+pub fn mmu_curve_as_go(trace: &Trace, flags: MmuFlags) -> MmuCurve {
+    let series = utilization_as_go(trace, flags);
+    let curve = plot(&series);
+    MmuCurve { flags, series, curve }
+}
+
+fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<UtilPoint>> {
     let mut out: Vec<Vec<UtilPoint>> = Vec::new();
     let mut ps: Vec<PerP> = Vec::new();
     let mut procs: Vec<(i64, usize)> = Vec::new();
@@ -180,7 +200,9 @@ pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
                             bump(p, -1);
                             // Go keeps the mark, and the next run counts the worker twice
                             // (start + label); its label marks it again instead.
-                            gflags[s] &= !BG_WORKER;
+                            if !go_bug {
+                                gflags[s] &= !BG_WORKER;
+                            }
                         }
                     }
                     if to.executing() {
@@ -199,7 +221,7 @@ pub fn utilization(trace: &Trace, flags: MmuFlags) -> Vec<Vec<UtilPoint>> {
                         && !(flags.per_proc && l == b"GC (dedicated)");
                     // A worker labelled again while already marked is already counted.
                     if let (true, Some(s)) = (counts, slots.get(ev.goroutine())) {
-                        if gflags[s] & BG_WORKER == 0 {
+                        if gflags[s] & BG_WORKER == 0 || go_bug {
                             gflags[s] |= BG_WORKER;
                             bump(p, 1);
                         }
@@ -337,6 +359,11 @@ pub fn worst_windows(series: &[Vec<UtilPoint>], w: i64, n: usize) -> Vec<Window>
 /// 1 µs, 1 ns whose MMU is below 0.0001, over six decades or up to the trace length.
 pub fn mmu_curve(trace: &Trace, flags: MmuFlags) -> MmuCurve {
     let series = utilization(trace, flags);
+    let curve = plot(&series);
+    MmuCurve { flags, series, curve }
+}
+
+fn plot(series: &[Vec<UtilPoint>]) -> Vec<(i64, f64)> {
     let mut curve = Vec::new();
     let span = {
         let lo = series.iter().filter_map(|s| s.first()).map(|p| p.time).min();
@@ -345,7 +372,7 @@ pub fn mmu_curve(trace: &Trace, flags: MmuFlags) -> MmuCurve {
     };
     if span > 0 {
         let sums: Vec<Vec<f64>> = series.iter().map(|u| prefix_sums(u)).collect();
-        let mmu = |w| mmu_with(&series, &sums, w);
+        let mmu = |w| mmu_with(series, &sums, w);
         let mut x_min = 1_000_000_000i64;
         while x_min > 1 && mmu(x_min) >= 0.0001 {
             x_min /= 1000;
@@ -357,7 +384,7 @@ pub fn mmu_curve(trace: &Trace, flags: MmuFlags) -> MmuCurve {
             curve.push((w, mmu(w)));
         }
     }
-    MmuCurve { flags, series, curve }
+    curve
 }
 
 #[cfg(test)]

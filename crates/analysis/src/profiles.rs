@@ -107,6 +107,10 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
 
 /// Several profiles in one pass over the trace, in the order of `kinds`.
 pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) -> Vec<Profile> {
+    // One bit per kind in the reason masks below.
+    if kinds.len() > 63 {
+        return kinds.chunks(63).flat_map(|c| profiles(trace, gs, c)).collect();
+    }
     let slots = Slots::new(trace);
     // Per goroutine slot: its window [first run, end].
     let mut windows: Vec<Option<(i64, i64)>> = vec![None; slots.len()];
@@ -115,10 +119,25 @@ pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) ->
             windows[i] = Some((g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns }));
         }
     }
-    let mut acc: Vec<Acc> = kinds
-        .iter()
-        .map(|&kind| Acc { kind, tracking: vec![None; slots.len()], by_stack: IdMap::default(), counted: 0 })
-        .collect();
+    let mut acc: Vec<Acc> = kinds.iter().map(|&kind| Acc { kind, by_stack: IdMap::default(), counted: 0 }).collect();
+    // Per goroutine slot and kind (slot-major, so one slot's intervals share a cache line):
+    // the open interval, if any.
+    let nk = kinds.len();
+    let mut tracking: Vec<Open> = vec![Open::NONE; slots.len() * nk];
+    // Per string ID: bit k set when `kinds[k]` tracks that reason (the substring tests run
+    // once per string, not once per transition).
+    let mut tracked_cache: Vec<u64> = vec![u64::MAX; trace.strings.len()];
+    let mut tracked = |reason: u32| -> u64 {
+        let Some(c) = tracked_cache.get_mut(reason as usize) else {
+            let bytes = trace.strings.bytes(reason);
+            return kinds.iter().enumerate().fold(0, |m, (k, kind)| m | (u64::from(kind.tracks(bytes)) << k));
+        };
+        if *c == u64::MAX {
+            let bytes = trace.strings.bytes(reason);
+            *c = kinds.iter().enumerate().fold(0, |m, (k, kind)| m | (u64::from(kind.tracks(bytes)) << k));
+        }
+        *c
+    };
     let mut gen = 0u32;
     for (i, &k) in trace.kinds().iter().enumerate() {
         if k == EventKind::Sync {
@@ -131,17 +150,20 @@ pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) ->
         let ev = trace.event(i);
         let Some(Transition::Goroutine { id, to, .. }) = ev.transition() else { continue };
         let Some(slot) = slots.get(id) else { continue };
-        for a in &mut acc {
-            let Some((start, stack, sgen)) = a.tracking[slot] else {
-                if to == a.kind.state() && a.kind.tracks(trace.strings.bytes(ev.reason())) {
-                    a.tracking[slot] = Some((ev.time(), ev.stack(), gen));
+        // The reason is looked up (a search) only when some profile may start tracking.
+        let mut reason_mask: Option<u64> = None;
+        let open = &mut tracking[slot * nk..(slot + 1) * nk];
+        for (k, (a, o)) in acc.iter_mut().zip(open).enumerate() {
+            if o.start == i64::MIN {
+                if to == a.kind.state() && *reason_mask.get_or_insert_with(|| tracked(ev.reason())) & (1 << k) != 0 {
+                    *o = Open { start: ev.time(), stack: ev.stack(), gen };
                 }
                 continue;
-            };
+            }
             if to == a.kind.state() {
                 continue;
             }
-            a.tracking[slot] = None;
+            let Open { start, stack, gen: sgen } = std::mem::replace(o, Open::NONE);
             let Some((ws, we)) = windows[slot] else { continue };
             let end = ev.time();
             if we < start || end < ws {
@@ -149,7 +171,11 @@ pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) ->
             }
             let d = end.min(we) - start.max(ws);
             if d > 0 {
-                let ident = if stack == NO_STACK { (NO_STACK, 0) } else { (stack, sgen) };
+                let ident = if stack == NO_STACK {
+                    u64::from(NO_STACK) << 32
+                } else {
+                    u64::from(stack) << 32 | u64::from(sgen)
+                };
                 a.counted += 1;
                 let r = a.by_stack.entry(ident).or_insert(Record { last: 0, count: 0, delay: 0 });
                 r.last = a.counted;
@@ -161,21 +187,34 @@ pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) ->
     acc.into_iter().map(|a| finish(trace, a.kind, a.by_stack)).collect()
 }
 
+/// An open interval: when it began, with what stack, in which generation.
+#[derive(Clone, Copy)]
+struct Open {
+    /// `i64::MIN`: none.
+    start: i64,
+    stack: StackId,
+    gen: u32,
+}
+
+impl Open {
+    const NONE: Open = Open { start: i64::MIN, stack: NO_STACK, gen: 0 };
+}
+
 /// One profile being accumulated.
 struct Acc {
     kind: ProfileKind,
-    /// Per goroutine slot: the open interval (start, stack, generation), if any.
-    tracking: Vec<Option<(i64, StackId, u32)>>,
     /// Go's stacks are per generation (except "no stack"), and a merged record is named by
-    /// the stack of its last interval; so records are keyed by (stack, generation) first.
-    by_stack: IdMap<(StackId, u32), Record>,
+    /// the stack of its last interval; so records are keyed by (stack, generation) first,
+    /// packed as `stack << 32 | generation`.
+    by_stack: IdMap<u64, Record>,
     counted: usize,
 }
 
-fn finish(trace: &Trace, kind: ProfileKind, by_stack: IdMap<(StackId, u32), Record>) -> Profile {
+fn finish(trace: &Trace, kind: ProfileKind, by_stack: IdMap<u64, Record>) -> Profile {
     // Go compares the first 128 PCs, zero-padded: trailing PC-0 frames do not count.
     let mut merged: IdMap<Vec<u64>, (usize, StackId, u64, i64)> = IdMap::default();
-    for ((stack, _), r) in by_stack {
+    for (key, r) in by_stack {
+        let stack = (key >> 32) as StackId;
         let mut pcs: Vec<u64> = trace.stacks.frames(stack).take(MAX_STACK).map(|f| f.pc).collect();
         while pcs.last() == Some(&0) {
             pcs.pop();

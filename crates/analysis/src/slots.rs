@@ -41,6 +41,28 @@ impl Slots {
         Slots { map, len }
     }
 
+    /// Per slot: its rank among all IDs in ascending order (a permutation of `0..len`), so
+    /// per-goroutine results can be laid out sorted by ID without sorting.
+    pub fn ranks(&self, trace: &Trace) -> Vec<u32> {
+        let mut ranks = vec![NONE; self.len];
+        match &self.map {
+            Map::Direct { table, .. } => {
+                for (r, &s) in table.iter().filter(|&&s| s != NONE).enumerate() {
+                    ranks[s as usize] = r as u32;
+                }
+            }
+            Map::Sparse(_) => {
+                let mut ids: Vec<(GoId, u32)> =
+                    trace.goroutine_ids().iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
+                ids.sort_unstable();
+                for (r, (_, s)) in ids.into_iter().enumerate() {
+                    ranks[s as usize] = r as u32;
+                }
+            }
+        }
+        ranks
+    }
+
     /// How many slots there are: per-goroutine vectors have this length.
     pub fn len(&self) -> usize {
         self.len

@@ -1,5 +1,5 @@
-//! MMU on real traces. Go has no MMU answer files (its curve is wrong with background
-//! workers, analyses.md §11 item 8), so these check the properties Go breaks.
+//! MMU on real traces: the properties Go's curve breaks with background workers (analyses.md
+//! §11 item 8). The comparison with Go's own answers (mmu.json) is in mmu_go.rs.
 
 mod common;
 

@@ -5,7 +5,9 @@
 //! built with `-trimpath` (no machine paths in traces) and run; its trace is written to
 //! `tests/fixtures/<workload>-go1.NN.trace`. Then the oracle (`go tool trace` of
 //! [`go::ORACLE`], called directly) writes `tests/fixtures/answers/<workload>-go1.NN/`.
-//! `--answers-only` skips building and running, and recomputes the answers of existing traces.
+//! `--answers-only` skips building and running, and recomputes the answers of existing traces;
+//! `--only KIND,…` (with `--answers-only`) recomputes only those answer files and leaves the
+//! others alone (kinds: [`ANSWER_KINDS`]).
 //! `big` is never part of the default run: `cargo xtask fixtures big` writes the ~200 MB
 //! `tests/fixtures/big/big-go1.27.trace` (gitignored) for benchmarks.
 
@@ -63,15 +65,50 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
 const PPROF_KINDS: &[&str] = &["net", "sync", "syscall", "sched"];
 
+/// The groups of answer files `--only` can select: `parsed` (parsed.txt.zst, stacks.txt.zst,
+/// parsed.err), `pprof` (pprof-*.txt), `goroutines` (goroutines.json), `mmu` (mmu.json),
+/// `tasks` (usertasks.json, userregions.json).
+const ANSWER_KINDS: &[&str] = &["parsed", "pprof", "goroutines", "mmu", "tasks"];
+
+/// MMU flag sets scraped into mmu.json (`/mmu?mode=plot&flags=F`): with and without background
+/// workers and sweeping, system-wide and per P.
+const MMU_FLAGS: &[&str] = &[
+    "stw|background|assist|sweep",
+    "stw|background|assist",
+    "stw|assist|sweep",
+    "stw|assist",
+    "stw",
+    "perProc|stw|background|assist|sweep",
+    "perProc|stw|assist|sweep",
+];
+
+/// Window sizes (ns) of the worst-window lists in mmu.json (`/mmu?mode=details&window=NS`).
+const MMU_WINDOWS: &[u64] = &[100_000, 1_000_000, 10_000_000];
+
 pub fn run(rest: &[String]) -> Result {
     let mut answers_only = false;
+    let mut only: Option<Vec<&'static str>> = None;
     let mut names: Vec<&str> = Vec::new();
-    for arg in rest {
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--answers-only" => answers_only = true,
+            "--only" => {
+                let list = args.next().ok_or("--only needs a list, e.g. --only mmu,tasks")?;
+                let mut kinds = Vec::new();
+                for k in list.split(',').filter(|k| !k.is_empty()) {
+                    let known = ANSWER_KINDS.iter().find(|a| **a == k);
+                    kinds.push(
+                        *known
+                            .ok_or_else(|| format!("unknown answer kind {k:?} (known: {})", ANSWER_KINDS.join(",")))?,
+                    );
+                }
+                only = Some(kinds);
+            }
             "-h" | "--help" => {
                 eprintln!(
-                    "usage: cargo xtask fixtures [--answers-only] [WORKLOAD…]   (workloads: {}, big)",
+                    "usage: cargo xtask fixtures [--answers-only [--only {}]] [WORKLOAD…]   (workloads: {}, big)",
+                    ANSWER_KINDS.join(","),
                     all_names().join(" ")
                 );
                 return Ok(());
@@ -83,6 +120,10 @@ pub fn run(rest: &[String]) -> Result {
     if names.is_empty() {
         names = all_names();
     }
+    if only.is_some() && !answers_only {
+        return Err("--only needs --answers-only (new traces need all their answers)".into());
+    }
+    let kinds: Vec<&str> = only.unwrap_or_else(|| ANSWER_KINDS.to_vec());
 
     let started = Instant::now();
     let fixtures = root().join("tests/fixtures");
@@ -114,7 +155,7 @@ pub fn run(rest: &[String]) -> Result {
                         return Err(format!("{} is missing", trace.display()));
                     }
                     let t1 = Instant::now();
-                    oracle.answer(&trace, &answers_root.join(&fixture), &scratch)?;
+                    oracle.answer(&trace, &answers_root.join(&fixture), &scratch, &kinds)?;
                     Ok::<_, String>(t1)
                 })();
                 match step {
@@ -263,20 +304,54 @@ parsed.txt.zst, stacks.txt.zst  TRACE -d=parsed FILE  (stack blocks factored out
 parsed.err                      its stderr, when it exits non-zero
 pprof-KIND.txt                  TRACE -pprof=KIND FILE > P; PPROF -raw -symbolize=none P  (canonical order; see ../README.md)
 goroutines.json                 BROWSER=true TRACE -http=127.0.0.1:PORT FILE; GET /goroutines, /goroutine?name=…
-Regenerate: cargo xtask fixtures [--answers-only] [WORKLOAD…]
+mmu.json                        the same server: GET /mmu?mode=plot&flags=F, /mmu?mode=details&window=NS&flags=F
+usertasks.json                  the same server: GET /usertasks, /usertask?type=T
+userregions.json                the same server: GET /userregions, /userregion?type=T&pc=HEX
+Regenerate: cargo xtask fixtures [--answers-only [--only parsed,pprof,goroutines,mmu,tasks]] [WORKLOAD…]
 "
         )
     }
 
-    fn answer(&self, trace: &Path, dir: &Path, scratch: &Path) -> Result {
-        if dir.exists() {
+    /// Writes the answer files of `kinds` ([`ANSWER_KINDS`]) for `trace` into `dir`; with every
+    /// kind, `dir` is emptied first.
+    fn answer(&self, trace: &Path, dir: &Path, scratch: &Path, kinds: &[&str]) -> Result {
+        let all = ANSWER_KINDS.iter().all(|k| kinds.contains(k));
+        if all && dir.exists() {
             std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let write =
             |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"));
+        if kinds.contains(&"parsed") {
+            self.parsed(trace, dir)?;
+        }
+        if kinds.contains(&"pprof") {
+            self.pprof(trace, dir, scratch)?;
+        }
 
+        // The goroutine analysis, MMU, tasks and regions, scraped from the HTTP server.
+        let scrape = ["goroutines", "mmu", "tasks"];
+        if scrape.iter().any(|k| kinds.contains(k)) {
+            let server = Server::start(&self.trace, trace)?;
+            if kinds.contains(&"goroutines") {
+                write("goroutines.json", scrape_goroutines(server.port)?.as_bytes())?;
+            }
+            if kinds.contains(&"mmu") {
+                write("mmu.json", scrape_mmu(server.port)?.as_bytes())?;
+            }
+            if kinds.contains(&"tasks") {
+                write("usertasks.json", scrape_tasks(server.port)?.as_bytes())?;
+                write("userregions.json", scrape_regions(server.port)?.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn parsed(&self, trace: &Path, dir: &Path) -> Result {
+        let write =
+            |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"));
         // -d=parsed, with stack blocks factored out.
+        std::fs::remove_file(dir.join("parsed.err")).ok();
         let mut cmd = Command::new(&self.trace);
         cmd.arg("-d=parsed").arg(trace);
         let (ok, stdout, stderr) = run_with_timeout(&mut cmd, RUN_TIMEOUT)?;
@@ -290,7 +365,12 @@ Regenerate: cargo xtask fixtures [--answers-only] [WORKLOAD…]
         }
         write("parsed.txt.zst", &compress(events.as_bytes())?)?;
         write("stacks.txt.zst", &compress(stacks.as_bytes())?)?;
+        Ok(())
+    }
 
+    fn pprof(&self, trace: &Path, dir: &Path, scratch: &Path) -> Result {
+        let write =
+            |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).map_err(|e| format!("{name}: {e}"));
         // The four blocking profiles, as canonical `pprof -raw` text.
         for kind in PPROF_KINDS {
             let pb = scratch.join(format!("{kind}.pb"));
@@ -309,9 +389,6 @@ Regenerate: cargo xtask fixtures [--answers-only] [WORKLOAD…]
             let raw = String::from_utf8(raw).map_err(|_| format!("pprof -raw of {kind}: invalid UTF-8"))?;
             write(&format!("pprof-{kind}.txt"), canonical_pprof_raw(&raw)?.as_bytes())?;
         }
-
-        // The goroutine analysis, scraped from the HTTP server.
-        write("goroutines.json", scrape_goroutines(&self.trace, trace)?.as_bytes())?;
         Ok(())
     }
 }
@@ -549,45 +626,57 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Runs `go tool trace -http` on `trace` and scrapes its goroutine analysis into JSON
-/// (format: tests/fixtures/README.md).
-fn scrape_goroutines(tool: &Path, trace: &Path) -> Result<String> {
-    let port =
-        TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| format!("no free port: {e}"))?.port();
-    let mut cmd = Command::new(tool);
-    cmd.arg(format!("-http=127.0.0.1:{port}")).arg(trace).env("BROWSER", "true");
-    let mut server = KillOnDrop(
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", describe(&cmd)))?,
-    );
-    let stderr = server.0.stderr.take().expect("piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut seen = String::new();
-        let mut ready = false;
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if !ready && line.contains("Trace viewer is listening on") {
-                ready = true;
-                tx.send(Ok(())).ok();
-            } else if !ready {
-                seen.push_str(&line);
-                seen.push('\n');
-            }
-        }
-        if !ready {
-            tx.send(Err(seen)).ok();
-        }
-    });
-    match rx.recv_timeout(RUN_TIMEOUT) {
-        Ok(Ok(())) => {}
-        Ok(Err(stderr)) => return Err(format!("`{}` exited: {}", describe(&cmd), stderr.trim())),
-        Err(_) => return Err(format!("`{}` was not ready within {}s", describe(&cmd), RUN_TIMEOUT.as_secs())),
-    }
+/// `go tool trace -http=127.0.0.1:PORT FILE`, ready to serve; killed when dropped.
+struct Server {
+    port: u16,
+    _child: KillOnDrop,
+}
 
+impl Server {
+    fn start(tool: &Path, trace: &Path) -> Result<Server> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let mut cmd = Command::new(tool);
+        cmd.arg(format!("-http=127.0.0.1:{port}")).arg(trace).env("BROWSER", "true");
+        let mut server = KillOnDrop(
+            cmd.stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot start {}: {e}", describe(&cmd)))?,
+        );
+        let stderr = server.0.stderr.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut seen = String::new();
+            let mut ready = false;
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if !ready && line.contains("Trace viewer is listening on") {
+                    ready = true;
+                    tx.send(Ok(())).ok();
+                } else if !ready {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+            }
+            if !ready {
+                tx.send(Err(seen)).ok();
+            }
+        });
+        match rx.recv_timeout(RUN_TIMEOUT) {
+            Ok(Ok(())) => Ok(Server { port, _child: server }),
+            Ok(Err(stderr)) => Err(format!("`{}` exited: {}", describe(&cmd), stderr.trim())),
+            Err(_) => Err(format!("`{}` was not ready within {}s", describe(&cmd), RUN_TIMEOUT.as_secs())),
+        }
+    }
+}
+
+/// Scrapes the goroutine analysis of a running server into JSON (format:
+/// tests/fixtures/README.md).
+fn scrape_goroutines(port: u16) -> Result<String> {
     let index = http_get(port, "/goroutines")?;
     let mut groups = Vec::new();
     for row in index.split("<a href=\"/goroutine?name=").skip(1) {
@@ -608,7 +697,6 @@ fn scrape_goroutines(tool: &Path, trace: &Path) -> Result<String> {
         return Err("/goroutines: no goroutine groups found".into());
     }
     groups.sort_by(|a, b| a.name.cmp(&b.name));
-    drop(server);
 
     let mut json = String::new();
     json.push_str("{\n  \"oracle\": ");
@@ -647,6 +735,296 @@ fn scrape_goroutines(tool: &Path, trace: &Path) -> Result<String> {
     }
     json.push_str("\n  ]\n}\n");
     Ok(json)
+}
+
+/// Scrapes Go's MMU plot and worst windows for [`MMU_FLAGS`] × [`MMU_WINDOWS`] into JSON
+/// (format: tests/fixtures/README.md).
+fn scrape_mmu(port: u16) -> Result<String> {
+    use serde_json::Value;
+    let get = |path: &str| -> Result<Value> {
+        serde_json::from_str(&http_get(port, path)?).map_err(|e| format!("GET {path}: bad JSON: {e}"))
+    };
+    let int = |v: &Value, what: &str| -> Result<i64> {
+        v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)).ok_or(format!("bad {what}"))
+    };
+    let mut json = format!("{{\n  \"oracle\": {},\n  \"plots\": [", json_string(&format!("go{}", go::ORACLE)));
+    for (i, flags) in MMU_FLAGS.iter().enumerate() {
+        let path = format!("/mmu?mode=plot&flags={flags}");
+        let sep = if i == 0 { "" } else { "," };
+        let plot = match http_get(port, &path) {
+            Ok(body) => serde_json::from_str::<Value>(&body).map_err(|e| format!("GET {path}: bad JSON: {e}"))?,
+            // Go's handler panics (closing the connection) when there is no utilisation
+            // series at all (it indexes the first one).
+            Err(e) if e.ends_with("malformed response") => {
+                let _ = write!(
+                    json,
+                    "{sep}\n    {{\"flags\": {}, \"error\": \"no response (the handler panicked)\"}}",
+                    json_string(flags)
+                );
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut points = Vec::new();
+        for p in plot["curve"].as_array().ok_or(format!("GET {path}: no curve"))? {
+            let w = int(&p[0], "window")?;
+            let m = p[1].as_f64().ok_or(format!("GET {path}: bad MMU"))?;
+            points.push(format!("[{w}, {}]", serde_json::to_string(&m).map_err(|e| e.to_string())?));
+        }
+        let _ = write!(
+            json,
+            "{sep}\n    {{\"flags\": {}, \"xMin\": {}, \"xMax\": {},\n     \"curve\": [{}]}}",
+            json_string(flags),
+            int(&plot["xMin"], "xMin")?,
+            int(&plot["xMax"], "xMax")?,
+            points.join(", ")
+        );
+    }
+    json.push_str("\n  ],\n  \"details\": [");
+    let mut first = true;
+    for flags in MMU_FLAGS {
+        for window in MMU_WINDOWS {
+            let path = format!("/mmu?mode=details&window={window}&flags={flags}");
+            let worst = get(&path)?;
+            let mut items = Vec::new();
+            // `null` when there are no windows (no utilisation series).
+            for w in worst.as_array().map(Vec::as_slice).unwrap_or_default() {
+                let util = w["MutatorUtil"].as_f64().ok_or(format!("GET {path}: bad MutatorUtil"))?;
+                items.push(format!(
+                    "{{\"time\": {}, \"util\": {}}}",
+                    int(&w["Time"], "Time")?,
+                    serde_json::to_string(&util).map_err(|e| e.to_string())?
+                ));
+            }
+            let _ = write!(
+                json,
+                "{}\n    {{\"flags\": {}, \"window\": {window}, \"worst\": [{}]}}",
+                if first { "" } else { "," },
+                json_string(flags),
+                items.join(", ")
+            );
+            first = false;
+        }
+    }
+    json.push_str("\n  ]\n}\n");
+    Ok(json)
+}
+
+/// The rows of a page's main table, split where the template starts one (`\n  <tr>\n`); the
+/// histograms nested in them start their rows without indentation.
+fn index_rows(page: &str) -> Vec<&str> {
+    page.split("\n  <tr>\n").skip(1).map(|r| r.split_once("\n  </tr>").map_or(r, |(r, _)| r)).collect()
+}
+
+/// A histogram rendered by Go's `TimeHistogram.ToHTML`: (bucket lower bound ns, count) from the
+/// lowest to the highest non-empty bucket; empty when there is no histogram.
+fn parse_histogram(html: &str) -> Result<Vec<(u64, u64)>> {
+    let mut buckets = Vec::new();
+    for tr in html.split("<tr>").skip(1).filter(|tr| tr.contains("class=\"histoTime\"")) {
+        let cells = td_cells(tr);
+        if cells.len() != 3 {
+            return Err(format!("histogram row with {} cells", cells.len()));
+        }
+        let count = cells[2].parse().map_err(|_| format!("bad histogram count {:?}", cells[2]))?;
+        buckets.push((parse_go_duration(&cells[0])?, count));
+    }
+    Ok(buckets)
+}
+
+fn histogram_json(h: &[(u64, u64)]) -> String {
+    let items: Vec<String> = h.iter().map(|(lo, n)| format!("[{lo}, {n}]")).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The value of `href="PREFIX…"` in `html`, HTML-unescaped: a path with its query, as Go wrote it.
+fn href(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(&format!("href=\"{prefix}"))? + 6;
+    let end = html[start..].find('"')?;
+    Some(unescape_html(&html[start..start + end]))
+}
+
+/// The number shown by the first link `<a href="PREFIX…">N</a>` in `html`.
+fn link_count(html: &str, prefix: &str) -> Option<u64> {
+    let start = html.find(&format!("href=\"{prefix}"))?;
+    let (_, rest) = html[start..].split_once("\">")?;
+    rest.split_once("</a>")?.0.trim().parse().ok()
+}
+
+/// The value of `key` in a query string, decoded.
+fn query_value(path: &str, key: &str) -> Result<String> {
+    let query = path.split_once('?').map_or("", |(_, q)| q);
+    let raw = query.split('&').find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('='))).unwrap_or("");
+    percent_decode(raw)
+}
+
+/// "0.013918656s" (`%.9fs` of seconds) → ns.
+fn parse_seconds9(s: &str) -> Result<u64> {
+    let bad = || format!("bad time {s:?}");
+    let (int, frac) = s.trim_end_matches('s').split_once('.').ok_or_else(bad)?;
+    if frac.len() != 9 {
+        return Err(bad());
+    }
+    let int: u64 = int.parse().map_err(|_| bad())?;
+    let frac: u64 = frac.parse().map_err(|_| bad())?;
+    Ok(int * 1_000_000_000 + frac)
+}
+
+/// Scrapes `/usertasks` and `/usertask?type=T` for every type into JSON (format:
+/// tests/fixtures/README.md).
+fn scrape_tasks(port: u16) -> Result<String> {
+    let index = http_get(port, "/usertasks")?;
+    let mut types = Vec::new();
+    for row in index_rows(&index) {
+        let path = href(row, "/usertask?type=").ok_or("/usertasks: row without link")?;
+        let ty = query_value(&path, "type")?;
+        let count = link_count(row, "/usertask?type=").ok_or(format!("/usertasks: bad count for {ty:?}"))?;
+        let histogram = parse_histogram(row).map_err(|e| format!("/usertasks {ty:?}: {e}"))?;
+        let page = http_get(port, &path)?;
+        let mut tasks = Vec::new();
+        for block in page.split("<tr class=\"first\">").skip(1) {
+            let cells = td_cells(block.split_once("</tr>").map_or(block, |(b, _)| b));
+            if cells.len() != 4 {
+                return Err(format!("{path}: task header with {} cells", cells.len()));
+            }
+            let id: u64 = cells[3]
+                .split_whitespace()
+                .nth(1)
+                .and_then(|id| id.parse().ok())
+                .ok_or(format!("{path}: no task ID in {:?}", cells[3]))?;
+            let complete = cells[3].ends_with("(complete)");
+            if !complete && !cells[3].ends_with("(incomplete)") {
+                return Err(format!("{path}: task {id} neither complete nor incomplete"));
+            }
+            tasks.push(format!(
+                "{{\"id\": {id}, \"start_ns\": {}, \"duration_ns\": {}, \"complete\": {complete}, \"events\": {}}}",
+                parse_seconds9(&cells[0])?,
+                parse_go_duration(&cells[1])?,
+                block.matches("<td class=\"goid\">").count()
+            ));
+        }
+        if tasks.len() as u64 != count {
+            return Err(format!("{path}: {} tasks, but /usertasks counts {count}", tasks.len()));
+        }
+        tasks.sort_by_key(|t| {
+            t.split_once(',').and_then(|(id, _)| id.trim_start_matches("{\"id\": ").parse::<u64>().ok()).unwrap_or(0)
+        });
+        types.push(format!(
+            "    {{\"type\": {}, \"count\": {count}, \"histogram\": {},\n     \"tasks\": [\n      {}\n     ]}}",
+            json_string(&ty),
+            histogram_json(&histogram),
+            tasks.join(",\n      ")
+        ));
+    }
+    Ok(format!(
+        "{{\n  \"oracle\": {},\n  \"types\": [\n{}\n  ]\n}}\n",
+        json_string(&format!("go{}", go::ORACLE)),
+        types.join(",\n")
+    ))
+}
+
+/// Every `<table class="details">` of a page: (header texts, rows of cell texts).
+fn details_tables(page: &str) -> Vec<(Vec<String>, Vec<Vec<String>>)> {
+    page.split("<table class=\"details\">")
+        .skip(1)
+        .map(|t| t.split_once("</table>").map_or(t, |(t, _)| t))
+        .map(|table| {
+            let (head, body) = table.split_once("</tr>").unwrap_or((table, ""));
+            let headers =
+                head.split("<th").skip(1).map(|th| cell_text(th.split_once("</th>").map_or(th, |(c, _)| c))).collect();
+            let rows = body.split("<tr>").skip(1).map(td_cells).collect();
+            (headers, rows)
+        })
+        .collect()
+}
+
+/// A region table as (value column names, rows `[goroutine, task, total ns, values ns…]`
+/// sorted): `Task` is 0 when empty, the bar column is left out.
+fn region_table(headers: &[String], rows: &[Vec<String>]) -> Result<(Vec<String>, Vec<Vec<u64>>)> {
+    let columns: Vec<String> = headers
+        .iter()
+        .filter(|h| !h.is_empty() && !["Goroutine", "Task", "Total"].contains(&h.as_str()))
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    for cells in rows {
+        if cells.len() != headers.len() {
+            return Err(format!("row with {} cells under {} headers", cells.len(), headers.len()));
+        }
+        let (mut g, mut task, mut total, mut values) = (None, 0, None, Vec::new());
+        for (h, c) in headers.iter().zip(cells) {
+            match h.as_str() {
+                "Goroutine" => g = Some(c.parse::<u64>().map_err(|_| format!("bad goroutine {c:?}"))?),
+                "Task" if c.is_empty() => {}
+                "Task" => task = c.parse::<u64>().map_err(|_| format!("bad task {c:?}"))?,
+                "Total" => total = Some(parse_go_duration(c)?),
+                "" => {}
+                _ => values.push(parse_go_duration(c)?),
+            }
+        }
+        let mut row = vec![g.ok_or("no Goroutine column")?, task, total.ok_or("no Total column")?];
+        row.extend(values);
+        out.push(row);
+    }
+    out.sort();
+    Ok((columns, out))
+}
+
+/// Scrapes `/userregions` and `/userregion?type=T&pc=HEX` for every row into JSON (format:
+/// tests/fixtures/README.md).
+fn scrape_regions(port: u16) -> Result<String> {
+    let index = http_get(port, "/userregions")?;
+    let mut groups = Vec::new();
+    for row in index_rows(&index) {
+        let path = href(row, "/userregion?type=").ok_or("/userregions: row without link")?;
+        let ty = query_value(&path, "type")?;
+        let pc = u64::from_str_radix(&query_value(&path, "pc")?, 16).map_err(|_| format!("{path}: bad pc"))?;
+        let pre = row.split_once("<pre>").and_then(|(_, r)| r.split_once("</pre>")).map(|(p, _)| p);
+        let lines: Vec<String> = pre.ok_or("/userregions: no <pre>")?.split("<br>").map(unescape_html).collect();
+        let [_, func_at, file_line] = &lines[..] else { return Err(format!("/userregions: bad frame cell {lines:?}")) };
+        let func = func_at.rsplit_once(" @ ").map_or(func_at.as_str(), |(f, _)| f);
+        let (file, line) = file_line.rsplit_once(':').ok_or(format!("/userregions: bad file:line {file_line:?}"))?;
+        let count = link_count(row, "/userregion?type=").ok_or(format!("/userregions: bad count for {ty:?}"))?;
+        let histogram = parse_histogram(row).map_err(|e| format!("/userregions {ty:?}: {e}"))?;
+        let page = http_get(port, &path)?;
+        let tables = details_tables(&page);
+        let context = |e: String| format!("{path}: {e}");
+        let (columns, rows) = match tables.first() {
+            Some((h, r)) => region_table(h, r).map_err(context)?,
+            None => return Err(format!("{path}: no details table")),
+        };
+        let (range_columns, range_rows) = match tables.get(1) {
+            Some((h, r)) => region_table(h, r).map_err(context)?,
+            None => (Vec::new(), Vec::new()),
+        };
+        if rows.len() as u64 != count {
+            return Err(format!("{path}: {} rows, but /userregions counts {count}", rows.len()));
+        }
+        let strings = |v: &[String]| v.iter().map(|c| json_string(c)).collect::<Vec<_>>().join(", ");
+        let numbers = |rows: &[Vec<u64>]| {
+            rows.iter()
+                .map(|r| format!("[{}]", r.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")))
+                .collect::<Vec<_>>()
+                .join(",\n      ")
+        };
+        groups.push(format!(
+            "    {{\"type\": {}, \"func\": {}, \"pc\": {pc}, \"file\": {}, \"line\": {}, \"count\": {count},\n     \"histogram\": {},\n     \"columns\": [{}],\n     \"regions\": [\n      {}\n     ],\n     \"range_columns\": [{}],\n     \"range_regions\": [{}{}]}}",
+            json_string(&ty),
+            json_string(func),
+            json_string(file),
+            line.parse::<u64>().map_err(|_| format!("/userregions: bad line {line:?}"))?,
+            histogram_json(&histogram),
+            strings(&columns),
+            numbers(&rows),
+            strings(&range_columns),
+            if range_rows.is_empty() { "" } else { "\n      " },
+            numbers(&range_rows)
+        ));
+    }
+    Ok(format!(
+        "{{\n  \"oracle\": {},\n  \"groups\": [\n{}\n  ]\n}}\n",
+        json_string(&format!("go{}", go::ORACLE)),
+        groups.join(",\n")
+    ))
 }
 
 struct Group {
@@ -1000,6 +1378,21 @@ mod tests {
         assert_eq!(parse_go_duration("1m2.000000001s").unwrap(), 62_000_000_001);
         assert_eq!(parse_go_duration("2h0m0s").unwrap(), 7_200_000_000_000);
         assert!(parse_go_duration("1.5x").is_err());
+    }
+
+    #[test]
+    fn histograms_and_task_times() {
+        let row = r#"<td><table><tr><td class="histoTime" align="right"><a href=/usertask?type=a&complete=true&latmin=1%C2%B5s&latmax=1.584%C2%B5s>1µs</a></td><td><div style="width:390px;background:blue;position:relative">&nbsp;</div></td><td align="right"><div style="position:relative">86</div></td></tr>
+<tr><td class="histoTime" align="right">1.584µs</td><td><div style="width:0px;background:blue;position:relative">&nbsp;</div></td><td align="right"><div style="position:relative">0</div></td></tr>
+<tr><td align="right">2.511µs</td></tr></table></td>"#;
+        assert_eq!(parse_histogram(row).unwrap(), vec![(1000, 86), (1584, 0)]);
+        assert_eq!(parse_histogram("<td></td>").unwrap(), vec![]);
+        assert_eq!(parse_seconds9("0.013918656s").unwrap(), 13_918_656);
+        assert_eq!(parse_seconds9("2.000000001s").unwrap(), 2_000_000_001);
+        assert!(parse_seconds9("0.01s").is_err());
+        assert_eq!(link_count(r#"<a href="/userregion?type=&pc=4ba784">4</a>"#, "/userregion?type="), Some(4));
+        assert_eq!(query_value("/userregion?type=a%20b&pc=4ba784", "type").unwrap(), "a b");
+        assert_eq!(query_value("/userregion?type=&pc=4ba784", "pc").unwrap(), "4ba784");
     }
 
     #[test]

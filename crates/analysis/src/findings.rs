@@ -1,6 +1,8 @@
 //! Diagnoses: patterns a person would otherwise have to spot on the timeline, each with the
 //! numbers behind it and the source line to look at.
 
+use std::collections::HashMap;
+
 use gotv_decode::{EventKind, EventRef, GoState, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
 use serde::Serialize;
 
@@ -18,7 +20,18 @@ pub enum Severity {
     Critical,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+impl Severity {
+    /// As in the JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Location {
     pub func: String,
     pub file: String,
@@ -95,8 +108,10 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
     let mut busy = 0i64;
     let slots = Slots::new(trace);
     let mut sites = sites.then(|| Sites::new(trace, &slots));
-    // Per goroutine slot: when it became runnable (0: it is not).
-    let mut runnable_since = vec![0i64; slots.len()];
+    // Per goroutine slot: when it became runnable (NOT_RUNNABLE: it is not). Not 0: old-format
+    // traces start at time 0.
+    const NOT_RUNNABLE: i64 = i64::MIN;
+    let mut runnable_since = vec![NOT_RUNNABLE; slots.len()];
     let mut hist = [0u64; 64];
     for (i, &kind) in trace.kinds().iter().enumerate() {
         if !matches!(kind, EventKind::Metric | EventKind::StateTransition) {
@@ -130,8 +145,8 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
                     }
                     if to == GoState::Runnable {
                         runnable_since[slot] = t;
-                    } else if runnable_since[slot] != 0 {
-                        let d = t - std::mem::take(&mut runnable_since[slot]);
+                    } else if runnable_since[slot] != NOT_RUNNABLE {
+                        let d = t.saturating_sub(std::mem::replace(&mut runnable_since[slot], NOT_RUNNABLE));
                         if to == GoState::Running {
                             v.runnable_waits += 1;
                             v.runnable_max_ns = v.runnable_max_ns.max(d);
@@ -217,15 +232,19 @@ impl Sites {
         let sites = self.sites;
         // The same `go` statement reached through different callers is one site.
         let mut merged: Vec<Site> = Vec::new();
+        let mut index: HashMap<Option<Location>, usize> = HashMap::new();
         for s in sites {
-            match merged.iter_mut().find(|m| m.frame == s.frame) {
+            match index.get(&s.frame).map(|&i| &mut merged[i]) {
                 Some(m) => {
                     m.created += s.created;
                     m.peak = m.peak.max(s.peak);
                     m.ended += s.ended;
                     m.lifetime_ns += s.lifetime_ns;
                 }
-                None => merged.push(s),
+                None => {
+                    index.insert(s.frame.clone(), merged.len());
+                    merged.push(s);
+                }
             }
         }
         merged
@@ -265,7 +284,7 @@ pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Fi
     // Unbounded creation: one `go` statement with far more goroutines alive at once than
     // there are Ps to run them (a bounded pool keeps this near GOMAXPROCS).
     if let Some(s) = sites.iter().filter(|s| s.created >= 100).max_by_key(|s| s.peak) {
-        if s.peak >= 16 * procs {
+        if s.peak >= procs.saturating_mul(16) {
             let mean_life = if s.ended > 0 { s.lifetime_ns / s.ended as i64 } else { 0 };
             let at = s.frame.as_ref().map_or(String::new(), |f| format!(" at {}:{}", f.file, f.line));
             out.push(Finding {
@@ -292,11 +311,15 @@ pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Fi
     // through it together), if on average at least one goroutine waited there.
     let total_sync = sync.total_delay_ns();
     let mut sites: Vec<(Option<Location>, i64, u64)> = Vec::new();
+    let mut index: HashMap<Option<Location>, usize> = HashMap::new();
     for s in sync.samples.iter().filter(|s| is_lock(s)) {
         let loc = lock_caller(s);
-        match sites.iter_mut().find(|e| e.0 == loc) {
-            Some(e) => (e.1, e.2) = (e.1 + s.delay_ns, e.2 + s.count),
-            None => sites.push((loc, s.delay_ns, s.count)),
+        match index.get(&loc) {
+            Some(&i) => (sites[i].1, sites[i].2) = (sites[i].1 + s.delay_ns, sites[i].2 + s.count),
+            None => {
+                index.insert(loc.clone(), sites.len());
+                sites.push((loc, s.delay_ns, s.count));
+            }
         }
     }
     if let Some((loc, delay, count)) = sites.into_iter().max_by_key(|e| e.1) {

@@ -6,6 +6,10 @@ use serde::Serialize;
 
 use crate::slots::Slots;
 
+/// Far above any real GOMAXPROCS (the runtime's own limit is lower), yet small enough that
+/// per-P state for it is cheap.
+const MAX_PROCS: usize = 1 << 16;
+
 const EXECUTING: u8 = 1;
 const IN_ASSIST: u8 = 2;
 const BG_WORKER: u8 = 4;
@@ -117,7 +121,8 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             EventKind::Sync => n_sync = ev.sync().map_or(n_sync, |s| s.n),
             EventKind::Metric => {
                 if let Some((Metric::Gomaxprocs, n)) = ev.metric() {
-                    let n = n as usize;
+                    // The value comes from the file: a corrupt one must not size our memory.
+                    let n = usize::try_from(n).unwrap_or(usize::MAX).min(MAX_PROCS);
                     if ps.len() > n {
                         if flags.per_proc {
                             for p in &ps[n..] {

@@ -34,8 +34,7 @@ pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     }
     let mut out = String::new();
     for f in &r.findings {
-        let sev = serde_json::to_value(f.severity).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-        let _ = writeln!(out, "{sev:>8}  {}: {}", f.id, f.message);
+        let _ = writeln!(out, "{:>8}  {}: {}", f.severity.name(), f.id, f.message);
         if let Some(l) = &f.location {
             let _ = writeln!(out, "          at {}:{} ({})", l.file, l.line, l.func);
         }

@@ -1,7 +1,7 @@
 //! The page's regions: the landing area, the trace header and the message line.
 
 use crate::dom::{by_id, el, show};
-use gotv_analysis::{Finding, Severity, Summary};
+use gotv_analysis::{Finding, Summary};
 use gotv_decode::Version;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -74,11 +74,7 @@ impl View {
         for f in findings {
             let Ok(li) = el("li", "finding", "") else { continue };
             let _ = li.set_attribute("data-id", f.id);
-            let severity = match f.severity {
-                Severity::Critical => "critical",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
+            let severity = f.severity.name();
             let _ = el("span", &format!("severity {severity}"), severity).map(|e| li.append_child(&e));
             let _ = el("span", "what", &f.message).map(|e| li.append_child(&e));
             if let Some(at) = &f.location {

@@ -228,7 +228,8 @@ impl Trace {
         &self.kind
     }
 
-    /// Time (ns) of event `i`. Times strictly increase with `i`.
+    /// Time (ns) of event `i`. Times strictly increase with `i` (as Go forces them to), except
+    /// that a corrupt file whose times reach `i64::MAX` stays there instead of wrapping.
     pub fn time(&self, i: usize) -> i64 {
         self.time.get(i)
     }

@@ -2,7 +2,7 @@
 //! dense indices, and each distinct triple is stored once, so an event's context costs one
 //! 32-bit index instead of three 64-bit IDs.
 
-use crate::hash::FxMap;
+use crate::hash::IdMap;
 
 /// A dense index; `NONE` = no thread/proc/goroutine.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -14,7 +14,7 @@ pub(crate) struct Ids {
     pub ids: Vec<i64>,
     /// Slot of ID `i`, or `NONE`.
     dense: Vec<u32>,
-    sparse: FxMap<i64, u32>,
+    sparse: IdMap<i64, u32>,
 }
 
 impl Ids {
@@ -95,7 +95,7 @@ pub(crate) struct Contexts {
     /// Goroutines with long lists (`SPILLED`) are looked up in `spill` instead.
     heads: Vec<u32>,
     next: Vec<u32>,
-    spill: FxMap<(u64, u32), u32>,
+    spill: IdMap<(u64, u32), u32>,
     /// Recently interned contexts, direct-mapped by a hash of the IDs: the few contexts
     /// active at a time are found without looking any ID up.
     recent: Vec<((i64, i64, i64), u32)>,
@@ -200,7 +200,7 @@ impl Contexts {
         self.triples.shrink_to_fit();
         self.heads = Vec::new();
         self.next = Vec::new();
-        self.spill = FxMap::default();
+        self.spill = IdMap::default();
         self.recent = Vec::new();
     }
 }

@@ -3,7 +3,7 @@
 //! values) in a hash map. The array is bounded by the number of IDs ever inserted, so no
 //! ID value can make it allocate much.
 
-use crate::hash::MixMap;
+use crate::hash::IdMap;
 
 const ABSENT: u32 = u32::MAX;
 
@@ -11,7 +11,7 @@ const ABSENT: u32 = u32::MAX;
 pub(crate) struct DenseMap<V> {
     /// Slot in `values` of ID `i`.
     dense: Vec<u32>,
-    sparse: MixMap<i64, u32>,
+    sparse: IdMap<i64, u32>,
     values: Vec<Option<V>>,
     free: Vec<u32>,
     inserted: usize,
@@ -19,7 +19,7 @@ pub(crate) struct DenseMap<V> {
 
 impl<V> Default for DenseMap<V> {
     fn default() -> Self {
-        DenseMap { dense: Vec::new(), sparse: MixMap::default(), values: Vec::new(), free: Vec::new(), inserted: 0 }
+        DenseMap { dense: Vec::new(), sparse: IdMap::default(), values: Vec::new(), free: Vec::new(), inserted: 0 }
     }
 }
 

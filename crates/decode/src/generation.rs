@@ -3,7 +3,7 @@
 
 use crate::batch::{frame, Batch, Framed, Item};
 use crate::error::{Error, ErrorKind};
-use crate::hash::FxMap;
+use crate::hash;
 use crate::header::Version;
 use crate::model::{ClockSnapshot, ExperimentalBatch, Frame};
 use crate::reader::{Reader, VarintError};
@@ -156,7 +156,7 @@ pub(crate) struct CpuSample {
 #[derive(Default)]
 pub(crate) struct IdMap {
     dense: Vec<u32>,
-    sparse: FxMap<u64, u32>,
+    sparse: hash::IdMap<u64, u32>,
 }
 
 const ABSENT: u32 = u32::MAX;
@@ -272,12 +272,12 @@ pub(crate) fn build(
         min_ts: 0,
         experimental: Vec::new(),
     };
-    let mut thread_slot: FxMap<u64, usize> = FxMap::default();
+    let mut thread_slot: hash::IdMap<u64, usize> = hash::IdMap::default();
     let mut freq: Option<u64> = None;
     let mut snapshot: Option<(u64, u64, u64, u64)> = None;
     let mut raw_stacks: Vec<RawStack> = Vec::new();
-    let mut stack_ids: FxMap<u64, ()> = FxMap::default();
-    let mut pcs: FxMap<u64, RawFrame> = FxMap::default();
+    let mut stack_ids: hash::IdMap<u64, ()> = hash::IdMap::default();
+    let mut pcs: hash::IdMap<u64, RawFrame> = hash::IdMap::default();
     for b in batches {
         if g.min_ts == 0 || b.time < g.min_ts {
             g.min_ts = b.time;

@@ -1,21 +1,22 @@
-//! A fast non-cryptographic hasher for the decoder's maps. Keys are IDs from the trace,
-//! not attacker-chosen in any way that matters for a single-user viewer, and SipHash
-//! would dominate the ordering loop's cost.
+//! The one hasher for maps keyed by what a trace file says: ids, PCs, string and stack
+//! contents. A corrupt or hostile file picks those keys freely, so every bit of a key must
+//! reach the bucket index: a plain multiplicative hash (FxHash) sends keys that differ only in
+//! their high bits to one bucket, which makes inserting N of them quadratic. A folded 128-bit
+//! multiply per word mixes every bit for a few cycles; SipHash would cost several times as
+//! much in the ordering loop. The analyses use it too, for the same keys.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
+pub struct IdHasher(u64);
 
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Hasher for FxHasher {
+impl Hasher for IdHasher {
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            buf[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(buf));
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
         }
     }
 
@@ -37,39 +38,37 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(SEED);
+        self.0 = fold(self.0 ^ i, 0x9e37_79b9_7f4a_7c15);
     }
 
+    /// One more round: structured keys (`i << 40`) otherwise leave the low bits, which pick
+    /// the bucket, in an arithmetic progression.
     fn finish(&self) -> u64 {
-        self.0
+        fold(self.0, 0xd6e8_feb8_6659_fd93)
     }
 }
 
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-/// For keys a corrupt file picks freely: `FxHasher` maps keys that differ only in their high
-/// bits to one bucket (its low bits depend only on the key's low bits), which would make
-/// inserting N such IDs quadratic. A folded 128-bit multiply spreads every bit.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct MixHasher(FxHasher);
-
-impl Hasher for MixHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.write(bytes);
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0.write_u64(i);
-    }
-
-    fn write_i64(&mut self, i: i64) {
-        self.0.write_u64(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        let m = u128::from(self.0.finish()) * u128::from(0x9e37_79b9_7f4a_7c15_u64);
-        (m as u64) ^ ((m >> 64) as u64)
-    }
+#[inline]
+fn fold(x: u64, k: u64) -> u64 {
+    let m = u128::from(x) * u128::from(k);
+    (m as u64) ^ ((m >> 64) as u64)
 }
 
-pub(crate) type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_differing_only_in_high_bits_spread_over_the_low_bits() {
+        let buckets: std::collections::HashSet<u64> = (0..4096u64)
+            .map(|i| {
+                let mut h = IdHasher::default();
+                h.write_u64(i << 40);
+                h.finish() & 0xfff
+            })
+            .collect();
+        assert!(buckets.len() > 2000, "{} distinct low-12-bit buckets of 4096", buckets.len());
+    }
+}

@@ -40,6 +40,7 @@ mod wire;
 pub use decoder::{decode, Decoded, Decoder, Progress};
 pub use display::quote;
 pub use error::{Error, ErrorKind};
+pub use hash::{IdHasher, IdMap};
 pub use header::{read_header, Format, Version, HEADER_LEN};
 pub use model::*;
 pub use stacks::{StackId, Stacks, NO_STACK};

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use crate::dense_map::DenseMap;
 use crate::generation::Generation;
-use crate::hash::FxMap;
+use crate::hash::IdMap;
 use crate::model::{GoState, ProcState};
 use crate::strings::StrId;
 use crate::wire::*;
@@ -100,8 +100,8 @@ pub(crate) struct Ordering {
     ps: DenseMap<PState>,
     /// Thread states, by slot: every event looks its thread up, once.
     ms: Vec<MState>,
-    m_slots: FxMap<i64, usize>,
-    tasks: FxMap<u64, (StrId, u64)>,
+    m_slots: IdMap<i64, usize>,
+    tasks: IdMap<u64, (StrId, u64)>,
     gc_seq: u64,
     gc: Gc,
     initial_gen: u64,
@@ -214,8 +214,8 @@ impl Ordering {
             gs: DenseMap::default(),
             ps: DenseMap::default(),
             ms: Vec::new(),
-            m_slots: FxMap::default(),
-            tasks: FxMap::default(),
+            m_slots: IdMap::default(),
+            tasks: IdMap::default(),
             gc_seq: 0,
             gc: Gc::Undetermined,
             initial_gen: 0,

@@ -1,6 +1,6 @@
 //! Interned stacks and frames shared by all generations.
 
-use crate::hash::FxMap;
+use crate::hash::IdMap;
 use crate::model::Frame;
 
 /// Index into [`Stacks`]. 0 is "no stack"; a stack with zero frames is a different, real stack.
@@ -11,12 +11,12 @@ pub const NO_STACK: StackId = 0;
 pub struct Stacks {
     frames: Vec<Frame>,
     /// Interning indexes, dropped when decoding ends (see `drop_index`).
-    frame_index: FxMap<Frame, u32>,
+    frame_index: IdMap<Frame, u32>,
     /// Frame indices of all stacks, leaf first.
     stack_frames: Vec<u32>,
     /// End offset in `stack_frames` of each stack.
     ends: Vec<u32>,
-    index: FxMap<u64, Vec<StackId>>,
+    index: IdMap<u64, Vec<StackId>>,
     indexed: usize,
 }
 
@@ -24,10 +24,10 @@ impl Default for Stacks {
     fn default() -> Self {
         Stacks {
             frames: Vec::new(),
-            frame_index: FxMap::default(),
+            frame_index: IdMap::default(),
             stack_frames: Vec::new(),
             ends: vec![0],
-            index: FxMap::default(),
+            index: IdMap::default(),
             indexed: 1,
         }
     }
@@ -35,7 +35,7 @@ impl Default for Stacks {
 
 fn hash_ids(ids: &[u32]) -> u64 {
     use std::hash::Hasher;
-    let mut h = crate::hash::FxHasher::default();
+    let mut h = crate::hash::IdHasher::default();
     for &i in ids {
         h.write_u32(i);
     }
@@ -76,7 +76,7 @@ impl Stacks {
 
     fn rebuild_index(&mut self) {
         self.frame_index = self.frames.iter().enumerate().map(|(i, f)| (*f, i as u32)).collect();
-        self.index = FxMap::default();
+        self.index = IdMap::default();
         for id in 1..self.ends.len() as StackId {
             let h = hash_ids(self.frame_ids(id));
             self.index.entry(h).or_default().push(id);
@@ -87,8 +87,8 @@ impl Stacks {
     /// Frees the interning indexes once no more stacks are expected; interning again
     /// rebuilds them.
     pub(crate) fn drop_index(&mut self) {
-        self.frame_index = FxMap::default();
-        self.index = FxMap::default();
+        self.frame_index = IdMap::default();
+        self.index = IdMap::default();
         self.indexed = 0;
         self.frames.shrink_to_fit();
         self.stack_frames.shrink_to_fit();

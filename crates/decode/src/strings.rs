@@ -1,7 +1,7 @@
 //! Interned strings shared by all generations: string IDs on the wire restart every
 //! generation, so events keep these global IDs instead.
 
-use crate::hash::FxMap;
+use crate::hash::IdMap;
 
 /// Index into [`Strings`]. 0 is the empty string.
 pub type StrId = u32;
@@ -12,13 +12,13 @@ pub struct Strings {
     /// End offset in `data` of each string; the start is the previous end.
     ends: Vec<u32>,
     /// Hash → IDs, for interning; dropped when decoding ends (see `drop_index`).
-    index: FxMap<u64, Vec<StrId>>,
+    index: IdMap<u64, Vec<StrId>>,
     indexed: usize,
 }
 
 impl Default for Strings {
     fn default() -> Self {
-        let mut s = Strings { data: Vec::new(), ends: Vec::new(), index: FxMap::default(), indexed: 0 };
+        let mut s = Strings { data: Vec::new(), ends: Vec::new(), index: IdMap::default(), indexed: 0 };
         s.intern(b"");
         s
     }
@@ -26,7 +26,7 @@ impl Default for Strings {
 
 fn hash_bytes(b: &[u8]) -> u64 {
     use std::hash::Hasher;
-    let mut h = crate::hash::FxHasher::default();
+    let mut h = crate::hash::IdHasher::default();
     h.write(b);
     h.write_usize(b.len());
     h.finish()
@@ -35,7 +35,7 @@ fn hash_bytes(b: &[u8]) -> u64 {
 impl Strings {
     pub fn intern(&mut self, s: &[u8]) -> StrId {
         if self.indexed != self.ends.len() {
-            self.index = FxMap::default();
+            self.index = IdMap::default();
             for id in 0..self.ends.len() as StrId {
                 let h = hash_bytes(self.bytes(id));
                 self.index.entry(h).or_default().push(id);
@@ -61,7 +61,7 @@ impl Strings {
     /// Frees the interning index once no more strings are expected; interning again
     /// rebuilds it.
     pub(crate) fn drop_index(&mut self) {
-        self.index = FxMap::default();
+        self.index = IdMap::default();
         self.indexed = 0;
         self.data.shrink_to_fit();
         self.ends.shrink_to_fit();

@@ -2,11 +2,11 @@
 //! `postProcessTrace` for 1.5–1.10, Go 1.27's `postProcessTrace` for 1.11+.
 
 use super::event::{Event, EventType as T};
-use super::ids::IdMap;
 use super::tables::StackTable;
 use super::{malformed, Minor, GC_P, NETPOLL_P, TIMER_P};
 use crate::dense_map::DenseMap;
 use crate::error::Error;
+use crate::hash::IdMap;
 
 /// Drops the block/unblock/start of wakeups the runtime marked futile (Go 1.21 only:
 /// the 1.27 converter rejects FutileWakeup events instead).
@@ -16,7 +16,7 @@ pub(super) fn remove_futile(events: &mut Vec<Event>) {
         futile: bool,
         events: Vec<u32>,
     }
-    let mut gs: IdMap<Wakeup> = IdMap::default();
+    let mut gs: IdMap<u64, Wakeup> = IdMap::default();
     let mut drop = vec![false; events.len()];
     for (i, ev) in events.iter().enumerate() {
         match ev.kind {
@@ -102,8 +102,8 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
     // Keyed by ID as i64 (distinct IDs stay distinct): arrays, not hashing, on every event.
     let mut gs: DenseMap<G> = DenseMap::default();
     let mut ps: DenseMap<P> = DenseMap::default();
-    let mut tasks: IdMap<()> = IdMap::default();
-    let mut regions: IdMap<Vec<(u64, u64)>> = IdMap::default();
+    let mut tasks: IdMap<u64, ()> = IdMap::default();
+    let mut regions: IdMap<u64, Vec<(u64, u64)>> = IdMap::default();
     gs.insert(0, G { state: Running, ..G::default() });
     let (mut in_gc, mut in_stw) = (false, false);
     // Go 1.21 stores every event's goroutine back into its map, creating entries that its

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::event::{Event, EventType as T};
-use super::ids::IdMap;
 use super::{malformed, Trace as V1Trace};
 use crate::decoder::Decoded;
+use crate::hash::IdMap;
 use crate::model::{
     Frame, GoId, GoState, Metric, ProcId, ProcState, Resource, ThreadId, NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
 };
@@ -67,15 +67,15 @@ struct Converter<'t, 'a> {
     v1: &'t V1Trace<'a>,
     out: Trace,
     last_ts: i64,
-    strings: IdMap<StrId>,
-    stacks: IdMap<StackId>,
+    strings: IdMap<u64, StrId>,
+    stacks: IdMap<u64, StackId>,
     /// The thread of each P's latest ProcStart: v1 events name no thread.
-    proc_threads: IdMap<ThreadId>,
-    seen_procs: IdMap<()>,
+    proc_threads: IdMap<u64, ThreadId>,
+    seen_procs: IdMap<u64, ()>,
     /// Until the first Gomaxprocs the runtime lists the goroutines that already exist.
     pre_init: bool,
     created_pre_init: BTreeSet<u64>,
-    tasks: IdMap<(u64, StrId)>,
+    tasks: IdMap<u64, (u64, StrId)>,
     /// Index into `STW_REASONS` of the latest STWStart, which its STWDone reports.
     last_stw: usize,
     /// Interned builtin strings: per v1 event type, then per STW reason.
@@ -361,7 +361,7 @@ impl Converter<'_, '_> {
 /// For each GoSysCall, whether its goroutine's next event is a GoSysBlock (Go looks ahead
 /// for each syscall; one backward pass gives the same answer in linear time).
 fn blocked_syscalls(events: &[Event]) -> Vec<bool> {
-    let mut next_kind: IdMap<T> = IdMap::default();
+    let mut next_kind: IdMap<u64, T> = IdMap::default();
     let mut blocked = vec![false; events.len()];
     for (i, ev) in events.iter().enumerate().rev() {
         if ev.kind == T::GoSysCall {

@@ -10,7 +10,6 @@
 mod check;
 mod convert;
 mod event;
-mod ids;
 mod order;
 mod parse;
 mod tables;

@@ -4,15 +4,14 @@
 
 use std::cmp::Reverse;
 use std::collections::binary_heap::PeekMut;
-use std::collections::{BinaryHeap, HashMap};
-use std::hash::BuildHasherDefault;
+use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use super::event::{Event, EventType as T};
-use super::ids::{IdHasher, IdMap};
 use super::malformed;
 use crate::dense_map::DenseMap;
 use crate::error::Error;
+use crate::hash::IdMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 enum Status {
@@ -151,7 +150,7 @@ impl Stream {
 /// Procs whose head event waits for a goroutine to reach a given state. Waking exactly the
 /// procs a transition makes ready keeps the merge linear; Go re-checks every P per event,
 /// which yields the same candidates.
-type Waiters = HashMap<(u64, GState), Vec<usize>, BuildHasherDefault<IdHasher>>;
+type Waiters = IdMap<(u64, GState), Vec<usize>>;
 
 struct Merge<'e> {
     events: &'e [Event],
@@ -294,7 +293,7 @@ pub(super) fn order_by_goroutine(
 /// syscall really returned. Applied only now, so that broken clocks surface as ordering
 /// errors rather than as a misplaced event.
 fn fix_syscall_exits(events: &mut [Event], order: &[u32]) -> Result<(), Error> {
-    let mut last_block: IdMap<i64> = IdMap::default();
+    let mut last_block: IdMap<u64, i64> = IdMap::default();
     for &i in order {
         let ev = &mut events[i as usize];
         match ev.kind {

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::event::{Event, EventType as T};
-use super::ids::IdMap;
 use super::tables::{StackTable, StringTable};
 use super::wire::{Reader, Record};
 use super::{malformed, truncated, Minor};
 use crate::error::Error;
+use crate::hash::IdMap;
 use crate::header::HEADER_LEN;
 
 pub(super) struct Parsed<'a> {
@@ -17,7 +17,7 @@ pub(super) struct Parsed<'a> {
     pub inline_strings: Vec<&'a [u8]>,
     pub stacks: StackTable,
     pub ticks_per_sec: i64,
-    pub timer_goroutines: IdMap<()>,
+    pub timer_goroutines: IdMap<u64, ()>,
     /// Timed events in file order; CPU samples excluded.
     pub events: Vec<Event>,
     /// Each P's events as ranges of `events`, Ps in order of their first event: one range
@@ -54,8 +54,8 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         cpu_samples: Vec::new(),
     };
     let mut inline_ids: HashMap<&[u8], u64> = HashMap::new();
-    let mut proc_index: IdMap<usize> = IdMap::default();
-    let mut last_gs: IdMap<u64> = IdMap::default();
+    let mut proc_index: IdMap<u64, usize> = IdMap::default();
+    let mut last_gs: IdMap<u64, u64> = IdMap::default();
     let (mut cur_p, mut cur_proc): (i32, Option<usize>) = (0, None);
     let (mut last_ts, mut last_seq, mut last_g) = (0i64, 0i64, 0u64);
     let mut seen_batch = false;

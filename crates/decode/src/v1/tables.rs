@@ -1,8 +1,8 @@
 //! The string and stack tables: global for the whole v1 file (trace-format.md §5.2).
 
-use super::ids::IdMap;
 use super::{malformed, Minor};
 use crate::error::Error;
+use crate::hash::IdMap;
 
 /// Go's runtime writes at most 128 frames; Go's parsers reject more than this.
 const MAX_FRAMES: u64 = 1000;
@@ -19,7 +19,7 @@ pub struct Frame {
 
 #[derive(Default)]
 pub struct StringTable<'a> {
-    map: IdMap<&'a [u8]>,
+    map: IdMap<u64, &'a [u8]>,
 }
 
 impl<'a> StringTable<'a> {
@@ -50,9 +50,9 @@ impl<'a> StringTable<'a> {
 #[derive(Default)]
 pub struct StackTable {
     frames: Vec<Frame>,
-    frame_of_pc: IdMap<u32>,
+    frame_of_pc: IdMap<u64, u32>,
     refs: Vec<u32>,
-    ranges: IdMap<(u32, u32)>,
+    ranges: IdMap<u64, (u32, u32)>,
     max_id: u32,
 }
 

@@ -24,19 +24,7 @@ pub fn cpu_samples(trace: &Trace) -> Vec<CpuStack> {
     }
     let mut out: Vec<CpuStack> = counts
         .into_iter()
-        .map(|(id, samples)| CpuStack {
-            stack: trace
-                .stacks
-                .frames(id)
-                .map(|f| ProfileFrame {
-                    func: trace.strings.get(f.func).into_owned(),
-                    file: trace.strings.get(f.file).into_owned(),
-                    line: f.line,
-                    pc: f.pc,
-                })
-                .collect(),
-            samples,
-        })
+        .map(|(id, samples)| CpuStack { stack: ProfileFrame::of_stack(trace, id).collect(), samples })
         .collect();
     out.sort_by(|a, b| {
         b.samples.cmp(&a.samples).then_with(|| a.stack.iter().map(|f| f.pc).cmp(b.stack.iter().map(|f| f.pc)))

@@ -63,6 +63,18 @@ pub struct ProfileFrame {
     pub pc: u64,
 }
 
+impl ProfileFrame {
+    /// A stack's frames with their names resolved, leaf first.
+    pub(crate) fn of_stack(trace: &Trace, stack: StackId) -> impl Iterator<Item = ProfileFrame> + '_ {
+        trace.stacks.frames(stack).map(|f| ProfileFrame {
+            func: trace.strings.get(f.func).into_owned(),
+            file: trace.strings.get(f.file).into_owned(),
+            line: f.line,
+            pc: f.pc,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfileSample {
     /// Leaf first.
@@ -229,17 +241,7 @@ fn finish(trace: &Trace, kind: ProfileKind, by_stack: IdMap<u64, Record>) -> Pro
     let mut samples: Vec<ProfileSample> = merged
         .into_values()
         .map(|(_, stack, count, delay_ns)| ProfileSample {
-            stack: trace
-                .stacks
-                .frames(stack)
-                .take(MAX_STACK)
-                .map(|f| ProfileFrame {
-                    func: trace.strings.get(f.func).into_owned(),
-                    file: trace.strings.get(f.file).into_owned(),
-                    line: f.line,
-                    pc: f.pc,
-                })
-                .collect(),
+            stack: ProfileFrame::of_stack(trace, stack).take(MAX_STACK).collect(),
             count,
             delay_ns,
         })

@@ -7,6 +7,7 @@ import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
@@ -27,6 +28,11 @@ export async function serve(subPath = '/tools/gotv/') {
     let rel = normalize(decodeURIComponent(url.pathname.slice(subPath.length)));
     if (rel.startsWith('..')) { res.writeHead(403).end(); return; }
     if (rel === '.' || rel === '') rel = 'index.html';
+    // A slow network, for tests that act while a download is under way.
+    if (rel.startsWith('slow/')) {
+      await new Promise((ok) => setTimeout(ok, 3000));
+      rel = rel.slice('slow/'.length);
+    }
     try {
       const body = await readFile(join(dist, rel));
       res.writeHead(200, { 'content-type': mime[extname(rel)] ?? 'application/octet-stream' }).end(body);
@@ -64,6 +70,23 @@ export async function openPage(browser, url) {
   return { page, requests, errors, close: () => context.close() };
 }
 
+/**
+ * Runs `body` on a fresh page and then checks what must hold on every page: no request
+ * outside the page's own site, no error logged, no crash shown.
+ */
+export async function checkedPage(browser, server, url, body, { expectedErrors = [] } = {}) {
+  const p = await openPage(browser, url);
+  try {
+    await body(p.page);
+    const foreign = p.requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith('file:'));
+    assert.deepEqual(foreign, [], 'the page made requests outside its own site');
+    assert.deepEqual(p.errors.filter((e) => !expectedErrors.some((re) => re.test(e))), [], 'the page logged errors');
+    assert.equal(await p.page.locator('#panic').isVisible(), false, 'the page shows a crash');
+  } finally {
+    await p.close();
+  }
+}
+
 /** Drops bytes on the page as a file dragged from the desktop would arrive. */
 export async function dropFile(page, name, bytes) {
   const dataTransfer = await page.evaluateHandle(({ name, b64 }) => {
@@ -75,15 +98,20 @@ export async function dropFile(page, name, bytes) {
   await page.dispatchEvent('body', 'drop', { dataTransfer });
 }
 
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { fullPage = true } = {}) {
   await mkdir(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });
 }
 
 /** What the `gotv` CLI says about a trace (`gotv <command> --json FILE`): the page must agree. */
 export function gotv(command, file) {
+  return JSON.parse(gotvText([command, '--json', file]));
+}
+
+/** The `gotv` CLI's output for any arguments. */
+export function gotvText(args) {
   const bin = process.env.GOTV_BIN ?? join(root, 'target/debug/gotv');
-  return JSON.parse(execFileSync(bin, [command, '--json', file], { encoding: 'utf8' }));
+  return execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
 }
 
 /** The header's fields, by name, as the page shows them. */

@@ -1,23 +1,22 @@
-//! The gotv page. `app` holds what the page does with a trace, independent of where the bytes
-//! came from (`open`) and of how things are drawn (`view`); `panic` keeps a crash visible.
+//! The gotv page. `page` is the main thread: the DOM, input, and the ways a trace arrives.
+//! `worker` owns a decoded trace and draws its `timeline` into an OffscreenCanvas; `protocol`
+//! is what the two say to each other. `panic` keeps a crash visible in either.
 
-mod app;
-mod dom;
-mod open;
+mod page;
 mod panic;
-mod view;
+mod protocol;
+mod timeline;
+mod worker;
 
 use wasm_bindgen::prelude::*;
 
-/// Entry point, called by the bootstrap script once the module is instantiated.
+/// Runs when the module is instantiated, on the page and in workers alike.
 #[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
-    panic::install();
-    // The same module also runs where there is no page shell: wasm-bindgen-test's runner.
-    if dom::document().and_then(|d| d.get_element_by_id("app")).is_none() {
+    // Workers, and wasm-bindgen-test's runner, have no page shell to mount on.
+    if page::dom::document().and_then(|d| d.get_element_by_id("app")).is_none() {
         return Ok(());
     }
-    let app = app::App::mount()?;
-    open::attach(app)?;
-    Ok(())
+    panic::install(|message| page::view::show_panic(&message));
+    page::mount()
 }

@@ -136,8 +136,15 @@ fn single_file(s: &Settings, dist: &Path, demo: &[u8]) -> Result<String> {
     let glue = read(dist.join("pkg").join(format!("{}.js", s.krate.out_name)))?;
     let wasm = fs::read(dist.join("pkg").join(format!("{}_bg.wasm", s.krate.out_name))).map_err(|e| e.to_string())?;
     let b64 = base64::engine::general_purpose::STANDARD;
+    // The worker runs the same glue. From file:// only a classic worker from a Blob URL starts
+    // (module workers from blob: fail there), so the glue's module syntax is taken out.
+    let worker = read(dist.join("worker.js"))?;
+    let worker_body: String = worker.lines().filter(|l| !l.starts_with("import ")).map(|l| format!("{l}\n")).collect();
+    let worker_source = serde_json::to_string(&format!("{}\n{worker_body}", classic_script(&glue)?))
+        .map_err(|e| e.to_string())?
+        .replace("</", "<\\/");
     let script = format!(
-        "{glue}\nconst gotvWasm = Uint8Array.from(atob(\"{}\"), (c) => c.charCodeAt(0));\ntry {{ initSync({{ module: gotvWasm }}); }} catch (e) {{ const el = document.getElementById('panic'); el.textContent = `gotv could not start: ${{e}}`; el.classList.remove('hidden'); }}\n",
+        "{glue}\nconst gotvWasm = Uint8Array.from(atob(\"{}\"), (c) => c.charCodeAt(0));\nconst gotvWorkerSource = {worker_source};\n{SINGLE_FILE_START}",
         b64.encode(wasm)
     );
     if script.contains("</script") {
@@ -148,6 +155,7 @@ fn single_file(s: &Settings, dist: &Path, demo: &[u8]) -> Result<String> {
         (r#"<script type="module" src="bootstrap.js"></script>"#, String::new()),
         // Inline code is the point of this file; 'self' still forbids any network access.
         ("script-src 'self'", "script-src 'unsafe-inline'".to_string()),
+        ("worker-src 'self'", "worker-src blob:".to_string()),
         ("style-src 'self'", "style-src 'unsafe-inline'".to_string()),
         (
             "</body>",
@@ -163,6 +171,42 @@ fn single_file(s: &Settings, dist: &Path, demo: &[u8]) -> Result<String> {
             return Err(format!("web/index.html no longer contains {from:?}, which the single-file build replaces"));
         }
         out = out.replacen(from, &to, 1);
+    }
+    Ok(out)
+}
+
+/// What bootstrap.js does, for the single file: compile the inlined module once, start workers
+/// from the inlined source, then start the page.
+const SINGLE_FILE_START: &str = r#"try {
+  const module = new WebAssembly.Module(gotvWasm);
+  const workerUrl = URL.createObjectURL(new Blob([gotvWorkerSource], { type: 'text/javascript' }));
+  globalThis.gotvSpawnWorker = () => {
+    const worker = new Worker(workerUrl);
+    worker.postMessage(module);
+    return worker;
+  };
+  initSync({ module });
+} catch (e) {
+  const el = document.getElementById('panic');
+  el.textContent = `gotv could not start: ${e}`;
+  el.classList.remove('hidden');
+}
+"#;
+
+/// wasm-bindgen's `--target web` glue as a classic script: its exports become plain
+/// declarations. Anything else module-only makes the build fail rather than the page.
+fn classic_script(glue: &str) -> Result<String> {
+    let mut out = String::with_capacity(glue.len());
+    for line in glue.lines() {
+        if line.starts_with("export {") {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line).replace("import.meta.url", "self.location.href");
+        if line.starts_with("import ") || line.contains("import.meta") || line.contains("export ") {
+            return Err(format!("the wasm-bindgen glue has module syntax the single-file worker cannot take: {line}"));
+        }
+        out.push_str(&line);
+        out.push('\n');
     }
     Ok(out)
 }

@@ -30,3 +30,21 @@ pub fn show(e: &Element, visible: bool) {
     let classes = e.class_list();
     let _ = if visible { classes.remove_1("hidden") } else { classes.add_1("hidden") };
 }
+
+/// Appends a new element to `parent`. A document that cannot create elements leaves nothing
+/// better to do than to go without it.
+pub fn add(parent: &Element, tag: &str, class: &str, text: &str) -> Option<Element> {
+    let e = el(tag, class, text).ok()?;
+    parent.append_child(&e).ok()?;
+    Some(e)
+}
+
+/// Listens to `event` on the element with id `id`.
+pub fn on(
+    id: &str,
+    event: &'static str,
+    f: impl FnMut(&web_sys::Event) + 'static,
+) -> Result<gloo::events::EventListener, JsValue> {
+    let target: web_sys::EventTarget = by_id(id)?.into();
+    Ok(gloo::events::EventListener::new(&target, event, f))
+}

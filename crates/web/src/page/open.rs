@@ -2,8 +2,8 @@
 //! Nothing is sent anywhere: files are read locally, and URLs are fetched only from the page's
 //! own origin.
 
-use crate::app::Shared;
-use crate::dom::{by_id, document};
+use super::app::Shared;
+use super::dom::{by_id, document, on};
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -49,15 +49,16 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
     let demo = {
         let app = app.clone();
         EventListener::new(&demo_button, "click", move |_| match embedded_demo() {
-            Some(bytes) => {
-                let app = app.clone();
-                spawn_local(async move { app.open("demo/workshop.trace", &bytes).await })
-            }
+            Some(blob) => app.open("demo/workshop.trace", blob),
             None => open_url(app.clone(), DEMO_URL.to_string()),
         })
     };
+    let cancel = {
+        let app = app.clone();
+        on("cancel", "click", move |_| app.cancel())?
+    };
     // The page lives as long as these listeners do.
-    for listener in [dragover, drop, picked, demo] {
+    for listener in [dragover, drop, picked, demo, cancel] {
         listener.forget();
     }
 
@@ -69,35 +70,39 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
 }
 
 /// The single-file build (for file://) carries the demo trace inline, base64-encoded.
-fn embedded_demo() -> Option<Vec<u8>> {
+fn embedded_demo() -> Option<web_sys::Blob> {
     let text = document()?.get_element_by_id("demo-trace")?.text_content()?;
     let binary = web_sys::window()?.atob(text.trim()).ok()?;
     // atob yields one char per byte.
-    Some(binary.chars().map(|c| c as u8).collect())
+    let bytes: Vec<u8> = binary.chars().map(|c| c as u8).collect();
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    web_sys::Blob::new_with_u8_array_sequence(&parts).ok()
 }
 
 fn open_file(app: Shared, file: web_sys::File) {
     let name = file.name();
-    app.opening(&name);
-    spawn_local(async move {
-        match gloo::file::futures::read_as_bytes(&gloo::file::Blob::from(file)).await {
-            Ok(bytes) => app.open(&name, &bytes).await,
-            Err(e) => app.failed(&name, &format!("cannot read the file: {e}")),
-        }
-    });
+    app.open(&name, file.into());
 }
 
 fn open_url(app: Shared, url: String) {
-    app.opening(&url);
+    let Ok(controller) = web_sys::AbortController::new() else {
+        return app.failed(&url, "this browser cannot download files");
+    };
+    app.downloading(&url, controller.clone());
     spawn_local(async move {
-        match fetch_same_origin(&url).await {
-            Ok(bytes) => app.open(&url, &bytes).await,
+        let result = fetch_same_origin(&url, &controller.signal()).await;
+        // Cancelled: the page has said so already.
+        if !app.downloaded() {
+            return;
+        }
+        match result {
+            Ok(blob) => app.open(&url, blob),
             Err(e) => app.failed(&url, &e),
         }
     });
 }
 
-async fn fetch_same_origin(url: &str) -> Result<Vec<u8>, String> {
+async fn fetch_same_origin(url: &str, signal: &web_sys::AbortSignal) -> Result<web_sys::Blob, String> {
     let window = web_sys::window().ok_or("no window")?;
     let base = window.location().href().map_err(|_| "no page URL")?;
     let resolved = web_sys::Url::new_with_base(url, &base).map_err(|_| format!("not a URL: {url}"))?;
@@ -108,7 +113,9 @@ async fn fetch_same_origin(url: &str) -> Result<Vec<u8>, String> {
             "gotv only opens traces from its own site ({origin}); download the file and drop it here instead"
         ));
     }
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&resolved.href()))
+    let init = web_sys::RequestInit::new();
+    init.set_signal(Some(signal));
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&resolved.href(), &init))
         .await
         .map_err(|e| format!("cannot fetch: {e:?}"))?
         .dyn_into()
@@ -116,8 +123,9 @@ async fn fetch_same_origin(url: &str) -> Result<Vec<u8>, String> {
     if !response.ok() {
         return Err(format!("the server answered {} {}", response.status(), response.status_text()));
     }
-    let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
+    JsFuture::from(response.blob().map_err(|e| format!("{e:?}"))?)
         .await
-        .map_err(|e| format!("download failed: {e:?}"))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        .map_err(|e| format!("download failed: {e:?}"))?
+        .dyn_into()
+        .map_err(|_| "the download is not a file".to_string())
 }

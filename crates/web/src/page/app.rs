@@ -1,0 +1,298 @@
+//! The page's state: which trace is shown, which one is being opened, and where the timeline
+//! looks. Each opened file gets its own worker (which owns the decoded trace) and canvas; the
+//! shown trace stays until a new one has loaded, and cancelling just terminates the worker.
+
+use super::details::DetailsPanel;
+use super::dom::document;
+use super::nav::Nav;
+use super::view::{show_panic, View};
+use crate::protocol::{from_js, to_js, FromWorker, Loaded, Pick, ToWorker};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, HtmlCanvasElement, MessageEvent, Worker};
+
+#[wasm_bindgen]
+extern "C" {
+    /// Set by the bootstrap: a worker running this same module, already instantiated.
+    #[wasm_bindgen(js_name = gotvSpawnWorker, catch)]
+    fn spawn_worker() -> Result<Worker, JsValue>;
+}
+
+/// A trace living in a worker.
+struct Remote {
+    id: u32,
+    name: String,
+    worker: Worker,
+    canvas: HtmlCanvasElement,
+    loaded: Option<Loaded>,
+    _listener: Closure<dyn FnMut(MessageEvent)>,
+    _failed: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        self.worker.terminate();
+        self.canvas.remove();
+    }
+}
+
+#[derive(Default)]
+struct State {
+    shown: Option<Remote>,
+    opening: Option<Remote>,
+    /// A trace being downloaded (`?trace=`), by name: cancelling aborts it.
+    download: Option<(String, web_sys::AbortController)>,
+    nav: Option<Nav>,
+    opened: u32,
+}
+
+pub struct App {
+    view: View,
+    details: DetailsPanel,
+    host: web_sys::Element,
+    state: RefCell<State>,
+}
+
+pub type Shared = Rc<App>;
+
+impl App {
+    pub fn mount() -> Result<Shared, JsValue> {
+        Ok(Rc::new(App {
+            view: View::mount()?,
+            details: DetailsPanel::mount()?,
+            host: super::dom::by_id("timeline")?,
+            state: RefCell::default(),
+        }))
+    }
+
+    /// A source could not deliver bytes (a failed fetch, an unreadable file).
+    pub fn failed(&self, name: &str, message: &str) {
+        self.view.error(name, message);
+    }
+
+    /// A download has begun; `cancel` aborts it through `controller`.
+    pub fn downloading(&self, name: &str, controller: web_sys::AbortController) {
+        self.view.opening(name);
+        self.state.borrow_mut().download = Some((name.to_string(), controller));
+    }
+
+    /// The download is over, one way or another. False if it was cancelled.
+    pub fn downloaded(&self) -> bool {
+        self.state.borrow_mut().download.take().is_some()
+    }
+
+    pub fn open(self: &Rc<Self>, name: &str, blob: Blob) {
+        if let Err(e) = self.start(name, blob) {
+            self.view.error(name, &format!("cannot start decoding: {}", describe(&e)));
+        }
+    }
+
+    fn start(self: &Rc<Self>, name: &str, blob: Blob) -> Result<(), JsValue> {
+        let id = {
+            let mut s = self.state.borrow_mut();
+            s.opened += 1;
+            // Opening another file replaces one still opening.
+            s.opening = None;
+            s.opened
+        };
+        self.view.opening(name);
+        let worker = spawn_worker()?;
+        let canvas: HtmlCanvasElement = document().ok_or("no document")?.create_element("canvas")?.dyn_into()?;
+        canvas.set_class_name("timeline-canvas hidden");
+        self.host.append_child(&canvas)?;
+        let offscreen = canvas.transfer_control_to_offscreen()?;
+        let app: Weak<App> = Rc::downgrade(self);
+        let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(app) = app.upgrade() else { return };
+            match from_js::<FromWorker>(e.data()) {
+                Ok(message) => app.message(id, message),
+                Err(e) => show_panic(&format!("gotv: a message from the worker did not parse: {}", describe(&e))),
+            }
+        });
+        worker.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+        let app: Weak<App> = Rc::downgrade(self);
+        let failed = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(app) = app.upgrade() else { return };
+            // A script error has a message; a worker that could not even load has none.
+            let why = e.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
+            let message =
+                format!("the decoder's worker failed: {}", why.as_deref().unwrap_or("it could not be started"));
+            app.message(id, FromWorker::Failed { message });
+        });
+        worker.set_onerror(Some(failed.as_ref().unchecked_ref()));
+        let message = to_js(&ToWorker::Open { name: name.to_string() })?;
+        worker.post_message_with_transfer(
+            &js_sys::Array::of3(&message, &blob, &offscreen),
+            &js_sys::Array::of1(&offscreen),
+        )?;
+        self.state.borrow_mut().opening = Some(Remote {
+            id,
+            name: name.to_string(),
+            worker,
+            canvas,
+            loaded: None,
+            _listener: listener,
+            _failed: failed,
+        });
+        Ok(())
+    }
+
+    pub fn cancel(&self) {
+        let (opening, download) = {
+            let mut s = self.state.borrow_mut();
+            (s.opening.take(), s.download.take())
+        };
+        if let Some((name, controller)) = download {
+            controller.abort();
+            self.view.cancelled(&name);
+        }
+        if let Some(r) = opening {
+            self.view.cancelled(&r.name);
+        }
+    }
+
+    fn message(&self, id: u32, message: FromWorker) {
+        let mut s = self.state.borrow_mut();
+        let opening = s.opening.as_ref().is_some_and(|r| r.id == id);
+        let shown = s.shown.as_ref().is_some_and(|r| r.id == id);
+        if !opening && !shown {
+            return;
+        }
+        match message {
+            FromWorker::Progress(p) => {
+                if let Some(r) = s.opening.as_ref().filter(|_| opening) {
+                    self.view.progress(&r.name, &p);
+                }
+            }
+            FromWorker::Loaded(loaded) => {
+                let Some(mut r) = s.opening.take().filter(|_| opening) else { return };
+                self.view.loaded(&loaded);
+                self.details.clear();
+                r.canvas.set_class_name("timeline-canvas");
+                let rows = loaded.rows.join(", ");
+                let groups = loaded.groups.len();
+                let _ =
+                    self.host.set_attribute("aria-label", &format!("Timeline: {rows}, then {groups} goroutine groups"));
+                let _ = self.host.set_attribute("data-rows", &loaded.rows.join("|"));
+                let (width, height) = self.host_size();
+                s.nav = Some(Nav::new(&loaded, width, height, dpr()));
+                r.loaded = Some(loaded);
+                // The old trace's worker and canvas go with it.
+                s.shown = Some(r);
+                self.render(&mut s);
+            }
+            FromWorker::Failed { message } => {
+                let name = if opening { s.opening.as_ref() } else { s.shown.as_ref() }.map(|r| r.name.clone());
+                let name = name.unwrap_or_default();
+                if opening && s.opening.as_ref().is_some_and(|r| r.loaded.is_none()) {
+                    // Nothing decoded: whatever was shown before stays.
+                    s.opening = None;
+                    self.view.error(&name, &message);
+                } else {
+                    self.view.error(&name, &format!("{message}. Everything before that point is shown."));
+                }
+            }
+            FromWorker::Rendered(r) => {
+                if let Some(nav) = s.nav.as_mut() {
+                    nav.rendered(&r, &self.host);
+                }
+                if s.nav.as_ref().is_some_and(|n| n.dirty) {
+                    self.render(&mut s);
+                }
+            }
+            FromWorker::Picked(pick) => self.picked(&mut s, pick),
+            FromWorker::Goroutine(details) => {
+                let origin = s.nav.as_ref().map_or(0, |n| n.origin_ns);
+                self.details.show(details.as_ref(), origin)
+            }
+            FromWorker::Panic { message } => show_panic(&message),
+        }
+    }
+
+    fn picked(&self, s: &mut State, pick: Option<Pick>) {
+        let Some(nav) = s.nav.as_mut() else { return };
+        match pick {
+            Some(Pick::Group { index }) => nav.toggle_group(index),
+            Some(Pick::Span { goroutine, start_ns, end_ns, ref state }) => {
+                nav.frame.selected = Some(goroutine);
+                self.details.span(goroutine, start_ns - nav.origin_ns, end_ns - start_ns, state);
+                self.post(s, &ToWorker::Goroutine { id: goroutine });
+            }
+            None => {
+                nav.frame.selected = None;
+                self.details.clear();
+            }
+        }
+        self.render(s);
+    }
+
+    /// Changes where the timeline looks (or what it shows) and draws it again.
+    pub fn navigate(&self, change: impl FnOnce(&mut Nav)) {
+        let mut s = self.state.borrow_mut();
+        let Some(nav) = s.nav.as_mut() else { return };
+        change(nav);
+        self.render(&mut s);
+    }
+
+    /// Asks the worker what is at canvas position (x, y).
+    pub fn click(&self, x: f64, y: f64) {
+        let s = self.state.borrow();
+        if let Some(nav) = s.nav.as_ref() {
+            self.post(&s, &ToWorker::Pick { frame: nav.frame.clone(), x, y });
+        }
+    }
+
+    /// Selects goroutine `id` and brings time `at_ns` (relative to the trace start) into view.
+    pub fn jump(&self, id: i64, at_ns: Option<i64>) {
+        let mut s = self.state.borrow_mut();
+        let Some(nav) = s.nav.as_mut() else { return };
+        nav.frame.selected = Some(id);
+        if let Some(t) = at_ns {
+            nav.center_on((t + nav.origin_ns) as f64);
+        }
+        self.post(&s, &ToWorker::Goroutine { id });
+        self.render(&mut s);
+    }
+
+    fn render(&self, s: &mut State) {
+        let Some(nav) = s.nav.as_mut() else { return };
+        if nav.in_flight {
+            nav.dirty = true;
+            return;
+        }
+        nav.in_flight = true;
+        nav.dirty = false;
+        let frame = nav.frame.clone();
+        nav.asking(&self.host);
+        self.post(s, &ToWorker::Render(frame));
+    }
+
+    fn post(&self, s: &State, message: &ToWorker) {
+        let Some(r) = s.shown.as_ref() else { return };
+        match to_js(message) {
+            Ok(v) => {
+                if let Err(e) = r.worker.post_message(&v) {
+                    show_panic(&format!("gotv: cannot reach the trace's worker: {}", describe(&e)));
+                }
+            }
+            Err(e) => show_panic(&format!("gotv: {}", describe(&e))),
+        }
+    }
+
+    pub fn host_size(&self) -> (f64, f64) {
+        let r = self.host.get_bounding_client_rect();
+        (r.width().max(300.0), r.height().max(200.0))
+    }
+}
+
+pub fn dpr() -> f64 {
+    web_sys::window().map_or(1.0, |w| w.device_pixel_ratio())
+}
+
+pub fn describe(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .unwrap_or_else(|| format!("{e:?}"))
+}

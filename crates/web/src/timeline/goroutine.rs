@@ -1,0 +1,148 @@
+//! One goroutine through time, read from the trace's per-goroutine index: its states (for its
+//! lane), the flows that woke it (for arrows) and its event history (for the details panel).
+
+use crate::protocol::{Details, HistoryEvent};
+use gotv_decode::{GoId, GoState, Trace, Transition, NO_GOROUTINE, NO_PROC};
+
+/// The details panel lists this many events of a goroutine; very long-lived ones have more.
+const HISTORY_LIMIT: usize = 2000;
+/// Frames shown per event.
+const STACK_LIMIT: usize = 32;
+
+/// A stretch of time a goroutine spent in one state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StateSpan {
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub state: GoState,
+}
+
+/// The states of goroutine `id` overlapping `[t0, t1]`, from the trace's per-goroutine index.
+/// A goroutine already alive when the trace starts is in its first `from` state since then.
+pub fn states(trace: &Trace, id: GoId, bounds: (i64, i64), t0: f64, t1: f64) -> Vec<StateSpan> {
+    let events = trace.goroutine_events(id);
+    let first = events.partition_point(|&e| (trace.time(e as usize) as f64) < t0);
+    // Back up to the transition that set the state at t0.
+    let start = events[..first].iter().rposition(|&e| about(trace, e as usize, id).is_some()).unwrap_or(first);
+    let mut out = Vec::new();
+    let mut current: Option<(i64, GoState)> = None;
+    for &e in &events[start..] {
+        let Some((from, to)) = about(trace, e as usize, id) else { continue };
+        let t = trace.time(e as usize);
+        match current {
+            Some((since, state)) => out.push(StateSpan { start_ns: since, end_ns: t, state }),
+            None if from != GoState::Undetermined && from != GoState::NotExist => {
+                out.push(StateSpan { start_ns: bounds.0, end_ns: t, state: from })
+            }
+            None => {}
+        }
+        // A goroutine first seen in some state has been in it since the trace began.
+        current = Some((if from == GoState::Undetermined { bounds.0 } else { t }, to));
+        if t as f64 > t1 {
+            return out;
+        }
+    }
+    if let Some((since, state)) = current.filter(|c| c.1 != GoState::NotExist) {
+        out.push(StateSpan { start_ns: since, end_ns: bounds.1, state });
+    }
+    out
+}
+
+fn about(trace: &Trace, e: usize, id: GoId) -> Option<(GoState, GoState)> {
+    match trace.event(e).transition()? {
+        Transition::Goroutine { id: g, from, to } if g == id => Some((from, to)),
+        _ => None,
+    }
+}
+
+/// A goroutine was made runnable at one place and time and started at another.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Flow {
+    pub from_ns: i64,
+    pub from_proc: i64,
+    pub from_thread: i64,
+    pub to_ns: i64,
+    pub to_proc: i64,
+    pub to_thread: i64,
+}
+
+/// From each creation or unblock of goroutine `id` to the start that followed it.
+pub fn flows(trace: &Trace, id: GoId) -> Vec<Flow> {
+    let mut out = Vec::new();
+    let mut pending: Option<(i64, i64, i64)> = None;
+    for &e in trace.goroutine_events(id) {
+        let ev = trace.event(e as usize);
+        let Some((from, to)) = about(trace, e as usize, id) else { continue };
+        match (from, to) {
+            (GoState::NotExist | GoState::Waiting, GoState::Runnable) => {
+                pending = Some((ev.time(), ev.proc(), ev.thread()));
+            }
+            (_, GoState::Running) => {
+                if let Some((t, proc, thread)) = pending.take() {
+                    out.push(Flow {
+                        from_ns: t,
+                        from_proc: proc,
+                        from_thread: thread,
+                        to_ns: ev.time(),
+                        to_proc: ev.proc(),
+                        to_thread: ev.thread(),
+                    });
+                }
+            }
+            _ => pending = None,
+        }
+    }
+    out
+}
+
+/// go tool trace's name for a goroutine's state change.
+fn name_of(from: GoState, to: GoState) -> &'static str {
+    match (from, to) {
+        (GoState::NotExist, GoState::Runnable) => "GoCreate",
+        (GoState::Undetermined, _) => "GoStatus",
+        (_, GoState::NotExist) => "GoEnd",
+        (GoState::Syscall, _) => "GoSysExit",
+        (_, GoState::Syscall) => "GoSysCall",
+        (_, GoState::Running) => "GoStart",
+        (GoState::Running, GoState::Runnable) => "GoStop",
+        (_, GoState::Waiting) => "GoBlock",
+        (GoState::Waiting, GoState::Runnable) => "GoUnblock",
+        _ => "GoState",
+    }
+}
+
+/// What goroutine `id` went through, from creation to end.
+pub fn details(trace: &Trace, id: GoId, name: &str) -> Details {
+    let mut events = Vec::new();
+    let mut created_by = None;
+    let mut total = 0u64;
+    for &e in trace.goroutine_events(id) {
+        let Some((from, to)) = about(trace, e as usize, id) else { continue };
+        total += 1;
+        let ev = trace.event(e as usize);
+        let what = name_of(from, to);
+        let actor = ev.goroutine();
+        let other = (actor != NO_GOROUTINE && actor != id).then_some(actor);
+        if what == "GoCreate" {
+            created_by = other;
+        }
+        if events.len() >= HISTORY_LIMIT {
+            continue;
+        }
+        let stack = trace
+            .stacks
+            .frames(ev.stack())
+            .take(STACK_LIMIT)
+            .map(|f| (trace.strings.get(f.func).into_owned(), format!("{}:{}", trace.strings.get(f.file), f.line)))
+            .collect();
+        events.push(HistoryEvent {
+            time_ns: ev.time(),
+            what: what.to_string(),
+            reason: trace.strings.get(ev.reason()).into_owned(),
+            other,
+            proc: (ev.proc() != NO_PROC).then_some(ev.proc()),
+            stack,
+        });
+    }
+    Details { id, name: name.to_string(), created_by, more: total - events.len() as u64, events }
+}

@@ -1,0 +1,356 @@
+//! What the timeline draws, derived once from the decoded trace: per P and per thread the spans
+//! in which goroutines ran there, the counter rows, GC and STW. Spans keep event indices, not
+//! times (those stay in the trace's column): a 200 MB trace has millions of them.
+//! Goroutine lanes are not stored: they are read from the trace's per-goroutine index when a
+//! group is expanded, because there can be millions of goroutines.
+
+use gotv_analysis::{GcAnalysis, GoroutineAnalysis};
+use gotv_decode::{EventKind, GoId, GoState, IdMap, ProcState, Trace, Transition};
+
+/// A span still open when the trace ends.
+pub const OPEN: u32 = u32::MAX;
+/// A span that began before the trace did (a goroutine found running or in a syscall): Go
+/// backdates these to the trace's start.
+const BEFORE: u32 = u32::MAX - 1;
+/// A counter row's points are merged to about this many across the whole trace.
+const COUNTER_POINTS: i64 = 50_000;
+
+/// Spans on one lane, in time order and not overlapping (a P or M runs one goroutine at a time).
+#[derive(Default)]
+pub struct Spans {
+    start: Vec<u32>,
+    end: Vec<u32>,
+    goroutine: Vec<u32>,
+    state: Vec<GoState>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Span {
+    pub start_ns: i64,
+    pub end_ns: i64,
+    /// Index into [`Goroutines`].
+    pub goroutine: u32,
+    pub state: GoState,
+}
+
+impl Spans {
+    pub fn len(&self) -> usize {
+        self.start.len()
+    }
+
+    fn push(&mut self, start: u32, end: u32, goroutine: u32, state: GoState) {
+        self.start.push(start);
+        self.end.push(end);
+        self.goroutine.push(goroutine);
+        self.state.push(state);
+    }
+
+    pub fn get(&self, trace: &Trace, (start_ns, end_ns): (i64, i64), i: usize) -> Span {
+        let time = |ev: u32| match ev {
+            OPEN => end_ns,
+            BEFORE => start_ns,
+            ev => trace.time(ev as usize),
+        };
+        Span {
+            start_ns: time(self.start[i]),
+            end_ns: time(self.end[i]),
+            goroutine: self.goroutine[i],
+            state: self.state[i],
+        }
+    }
+
+    /// The first span that ends after `t`: where drawing from `t` starts.
+    pub fn first_ending_after(&self, trace: &Trace, t: f64) -> usize {
+        self.end.partition_point(|&ev| ev != OPEN && (trace.time(ev as usize) as f64) <= t)
+    }
+}
+
+pub struct Lane {
+    pub id: i64,
+    pub spans: Spans,
+}
+
+/// Every goroutine, by id, with its group (goroutines are grouped by function, as Go does).
+pub struct Goroutines {
+    pub ids: Vec<GoId>,
+    pub group: Vec<u32>,
+    /// Groups by total execution time, busiest first.
+    pub groups: Vec<GroupLanes>,
+}
+
+pub struct GroupLanes {
+    pub name: String,
+    /// Indices into [`Goroutines::ids`], by goroutine id.
+    pub members: Vec<u32>,
+}
+
+impl Goroutines {
+    fn new(gs: &GoroutineAnalysis) -> Goroutines {
+        let mut order: Vec<usize> = (0..gs.groups.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(gs.groups[i].stats.exec_ns), gs.groups[i].name.clone()));
+        let rank: std::collections::HashMap<&str, u32> =
+            order.iter().enumerate().map(|(r, &i)| (&*gs.groups[i].name, r as u32)).collect();
+        let mut groups: Vec<GroupLanes> =
+            order.iter().map(|&i| GroupLanes { name: gs.groups[i].name.to_string(), members: Vec::new() }).collect();
+        let mut ids = Vec::with_capacity(gs.goroutines.len());
+        let mut group = Vec::with_capacity(gs.goroutines.len());
+        for (i, g) in gs.goroutines.iter().enumerate() {
+            let r = rank.get(&*g.name).copied().unwrap_or(0);
+            ids.push(g.id);
+            group.push(r);
+            if let Some(lanes) = groups.get_mut(r as usize) {
+                lanes.members.push(i as u32);
+            }
+        }
+        Goroutines { ids, group, groups }
+    }
+
+    pub fn index(&self, id: GoId) -> Option<u32> {
+        self.ids.binary_search(&id).ok().map(|i| i as u32)
+    }
+
+    pub fn name(&self, i: u32) -> &str {
+        self.group.get(i as usize).and_then(|&g| self.groups.get(g as usize)).map_or("", |g| &g.name)
+    }
+}
+
+/// A stacked step chart: values of each series at each point, drawn until the next point.
+pub struct CounterRow {
+    pub label: &'static str,
+    pub series: &'static [&'static str],
+    pub times: Vec<i64>,
+    /// `values[k][i]`: series k at point i.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl CounterRow {
+    fn new(label: &'static str, series: &'static [&'static str]) -> CounterRow {
+        CounterRow { label, series, times: Vec::new(), values: vec![Vec::new(); series.len()] }
+    }
+
+    /// Adds a point, merged into the previous one when closer than `resolution` (keeping the
+    /// highest values, so short peaks stay visible).
+    fn add(&mut self, time: i64, values: &[f64], resolution: i64) {
+        if let Some(&last) = self.times.last() {
+            if time - last < resolution {
+                for (k, v) in values.iter().enumerate() {
+                    if let Some(x) = self.values[k].last_mut() {
+                        *x = x.max(*v);
+                    }
+                }
+                return;
+            }
+        }
+        self.times.push(time);
+        for (k, v) in values.iter().enumerate() {
+            self.values[k].push(*v);
+        }
+    }
+
+    /// Two step series sampled at every point of either: the row shows both at once.
+    fn merged(
+        label: &'static str,
+        series: &'static [&'static str],
+        a: &[(i64, f64)],
+        b: &[(i64, f64)],
+        resolution: i64,
+        combine: impl Fn(f64, f64) -> [f64; 2],
+    ) -> CounterRow {
+        let mut row = CounterRow::new(label, series);
+        let (mut i, mut j) = (0, 0);
+        let (mut x, mut y) = (0.0, 0.0);
+        while let Some(t) = [a.get(i), b.get(j)].into_iter().flatten().map(|p| p.0).min() {
+            while let Some(&(_, v)) = a.get(i).filter(|p| p.0 == t) {
+                x = v;
+                i += 1;
+            }
+            while let Some(&(_, v)) = b.get(j).filter(|p| p.0 == t) {
+                y = v;
+                j += 1;
+            }
+            row.add(t, &combine(x, y), resolution);
+        }
+        row
+    }
+
+    pub fn max_total(&self) -> f64 {
+        (0..self.times.len()).map(|i| self.values.iter().map(|s| s[i]).sum::<f64>()).fold(0.0, f64::max)
+    }
+}
+
+/// A labelled range: a GC cycle or a stop-the-world pause.
+pub struct Range {
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub label: String,
+}
+
+pub struct Model {
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub procs: Vec<Lane>,
+    pub threads: Vec<Lane>,
+    pub goroutines: Goroutines,
+    pub counters: Vec<CounterRow>,
+    pub gc: Vec<Range>,
+    pub stw: Vec<Range>,
+}
+
+impl Model {
+    /// The fixed rows' names as the timeline labels them (P view).
+    pub fn row_names(&self) -> Vec<String> {
+        let fixed = self.counters.iter().map(|c| c.label.to_string()).chain(["GC".to_string(), "STW".to_string()]);
+        fixed.chain(self.procs.iter().map(|l| format!("Proc {}", l.id))).collect()
+    }
+}
+
+/// A goroutine's spans in progress: on its P and on its thread, each with where it began.
+#[derive(Clone, Copy)]
+struct Open {
+    state: GoState,
+    proc: u32,
+    proc_start: u32,
+    thread: u32,
+    thread_start: u32,
+}
+
+const IDLE: Open = Open { state: GoState::NotExist, proc: OPEN, proc_start: OPEN, thread: OPEN, thread_start: OPEN };
+
+impl Model {
+    /// Spans follow go tool trace's timeline (analyses.md §5.3): a goroutine's span runs from
+    /// becoming Running until it stops executing, split where it enters a syscall so the
+    /// syscall is drawn in its own color; on the P it ends when the P is taken from the
+    /// syscall, on the thread when the syscall returns.
+    pub fn new(trace: &Trace, gs: &GoroutineAnalysis, gc: &GcAnalysis) -> Model {
+        let (start_ns, end_ns) = (gs.trace_start_ns, gs.trace_end_ns.max(gs.trace_start_ns));
+        let resolution = ((end_ns - start_ns) / COUNTER_POINTS).max(1);
+        let goroutines = Goroutines::new(gs);
+        let mut procs = LaneSet::default();
+        let mut threads = LaneSet::default();
+        let mut open = vec![IDLE; goroutines.ids.len()];
+        // The goroutine in a syscall on each P, until the P is taken from it.
+        let mut in_syscall_on: IdMap<i64, u32> = IdMap::default();
+        let mut in_syscall = 0u32;
+        let mut syscalls = Vec::new();
+        for (i, kind) in trace.kinds().iter().enumerate() {
+            if *kind != EventKind::StateTransition {
+                continue;
+            }
+            let ev = trace.event(i);
+            let at = i as u32;
+            let (g, from, to) = match ev.transition() {
+                Some(Transition::Goroutine { id, from, to }) => match goroutines.index(id) {
+                    Some(g) => (g, from, to),
+                    None => continue,
+                },
+                Some(Transition::Proc { id, to, .. }) if to != ProcState::Running => {
+                    if let Some(g) = in_syscall_on.remove(&id) {
+                        let o = &mut open[g as usize];
+                        procs.close(o.proc, o.proc_start, at, g, GoState::Syscall);
+                        o.proc = OPEN;
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let o = &mut open[g as usize];
+            if o.state.executing() {
+                procs.close(o.proc, o.proc_start, at, g, o.state);
+                threads.close(o.thread, o.thread_start, at, g, o.state);
+            }
+            if o.state == GoState::Syscall && o.proc != OPEN {
+                in_syscall_on.remove(&procs.lanes[o.proc as usize].id);
+            }
+            if (from == GoState::Syscall) != (to == GoState::Syscall) {
+                in_syscall = if to == GoState::Syscall { in_syscall + 1 } else { in_syscall.saturating_sub(1) };
+                syscalls.push((ev.time(), in_syscall as f64));
+            }
+            let start = if from == GoState::Undetermined { BEFORE } else { at };
+            *o = IDLE;
+            o.state = to;
+            if to.executing() {
+                let proc = procs.lane(ev.proc());
+                *o =
+                    Open { state: to, proc, proc_start: start, thread: threads.lane(ev.thread()), thread_start: start };
+                if to == GoState::Syscall && proc != OPEN {
+                    in_syscall_on.insert(ev.proc(), g);
+                }
+            }
+        }
+        for (g, o) in open.iter().enumerate().filter(|(_, o)| o.state.executing()) {
+            procs.close(o.proc, o.proc_start, OPEN, g as u32, o.state);
+            threads.close(o.thread, o.thread_start, OPEN, g as u32, o.state);
+        }
+        let counts = gotv_analysis::counters(trace, resolution);
+        let mut goroutine_row = CounterRow::new("Goroutines", &["Running", "Runnable", "GCWaiting"]);
+        for c in &counts.goroutines {
+            goroutine_row.add(c.time, &[c.running as f64, c.runnable as f64, c.gc_waiting as f64], 0);
+        }
+        let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time, p.value as f64)).collect::<Vec<_>>();
+        // Go draws the goal as the headroom above what is allocated.
+        let heap = CounterRow::merged(
+            "Heap",
+            &["Allocated", "NextGC"],
+            &points(&gc.heap_alloc),
+            &points(&gc.heap_goal),
+            resolution,
+            |a, g| [a, (g - a).max(0.0)],
+        );
+        // Running Ps come from the counters; threads in syscalls from the pass above.
+        let running: Vec<(i64, f64)> = counts.procs.iter().map(|p| (p.time, p.running as f64)).collect();
+        let thread_row =
+            CounterRow::merged("Threads", &["Running", "InSyscall"], &running, &syscalls, resolution, |r, s| [r, s]);
+        let gc_ranges = gc
+            .cycles
+            .iter()
+            .map(|c| Range { start_ns: c.start_ns, end_ns: c.start_ns + c.duration_ns, label: "GC".into() })
+            .collect();
+        let stw = gc
+            .pauses
+            .iter()
+            .map(|p| Range { start_ns: p.start_ns, end_ns: p.start_ns + p.duration_ns, label: p.reason.clone() })
+            .collect();
+        Model {
+            start_ns,
+            end_ns,
+            procs: procs.sorted(),
+            threads: threads.sorted(),
+            goroutines,
+            counters: vec![goroutine_row, heap, thread_row],
+            gc: gc_ranges,
+            stw,
+        }
+    }
+}
+
+/// Lanes created in the order their P or M first appears; sorted by id at the end.
+#[derive(Default)]
+struct LaneSet {
+    index: IdMap<i64, u32>,
+    lanes: Vec<Lane>,
+}
+
+impl LaneSet {
+    fn lane(&mut self, id: i64) -> u32 {
+        if id < 0 {
+            return OPEN;
+        }
+        let next = self.lanes.len() as u32;
+        let lanes = &mut self.lanes;
+        *self.index.entry(id).or_insert_with(|| {
+            lanes.push(Lane { id, spans: Spans::default() });
+            next
+        })
+    }
+
+    fn close(&mut self, lane: u32, start: u32, end: u32, goroutine: u32, state: GoState) {
+        if let Some(l) = self.lanes.get_mut(lane as usize) {
+            l.spans.push(start, end, goroutine, state);
+        }
+    }
+
+    fn sorted(mut self) -> Vec<Lane> {
+        self.lanes.sort_by_key(|l| l.id);
+        self.lanes
+    }
+}

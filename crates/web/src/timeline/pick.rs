@@ -1,0 +1,54 @@
+//! What is under a click: a span (a goroutine running on a P or M, or one state of a
+//! goroutine's own lane) or a group header.
+
+use super::goroutine::states;
+use super::layout::{Layout, Row, LANE_H};
+use super::render::Scene;
+use super::viewport::{AXIS, GUTTER};
+use crate::protocol::{Frame, Pick};
+
+/// How far from a span a click still hits it, in CSS pixels: thin spans are hard to hit.
+const SLOP_PX: f64 = 3.0;
+
+impl Scene<'_> {
+    pub fn pick(&self, frame: &Frame, x: f64, y: f64) -> Option<Pick> {
+        let (v, m, trace) = (&frame.view, self.model, self.trace);
+        if y < AXIS {
+            return None;
+        }
+        let layout = Layout::new(m, frame);
+        let content_y = y - AXIS + v.scroll_y;
+        let block = layout.at(content_y)?;
+        let t = v.time_at(x);
+        let slop = SLOP_PX * v.ns_per_px();
+        match block.row {
+            Row::Group(index) => Some(Pick::Group { index }),
+            Row::Lane(i) if x >= GUTTER => {
+                let lanes = if frame.by_thread { &m.threads } else { &m.procs };
+                let spans = &lanes.get(i)?.spans;
+                let k = spans.first_ending_after(trace, t - slop);
+                let s = (k < spans.len()).then(|| spans.get(trace, (m.start_ns, m.end_ns), k))?;
+                (s.start_ns as f64 <= t + slop).then(|| Pick::Span {
+                    goroutine: m.goroutines.ids[s.goroutine as usize],
+                    start_ns: s.start_ns,
+                    end_ns: s.end_ns,
+                    state: s.state.name().to_string(),
+                })
+            }
+            Row::Members(g) => {
+                let k = ((content_y - block.y) / LANE_H).floor() as usize;
+                let member = *m.goroutines.groups.get(g as usize)?.members.get(k)?;
+                let id = m.goroutines.ids[member as usize];
+                let spans = states(trace, id, (m.start_ns, m.end_ns), t - slop, t + slop);
+                // A click on the label selects the goroutine's whole life.
+                let s = if x < GUTTER { None } else { spans.iter().find(|s| s.end_ns as f64 >= t - slop) };
+                let (start_ns, end_ns, state) = match s {
+                    Some(s) => (s.start_ns, s.end_ns, s.state.name().to_string()),
+                    None => (spans.first()?.start_ns, m.end_ns, String::new()),
+                };
+                Some(Pick::Span { goroutine: id, start_ns, end_ns, state })
+            }
+            _ => None,
+        }
+    }
+}

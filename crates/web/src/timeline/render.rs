@@ -1,0 +1,339 @@
+//! Draws one frame of the timeline. Work per frame is bounded by pixels, not events: whenever
+//! spans get narrower than a pixel, everything up to the next pixel is drawn as one column and
+//! skipped with a binary search, so a lane with millions of spans costs a few thousand steps.
+
+use super::goroutine::{flows, states};
+use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
+use super::model::{CounterRow, Model, Range, Spans};
+use super::paint::{color_of, Painter, Rgb};
+use super::viewport::{Viewport, AXIS, GUTTER};
+use crate::protocol::Frame;
+use gotv_decode::{GoId, GoState, Trace};
+
+const BACKGROUND: Rgb = Rgb(255, 255, 255);
+const GUTTER_BG: Rgb = Rgb(245, 246, 248);
+const TEXT: Rgb = Rgb(32, 33, 36);
+const MUTED: Rgb = Rgb(95, 99, 104);
+const GRID: Rgb = Rgb(228, 230, 234);
+const RUNNABLE: Rgb = Rgb(206, 212, 222);
+const WAITING: Rgb = Rgb(238, 240, 243);
+const SYSCALL: Rgb = Rgb(142, 108, 196);
+const GC: Rgb = Rgb(230, 120, 60);
+const STW: Rgb = Rgb(200, 50, 50);
+const SELECTED: Rgb = Rgb(0, 0, 0);
+const ARROW: Rgb = Rgb(25, 103, 210);
+const SERIES: [Rgb; 3] = [Rgb(76, 140, 200), Rgb(232, 162, 58), Rgb(198, 66, 66)];
+const FONT_BASELINE: f64 = 5.0;
+
+pub struct Scene<'a> {
+    pub trace: &'a Trace,
+    pub model: &'a Model,
+}
+
+impl Scene<'_> {
+    /// Draws `frame` and returns the height of all rows (for scrolling).
+    pub fn render(&self, frame: &Frame, p: &mut impl Painter) -> f64 {
+        let v = &frame.view;
+        let layout = Layout::new(self.model, frame);
+        p.rect(0.0, 0.0, v.width, v.height, BACKGROUND);
+        p.clip(0.0, AXIS, v.width, v.height - AXIS);
+        let top = v.scroll_y;
+        let bottom = v.scroll_y + v.height - AXIS;
+        let first = layout.blocks.partition_point(|b| b.y + b.h <= top);
+        for block in layout.blocks[first..].iter().take_while(|b| b.y < bottom) {
+            let y = AXIS + block.y - v.scroll_y;
+            p.clip(GUTTER, AXIS, v.width - GUTTER, v.height - AXIS);
+            self.row(frame, block.row, y, block.h, p);
+            p.unclip();
+            self.label(frame, block.row, y, p);
+            p.rect(0.0, y + block.h - 0.5, v.width, 0.5, GRID);
+        }
+        if let Some(g) = frame.selected {
+            p.clip(GUTTER, AXIS, v.width - GUTTER, v.height - AXIS);
+            self.arrows(frame, &layout, g, p);
+            p.unclip();
+        }
+        p.unclip();
+        axis(v, self.model.start_ns, p);
+        layout.height
+    }
+
+    fn row(&self, frame: &Frame, row: Row, y: f64, h: f64, p: &mut impl Painter) {
+        let v = &frame.view;
+        let selected = frame.selected.and_then(|id| self.model.goroutines.index(id));
+        match row {
+            Row::Counter(i) => counter(v, &self.model.counters[i], self.model.end_ns, y, h, p),
+            Row::Gc => ranges(v, &self.model.gc, GC, y, h, p),
+            Row::Stw => ranges(v, &self.model.stw, STW, y, h, p),
+            Row::Lane(i) => {
+                let lanes = if frame.by_thread { &self.model.threads } else { &self.model.procs };
+                if let Some(lane) = lanes.get(i) {
+                    self.spans(v, &lane.spans, selected, y, h, p);
+                }
+            }
+            Row::Group(g) => {
+                if let Some(group) = self.model.goroutines.groups.get(g as usize) {
+                    p.rect(GUTTER, y, v.width - GUTTER, h, GUTTER_BG);
+                    let hint = if frame.expanded.contains(&g) { "" } else { " — click to show a lane per goroutine" };
+                    let text = format!("{} goroutines{hint}", group.members.len());
+                    p.text(GUTTER + 6.0, y + h - FONT_BASELINE - 1.0, &text, MUTED, v.width - GUTTER);
+                }
+            }
+            Row::Members(g) => {
+                let Some(group) = self.model.goroutines.groups.get(g as usize) else { return };
+                let (from, count) = visible_members(v, y);
+                for (k, &m) in group.members.iter().enumerate().skip(from).take(count) {
+                    let lane_y = y + k as f64 * LANE_H;
+                    self.goroutine_lane(v, m, selected == Some(m), lane_y, p);
+                }
+            }
+        }
+    }
+
+    fn label(&self, frame: &Frame, row: Row, y: f64, p: &mut impl Painter) {
+        let m = self.model;
+        let v = &frame.view;
+        p.rect(0.0, y, GUTTER, row_height(row, m), GUTTER_BG);
+        let mut put =
+            |text: &str, top: f64, h: f64| p.text(8.0, top + h / 2.0 + FONT_BASELINE - 1.0, text, TEXT, GUTTER - 12.0);
+        match row {
+            Row::Counter(i) => {
+                let row = &m.counters[i];
+                put(row.label, y, COUNTER_H / 2.0);
+                let mut x = 8.0;
+                for (k, name) in row.series.iter().enumerate() {
+                    p.rect(x, y + 25.0, 8.0, 8.0, SERIES[k % SERIES.len()]);
+                    p.text(x + 11.0, y + 33.0, name, MUTED, GUTTER - x - 11.0);
+                    x += 17.0 + name.len() as f64 * 6.0;
+                }
+            }
+            Row::Gc => put("GC", y, RANGE_H),
+            Row::Stw => put("STW", y, RANGE_H),
+            Row::Lane(i) => {
+                let (lanes, what) = if frame.by_thread { (&m.threads, "Thread") } else { (&m.procs, "Proc") };
+                if let Some(lane) = lanes.get(i) {
+                    put(&format!("{what} {}", lane.id), y, LANE_H);
+                }
+            }
+            Row::Group(g) => {
+                if let Some(group) = m.goroutines.groups.get(g as usize) {
+                    let arrow = if frame.expanded.contains(&g) { "▾" } else { "▸" };
+                    put(&format!("{arrow} {}", group.name), y, GROUP_H);
+                }
+            }
+            Row::Members(g) => {
+                let Some(group) = m.goroutines.groups.get(g as usize) else { return };
+                let (from, count) = visible_members(v, y);
+                for (k, &member) in group.members.iter().enumerate().skip(from).take(count) {
+                    put(&format!("   G{}", m.goroutines.ids[member as usize]), y + k as f64 * LANE_H, LANE_H);
+                }
+            }
+        }
+    }
+
+    fn spans(&self, v: &Viewport, spans: &Spans, selected: Option<u32>, y: f64, h: f64, p: &mut impl Painter) {
+        let (trace, m) = (self.trace, self.model);
+        let mut i = spans.first_ending_after(trace, v.start_ns);
+        while i < spans.len() {
+            let s = spans.get(trace, (m.start_ns, m.end_ns), i);
+            if s.start_ns as f64 > v.end_ns {
+                break;
+            }
+            let name = m.goroutines.name(s.goroutine);
+            let color = if s.state == GoState::Syscall { SYSCALL } else { color_of(name) };
+            let (x0, x1) = (v.x(s.start_ns as f64).max(GUTTER - 1.0), v.x(s.end_ns as f64).min(v.width + 1.0));
+            if x1 - x0 >= 1.0 {
+                p.rect(x0, y + 1.0, x1 - x0, h - 2.0, color);
+                if selected == Some(s.goroutine) {
+                    outline(p, x0, y + 1.0, x1 - x0, h - 2.0);
+                }
+                if x1 - x0 > 36.0 {
+                    let id = m.goroutines.ids[s.goroutine as usize];
+                    let label = format!("G{id} {name}");
+                    p.text(x0 + 3.0, y + h - FONT_BASELINE - 1.0, &label, TEXT, x1 - x0 - 6.0);
+                }
+                i += 1;
+            } else {
+                // Everything until the next pixel is one column, in the color of its first span.
+                let px = x0.floor();
+                p.rect(px, y + 1.0, 1.0, h - 2.0, color);
+                i = spans.first_ending_after(trace, v.time_at(px + 1.0)).max(i + 1);
+            }
+        }
+    }
+
+    fn goroutine_lane(&self, v: &Viewport, member: u32, selected: bool, y: f64, p: &mut impl Painter) {
+        let (trace, m) = (self.trace, self.model);
+        let id = m.goroutines.ids[member as usize];
+        let running = color_of(m.goroutines.name(member));
+        let mut column = f64::NEG_INFINITY;
+        for seg in states(trace, id, (m.start_ns, m.end_ns), v.start_ns, v.end_ns) {
+            let color = match seg.state {
+                GoState::Running => running,
+                GoState::Runnable => RUNNABLE,
+                GoState::Syscall => SYSCALL,
+                _ => WAITING,
+            };
+            let (x0, x1) = (v.x(seg.start_ns as f64).max(GUTTER - 1.0), v.x(seg.end_ns as f64).min(v.width + 1.0));
+            if x1 - x0 >= 1.0 {
+                p.rect(x0, y + 1.0, x1 - x0, LANE_H - 2.0, color);
+                if selected && seg.state.executing() {
+                    outline(p, x0, y + 1.0, x1 - x0, LANE_H - 2.0);
+                }
+                column = x1.floor();
+            } else if x0.floor() > column && seg.state != GoState::Waiting {
+                column = x0.floor();
+                p.rect(column, y + 1.0, 1.0, LANE_H - 2.0, color);
+            }
+        }
+    }
+
+    /// Flow arrows for the selected goroutine: from its creation and from every unblock to the
+    /// start that followed, on whichever P (or thread) each happened.
+    fn arrows(&self, frame: &Frame, layout: &Layout, id: GoId, p: &mut impl Painter) {
+        let v = &frame.view;
+        let lanes = if frame.by_thread { &self.model.threads } else { &self.model.procs };
+        let lane_mid = |lane_id: i64| {
+            let i = lanes.binary_search_by_key(&lane_id, |l| l.id).ok()?;
+            Some(AXIS + layout.lane_y(i)? - v.scroll_y + LANE_H / 2.0)
+        };
+        for f in flows(self.trace, id) {
+            if (f.to_ns as f64) < v.start_ns || (f.from_ns as f64) > v.end_ns {
+                continue;
+            }
+            let (from, to) = if frame.by_thread { (f.from_thread, f.to_thread) } else { (f.from_proc, f.to_proc) };
+            let (Some(y0), Some(y1)) = (lane_mid(from), lane_mid(to)) else { continue };
+            let (x0, x1) = (v.x(f.from_ns as f64), v.x(f.to_ns as f64));
+            p.line(&[(x0, y0), (x1, y1)], ARROW, 1.5);
+            let angle = (y1 - y0).atan2(x1 - x0);
+            let head = |a: f64| (x1 - 7.0 * (angle + a).cos(), y1 - 7.0 * (angle + a).sin());
+            p.line(&[head(0.45), (x1, y1), head(-0.45)], ARROW, 1.5);
+        }
+    }
+}
+
+/// Which lanes of a members block whose top is at screen `y` are on screen.
+fn visible_members(v: &Viewport, y: f64) -> (usize, usize) {
+    let from = ((AXIS - y) / LANE_H).floor().max(0.0) as usize;
+    (from, ((v.height - AXIS) / LANE_H).ceil() as usize + 1)
+}
+
+fn row_height(row: Row, m: &Model) -> f64 {
+    match row {
+        Row::Counter(_) => COUNTER_H,
+        Row::Gc | Row::Stw => RANGE_H,
+        Row::Lane(_) => LANE_H,
+        Row::Group(_) => GROUP_H,
+        Row::Members(g) => m.goroutines.groups.get(g as usize).map_or(0.0, |g| g.members.len() as f64 * LANE_H),
+    }
+}
+
+fn outline(p: &mut impl Painter, x: f64, y: f64, w: f64, h: f64) {
+    p.rect(x, y, w, 1.5, SELECTED);
+    p.rect(x, y + h - 1.5, w, 1.5, SELECTED);
+    p.rect(x, y, 1.5, h, SELECTED);
+    p.rect(x + w - 1.5, y, 1.5, h, SELECTED);
+}
+
+/// A stacked step chart, at most one column per pixel (the highest values within it).
+fn counter(v: &Viewport, row: &CounterRow, end_ns: i64, y: f64, h: f64, p: &mut impl Painter) {
+    let max = row.max_total();
+    if max <= 0.0 || row.times.is_empty() {
+        return;
+    }
+    let scale = (h - 4.0) / max;
+    let bottom = y + h - 1.0;
+    let draw = |p: &mut dyn FnMut(f64, f64, f64, f64, Rgb), x0: f64, x1: f64, values: &[f64]| {
+        let mut top = bottom;
+        for (k, v) in values.iter().enumerate() {
+            let hh = v * scale;
+            p(x0, top - hh, x1 - x0, hh, SERIES[k % SERIES.len()]);
+            top -= hh;
+        }
+    };
+    let mut put = |x: f64, y: f64, w: f64, h: f64, c: Rgb| p.rect(x, y, w, h, c);
+    let mut i = row.times.partition_point(|&t| (t as f64) <= v.start_ns).saturating_sub(1);
+    let mut column: Option<(f64, Vec<f64>)> = None;
+    let values_at = |i: usize| row.values.iter().map(|s| s[i]).collect::<Vec<f64>>();
+    while i < row.times.len() && (row.times[i] as f64) <= v.end_ns {
+        let next = row.times.get(i + 1).copied().unwrap_or(end_ns);
+        let (x0, x1) = (v.x(row.times[i] as f64).max(GUTTER - 1.0), v.x(next as f64).min(v.width + 1.0));
+        let px = x0.floor();
+        if let Some((cx, ref vals)) = column {
+            if cx != px {
+                draw(&mut put, cx, cx + 1.0, vals);
+                column = None;
+            }
+        }
+        if x1 - x0 >= 1.0 {
+            if let Some((cx, vals)) = column.take() {
+                draw(&mut put, cx, cx + 1.0, &vals);
+            }
+            draw(&mut put, x0, x1, &values_at(i));
+        } else {
+            let vals = values_at(i);
+            match &mut column {
+                Some((_, acc)) => acc.iter_mut().zip(&vals).for_each(|(a, b)| *a = a.max(*b)),
+                None => column = Some((px, vals)),
+            }
+        }
+        i += 1;
+    }
+    if let Some((cx, vals)) = column {
+        draw(&mut put, cx, cx + 1.0, &vals);
+    }
+}
+
+/// GC cycles or pauses: sorted by start, drawn with the same per-pixel merging as spans.
+fn ranges(v: &Viewport, ranges: &[Range], color: Rgb, y: f64, h: f64, p: &mut impl Painter) {
+    let mut i = ranges.partition_point(|r| (r.end_ns as f64) < v.start_ns);
+    while i < ranges.len() && (ranges[i].start_ns as f64) <= v.end_ns {
+        let r = &ranges[i];
+        let (x0, x1) = (v.x(r.start_ns as f64).max(GUTTER - 1.0), v.x(r.end_ns as f64).min(v.width + 1.0));
+        p.rect(x0, y + 2.0, (x1 - x0).max(1.0), h - 4.0, color);
+        if x1 - x0 > 40.0 {
+            p.text(x0 + 3.0, y + h - FONT_BASELINE, &r.label, Rgb(255, 255, 255), x1 - x0 - 6.0);
+        }
+        i = if x1 - x0 >= 1.0 {
+            i + 1
+        } else {
+            ranges.partition_point(|r| (r.end_ns as f64) < v.time_at(x0.floor() + 1.0)).max(i + 1)
+        };
+    }
+}
+
+/// Ticks every 1, 2 or 5 × 10^k ns, about every 100 px, labelled from the trace's start.
+fn axis(v: &Viewport, origin_ns: i64, p: &mut impl Painter) {
+    p.rect(0.0, 0.0, v.width, AXIS, GUTTER_BG);
+    p.rect(0.0, AXIS - 1.0, v.width, 1.0, GRID);
+    let step = nice_step(v.ns_per_px() * 100.0);
+    let rel0 = v.start_ns - origin_ns as f64;
+    let mut t = (rel0 / step).ceil() * step;
+    while t <= v.end_ns - origin_ns as f64 {
+        let x = v.x(t + origin_ns as f64);
+        if x >= GUTTER {
+            p.rect(x, AXIS - 6.0, 1.0, 6.0, MUTED);
+            p.text(x + 3.0, AXIS - 8.0, &tick_label(t, step), TEXT, 96.0);
+        }
+        t += step;
+    }
+    p.text(8.0, AXIS - 8.0, "time since start", MUTED, GUTTER - 12.0);
+}
+
+pub fn nice_step(approx: f64) -> f64 {
+    let approx = approx.max(1.0);
+    let pow = 10f64.powf(approx.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * pow).find(|s| *s >= approx).unwrap_or(10.0 * pow)
+}
+
+/// A tick's time with as many decimals as the step needs.
+pub fn tick_label(t_ns: f64, step_ns: f64) -> String {
+    let (unit, div) = match step_ns {
+        s if s >= 1e9 => ("s", 1e9),
+        s if s >= 1e6 => ("ms", 1e6),
+        s if s >= 1e3 => ("µs", 1e3),
+        _ => ("ns", 1.0),
+    };
+    let decimals = ((div / step_ns).log10().ceil().max(0.0)) as usize;
+    format!("{:.*}{unit}", decimals, t_ns / div)
+}

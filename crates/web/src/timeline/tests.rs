@@ -1,0 +1,226 @@
+//! The timeline against Go's answers on the committed fixtures, and frames drawn into a
+//! recording painter: what a frame draws is bounded by pixels, clicks find what was drawn.
+
+use super::goroutine::{details, flows, states};
+use super::paint::{Painter, Rgb};
+use super::{Model, Scene, Viewport, GUTTER};
+use crate::protocol::{Frame, Pick};
+use gotv_decode::{GoState, Trace};
+use std::collections::HashMap;
+
+#[derive(Default)]
+struct Recorder {
+    rects: usize,
+    texts: Vec<(f64, f64, String)>,
+    lines: usize,
+}
+
+impl Painter for Recorder {
+    fn rect(&mut self, _: f64, _: f64, _: f64, _: f64, _: Rgb) {
+        self.rects += 1;
+    }
+    fn text(&mut self, x: f64, y: f64, text: &str, _: Rgb, _: f64) {
+        self.texts.push((x, y, text.to_string()));
+    }
+    fn line(&mut self, _: &[(f64, f64)], _: Rgb, _: f64) {
+        self.lines += 1;
+    }
+    fn clip(&mut self, _: f64, _: f64, _: f64, _: f64) {}
+    fn unclip(&mut self) {}
+}
+
+fn load(name: &str) -> (Trace, Model) {
+    let fixture = gotv_fixtures::all().into_iter().find(|f| f.name == name).expect("fixture");
+    let trace = gotv_decode::decode(&fixture.bytes()).trace;
+    let gs = gotv_analysis::goroutines(&trace);
+    let model = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+    (trace, model)
+}
+
+fn frame(m: &Model, width: f64, height: f64) -> Frame {
+    Frame {
+        view: Viewport::new(m.start_ns, m.end_ns, width, height, 1.0),
+        by_thread: false,
+        expanded: Vec::new(),
+        selected: None,
+    }
+}
+
+/// Go's execution time per goroutine (its /goroutines pages, scraped into goroutines.json).
+fn go_exec_times(name: &str) -> HashMap<i64, i64> {
+    go_times(name, "Execution time")
+}
+
+fn go_times(name: &str, column: &str) -> HashMap<i64, i64> {
+    let fixture = gotv_fixtures::all().into_iter().find(|f| f.name == name).expect("fixture");
+    let answer: serde_json::Value = serde_json::from_str(&fixture.answer("goroutines.json")).expect("json");
+    let mut out = HashMap::new();
+    for group in answer["groups"].as_array().expect("groups") {
+        let columns = group["columns"].as_array().expect("columns");
+        let Some(k) = columns.iter().position(|c| c == column) else { continue };
+        for g in group["goroutines"].as_array().expect("goroutines") {
+            out.insert(g["id"].as_i64().expect("id"), g["stats"][k].as_i64().expect("ns"));
+        }
+    }
+    out
+}
+
+/// Time per goroutine in `state` over a view's lanes.
+fn sum(trace: &Trace, m: &Model, lanes: &[super::model::Lane], state: GoState) -> HashMap<i64, i64> {
+    let mut out: HashMap<i64, i64> = HashMap::new();
+    for lane in lanes {
+        for i in 0..lane.spans.len() {
+            let s = lane.spans.get(trace, (m.start_ns, m.end_ns), i);
+            if s.state == state {
+                *out.entry(m.goroutines.ids[s.goroutine as usize]).or_default() += s.end_ns - s.start_ns;
+            }
+        }
+    }
+    out
+}
+
+fn assert_same(name: &str, what: &str, ours: &HashMap<i64, i64>, go: &HashMap<i64, i64>) {
+    for (id, ns) in go {
+        assert_eq!(ours.get(id).copied().unwrap_or(0), *ns, "{name} {what}: G{id}");
+    }
+    assert!(
+        ours.iter().all(|(id, ns)| go.contains_key(id) || *ns == 0),
+        "{name}: {what} of goroutines Go does not list"
+    );
+}
+
+#[test]
+fn spans_add_up_to_gos_execution_and_syscall_times() {
+    for name in ["workshop-go1.27", "workshop-go1.22", "stress-go1.25", "nethttp-go1.26"] {
+        let (trace, m) = load(name);
+        let exec = go_exec_times(name);
+        assert_same(name, "running on Ps", &sum(&trace, &m, &m.procs, GoState::Running), &exec);
+        assert_same(name, "running on threads", &sum(&trace, &m, &m.threads, GoState::Running), &exec);
+        // Go splits a syscall into execution and, once its P is taken, block time.
+        let mut syscall = go_times(name, "Syscall execution time");
+        for (id, ns) in go_times(name, "Block time (syscall)") {
+            *syscall.entry(id).or_default() += ns;
+        }
+        syscall.retain(|_, ns| *ns > 0);
+        assert_same(name, "syscalls on threads", &sum(&trace, &m, &m.threads, GoState::Syscall), &syscall);
+    }
+}
+
+#[test]
+fn lanes_hold_ordered_spans_that_do_not_overlap() {
+    let (trace, m) = load("workshop-go1.27");
+    assert_eq!(m.procs.len(), 2, "the workshop runs with GOMAXPROCS=2");
+    assert!(m.threads.len() >= 2);
+    assert!(m.procs.iter().all(|l| l.spans.len() > 100));
+    for lane in m.procs.iter().chain(&m.threads) {
+        let spans = &lane.spans;
+        for i in 1..spans.len() {
+            let (a, b) =
+                (spans.get(&trace, (m.start_ns, m.end_ns), i - 1), spans.get(&trace, (m.start_ns, m.end_ns), i));
+            assert!(a.start_ns <= a.end_ns && a.end_ns <= b.start_ns, "lane {}: {a:?} then {b:?}", lane.id);
+        }
+    }
+}
+
+#[test]
+fn a_frame_draws_per_pixel_not_per_event() {
+    let (trace, m) = load("stress-go1.27");
+    let spans: usize = m.procs.iter().map(|l| l.spans.len()).sum();
+    let scene = Scene { trace: &trace, model: &m };
+    for width in [400.0, 1600.0] {
+        let f = frame(&m, width, 2000.0);
+        let mut r = Recorder::default();
+        scene.render(&f, &mut r);
+        let lanes = m.procs.len() + m.counters.len() * 3 + 2 + m.goroutines.groups.len();
+        // A column per pixel per lane (and per counter series), plus the frame's furniture.
+        let bound = lanes * (width - GUTTER) as usize + 200;
+        assert!(r.rects <= bound, "{} rects for {spans} spans at {width}px (bound {bound})", r.rects);
+        assert!(spans > r.rects / 2, "the fixture should have more spans than a frame draws");
+    }
+}
+
+#[test]
+fn zooming_in_shows_named_spans_and_a_click_finds_them() {
+    let (trace, m) = load("workshop-go1.27");
+    let scene = Scene { trace: &trace, model: &m };
+    // The longest span on P0, zoomed to fill the middle of the plot.
+    let spans = &m.procs[0].spans;
+    let longest = (0..spans.len())
+        .map(|i| spans.get(&trace, (m.start_ns, m.end_ns), i))
+        .max_by_key(|s| s.end_ns - s.start_ns)
+        .expect("a span");
+    let mut f = frame(&m, 1200.0, 800.0);
+    let pad = (longest.end_ns - longest.start_ns) as f64;
+    f.view.show(longest.start_ns as f64 - pad, longest.end_ns as f64 + pad);
+    let mut r = Recorder::default();
+    scene.render(&f, &mut r);
+    let id = m.goroutines.ids[longest.goroutine as usize];
+    let label = format!("G{id} {}", m.goroutines.name(longest.goroutine));
+    let (x, y, _) = r.texts.iter().find(|t| t.2 == label).unwrap_or_else(|| panic!("no label {label}"));
+    match scene.pick(&f, x + 5.0, y - 5.0) {
+        Some(Pick::Span { goroutine, start_ns, end_ns, state }) => {
+            assert_eq!((goroutine, start_ns, end_ns), (id, longest.start_ns, longest.end_ns));
+            assert_eq!(state, "Running");
+        }
+        other => panic!("the click found {other:?}"),
+    }
+    // Axis labels are times from the trace's start, never negative inside the trace.
+    assert!(r.texts.iter().any(|t| t.1 < super::viewport::AXIS && t.2.ends_with("ms")));
+}
+
+#[test]
+fn a_group_expands_into_one_lane_per_goroutine() {
+    let (trace, m) = load("workshop-go1.27");
+    let scene = Scene { trace: &trace, model: &m };
+    let busiest = &m.goroutines.groups[0];
+    assert_eq!(busiest.name, "main.(*server).handleSearch.func1");
+    let mut f = frame(&m, 1200.0, 4000.0);
+    let mut r = Recorder::default();
+    let collapsed = scene.render(&f, &mut r);
+    let header = r.texts.iter().find(|t| t.2.contains(&busiest.name)).expect("the group's header");
+    assert_eq!(scene.pick(&f, 50.0, header.1 - 5.0).map(|p| format!("{p:?}")), Some("Group { index: 0 }".into()));
+    f.expanded.push(0);
+    let mut r = Recorder::default();
+    let expanded = scene.render(&f, &mut r);
+    assert_eq!(expanded - collapsed, busiest.members.len() as f64 * super::layout::LANE_H);
+    let first = m.goroutines.ids[busiest.members[0] as usize];
+    assert!(r.texts.iter().any(|t| t.2.trim() == format!("G{first}")), "a lane labelled G{first}");
+}
+
+#[test]
+fn a_goroutine_lane_covers_its_life_and_its_story_reads_as_go_tells_it() {
+    let (trace, m) = load("workshop-go1.27");
+    let group = &m.goroutines.groups[0];
+    let id = m.goroutines.ids[group.members[0] as usize];
+    let life = states(&trace, id, (m.start_ns, m.end_ns), f64::MIN, f64::MAX);
+    assert!(life.windows(2).all(|w| w[0].end_ns == w[1].start_ns), "states follow each other");
+    let exec: i64 = life.iter().filter(|s| s.state == GoState::Running).map(|s| s.end_ns - s.start_ns).sum();
+    assert_eq!(exec, go_exec_times("workshop-go1.27")[&id]);
+
+    let d = details(&trace, id, &group.name);
+    let whats: Vec<&str> = d.events.iter().map(|e| e.what.as_str()).collect();
+    assert_eq!(whats.first(), Some(&"GoCreate"));
+    assert_eq!(whats.last(), Some(&"GoEnd"));
+    assert!(whats.contains(&"GoStart"));
+    assert!(d.created_by.is_some());
+    assert!(d.events.windows(2).all(|w| w[0].time_ns <= w[1].time_ns));
+    let create = &d.events[0];
+    assert!(create.stack.iter().any(|(func, _)| func.contains("handleSearch")), "{:?}", create.stack);
+    // Every start after a creation or an unblock is a flow arrow.
+    let starts = whats.iter().filter(|w| **w == "GoStart").count();
+    let wakes = whats.iter().filter(|w| matches!(**w, "GoCreate" | "GoUnblock")).count();
+    assert_eq!(flows(&trace, id).len(), wakes.min(starts));
+}
+
+#[test]
+fn the_selected_goroutine_gets_its_arrows_drawn() {
+    let (trace, m) = load("workshop-go1.27");
+    let scene = Scene { trace: &trace, model: &m };
+    let id = m.goroutines.ids[m.goroutines.groups[0].members[0] as usize];
+    let mut f = frame(&m, 1200.0, 800.0);
+    f.selected = Some(id);
+    let mut r = Recorder::default();
+    scene.render(&f, &mut r);
+    // Each arrow is a shaft and a head.
+    assert_eq!(r.lines, 2 * flows(&trace, id).len());
+}

@@ -1,0 +1,78 @@
+//! The worker's side of [`crate::protocol`]: it owns the trace, so decoding and drawing never
+//! block the page. The page starts one worker per opened file and terminates it to cancel.
+
+mod canvas;
+mod session;
+
+use crate::protocol::{from_js, to_js, FromWorker, ToWorker};
+use session::Session;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas};
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+pub fn post(message: &FromWorker) {
+    match to_js(message) {
+        Ok(value) => {
+            scope().post_message(&value).ok();
+        }
+        Err(e) => web_sys::console::error_1(&e),
+    }
+}
+
+fn now() -> f64 {
+    scope().performance().map_or(0.0, |p| p.now())
+}
+
+/// Called by the worker's bootstrap once the module is instantiated.
+#[wasm_bindgen]
+pub fn worker_main() {
+    crate::panic::install(|message| post(&FromWorker::Panic { message }));
+    let session: Rc<RefCell<Option<Session>>> = Rc::default();
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        if let Err(e) = handle(&session, e.data()) {
+            post(&FromWorker::Failed { message: e.as_string().unwrap_or_else(|| format!("{e:?}")) });
+        }
+    });
+    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    // The worker lives as long as its handler.
+    handler.forget();
+}
+
+fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsValue> {
+    // Open carries [message, blob, canvas]; everything else is the message alone.
+    let parts = data.dyn_ref::<js_sys::Array>().cloned();
+    let message = parts.as_ref().map_or(data.clone(), |a| a.get(0));
+    match from_js::<ToWorker>(message)? {
+        ToWorker::Open { name } => {
+            let parts = parts.ok_or("Open needs the file and a canvas")?;
+            let blob: Blob = parts.get(1).dyn_into()?;
+            let canvas: OffscreenCanvas = parts.get(2).dyn_into()?;
+            let opened = Session::open(&name, &blob, canvas, |p| post(&FromWorker::Progress(p)));
+            if let Some((s, loaded)) = opened.session {
+                *session.borrow_mut() = Some(s);
+                post(&FromWorker::Loaded(loaded));
+            }
+            if let Some(message) = opened.error {
+                post(&FromWorker::Failed { message });
+            }
+        }
+        ToWorker::Render(frame) => {
+            if let Some(s) = session.borrow_mut().as_mut() {
+                post(&FromWorker::Rendered(s.render(&frame, now)));
+            }
+        }
+        ToWorker::Pick { frame, x, y } => {
+            post(&FromWorker::Picked(session.borrow().as_ref().and_then(|s| s.pick(&frame, x, y))));
+        }
+        ToWorker::Goroutine { id } => {
+            post(&FromWorker::Goroutine(session.borrow().as_ref().and_then(|s| s.goroutine(id))));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! One opened trace inside the worker: decoded in chunks with progress, analysed once, then
+//! drawn and queried for as long as the page shows it.
+
+use super::canvas::Canvas;
+use crate::protocol::{Details, FindingView, Frame, Loaded, Pick, Progress, Rendered};
+use crate::timeline::{self, Model, Scene};
+use gotv_analysis::ProfileKind;
+use gotv_decode::{Decoder, Format, Trace};
+use web_sys::{Blob, FileReaderSync, OffscreenCanvas};
+
+/// Bytes read from the Blob per step: progress is reported after each.
+const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
+
+pub struct Session {
+    trace: Trace,
+    model: Model,
+    canvas: Canvas,
+}
+
+/// What opening produced: a session if anything decoded, and why decoding stopped early.
+pub struct Opened {
+    pub session: Option<(Session, Loaded)>,
+    pub error: Option<String>,
+}
+
+impl Session {
+    pub fn open(name: &str, blob: &Blob, canvas: OffscreenCanvas, progress: impl Fn(Progress)) -> Opened {
+        let failed = |error: String| Opened { session: None, error: Some(error) };
+        let canvas = match Canvas::new(canvas) {
+            Ok(c) => c,
+            Err(e) => return failed(e),
+        };
+        let total = blob.size();
+        let reader = match FileReaderSync::new() {
+            Ok(r) => r,
+            Err(e) => return failed(format!("cannot read files in this browser: {e:?}")),
+        };
+        let mut decoder = Decoder::with_size_hint(total as u64);
+        let mut offset = 0.0;
+        let mut whole_file_first = false;
+        while offset < total {
+            let end = (offset + CHUNK).min(total);
+            let bytes = match blob.slice_with_f64_and_f64(offset, end).and_then(|b| reader.read_as_array_buffer(&b)) {
+                Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
+                Err(e) => return failed(format!("cannot read the file at byte {offset}: {e:?}")),
+            };
+            if offset == 0.0 {
+                whole_file_first = gotv_decode::read_header(&bytes).is_ok_and(|v| v.format() == Format::V1);
+            }
+            let p = decoder.feed(&bytes);
+            offset = end;
+            progress(Progress {
+                bytes: p.bytes,
+                total: total as u64,
+                events: p.events,
+                generation: p.generation,
+                whole_file_first,
+            });
+            // Decoding stopped at a broken spot: the rest of the file cannot be read past it.
+            if p.finished {
+                break;
+            }
+        }
+        let decoded = decoder.finish();
+        progress(Progress {
+            bytes: total as u64,
+            total: total as u64,
+            events: decoded.trace.len() as u64,
+            generation: 0,
+            whole_file_first,
+        });
+        let error = decoded.error.map(|e| e.to_string());
+        let trace = decoded.trace;
+        let Some(version) = trace.version else { return Opened { session: None, error } };
+        let summary = gotv_analysis::summary(&trace);
+        let goroutines = gotv_analysis::goroutines(&trace);
+        let sync = gotv_analysis::profile(&trace, &goroutines, ProfileKind::Sync);
+        let findings = gotv_analysis::findings(&trace, &goroutines, &sync)
+            .into_iter()
+            .map(|f| FindingView {
+                id: f.id.to_string(),
+                severity: f.severity.name().to_string(),
+                message: f.message,
+                location: f.location.map(|at| format!("{}:{} ({})", at.file, at.line, at.func)),
+            })
+            .collect();
+        let gc = gotv_analysis::gc(&trace);
+        let model = Model::new(&trace, &goroutines, &gc);
+        let loaded = Loaded {
+            name: name.to_string(),
+            bytes: total as u64,
+            format: version.to_string(),
+            writers: version.writers().to_string(),
+            start_ns: model.start_ns,
+            end_ns: model.end_ns,
+            events: summary.total,
+            goroutines: summary.goroutines as u64,
+            gc_cycles: summary.gc_cycles,
+            findings,
+            groups: model.goroutines.groups.iter().map(|g| (g.name.clone(), g.members.len() as u64)).collect(),
+            rows: model.row_names(),
+        };
+        Opened { session: Some((Session { trace, model, canvas }, loaded)), error }
+    }
+
+    fn scene(&self) -> Scene<'_> {
+        Scene { trace: &self.trace, model: &self.model }
+    }
+
+    pub fn render(&mut self, frame: &Frame, now: impl Fn() -> f64) -> Rendered {
+        let start = now();
+        let v = &frame.view;
+        self.canvas.begin(v.width, v.height, v.dpr);
+        let scene = Scene { trace: &self.trace, model: &self.model };
+        let content_height = scene.render(frame, &mut self.canvas);
+        Rendered { ms: now() - start, content_height }
+    }
+
+    pub fn pick(&self, frame: &Frame, x: f64, y: f64) -> Option<Pick> {
+        self.scene().pick(frame, x, y)
+    }
+
+    pub fn goroutine(&self, id: i64) -> Option<Details> {
+        let i = self.model.goroutines.index(id)?;
+        Some(timeline::details(&self.trace, id, self.model.goroutines.name(i)))
+    }
+}

@@ -75,7 +75,8 @@ impl Scene<'_> {
                 if let Some(group) = self.model.goroutines.groups.get(g as usize) {
                     p.rect(GUTTER, y, v.width - GUTTER, h, GUTTER_BG);
                     let hint = if frame.expanded.contains(&g) { "" } else { " — click to show a lane per goroutine" };
-                    let text = format!("{} goroutines{hint}", group.members.len());
+                    let n = group.members.len();
+                    let text = format!("{n} goroutine{}{hint}", if n == 1 { "" } else { "s" });
                     p.text(GUTTER + 6.0, y + h - FONT_BASELINE - 1.0, &text, MUTED, v.width - GUTTER);
                 }
             }
@@ -244,6 +245,8 @@ fn counter(v: &Viewport, row: &CounterRow, end_ns: i64, y: f64, h: f64, p: &mut 
     let scale = (h - 4.0) / max;
     let bottom = y + h - 1.0;
     let draw = |p: &mut dyn FnMut(f64, f64, f64, f64, Rgb), x0: f64, x1: f64, values: &[f64]| {
+        // Whole pixels: steps drawn at fractional edges leave hairline seams between them.
+        let (x0, x1) = (x0.floor(), x1.ceil());
         let mut top = bottom;
         for (k, v) in values.iter().enumerate() {
             let hh = v * scale;
@@ -335,5 +338,25 @@ pub fn tick_label(t_ns: f64, step_ns: f64) -> String {
         _ => ("ns", 1.0),
     };
     let decimals = ((div / step_ns).log10().ceil().max(0.0)) as usize;
-    format!("{:.*}{unit}", decimals, t_ns / div)
+    let value = t_ns / div;
+    // The tick at the trace's start may come out of the arithmetic as -0.000….
+    let value = if value.abs() < 0.5 * 10f64.powi(-(decimals as i32)) { 0.0 } else { value };
+    format!("{value:.decimals$}{unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_labelled_with_the_digits_they_need() {
+        assert_eq!(nice_step(130.0), 200.0);
+        assert_eq!(nice_step(3_000_000.0), 5_000_000.0);
+        assert_eq!(tick_label(50_000_000.0, 10_000_000.0), "50ms");
+        assert_eq!(tick_label(1_250_000.0, 250_000.0), "1250µs");
+        assert_eq!(tick_label(1_500_000_000.0, 500_000_000.0), "1500ms");
+        assert_eq!(tick_label(3e9, 1e9), "3s");
+        assert_eq!(tick_label(-1e-9, 10_000_000.0), "0ms");
+        assert_eq!(tick_label(2_500.0, 500.0), "2500ns");
+    }
 }

@@ -58,8 +58,8 @@ export async function launch() {
  * A page that records every request it makes and every error it logs, so tests can assert
  * that nothing leaves the machine and nothing failed silently.
  */
-export async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+export async function openPage(browser, url, { deviceScaleFactor = 1 } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor });
   const page = await context.newPage();
   const requests = [];
   const errors = [];
@@ -74,8 +74,8 @@ export async function openPage(browser, url) {
  * Runs `body` on a fresh page and then checks what must hold on every page: no request
  * outside the page's own site, no error logged, no crash shown.
  */
-export async function checkedPage(browser, server, url, body, { expectedErrors = [] } = {}) {
-  const p = await openPage(browser, url);
+export async function checkedPage(browser, server, url, body, { expectedErrors = [], deviceScaleFactor } = {}) {
+  const p = await openPage(browser, url, { deviceScaleFactor });
   try {
     await body(p.page);
     const foreign = p.requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith('file:'));

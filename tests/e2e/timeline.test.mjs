@@ -105,6 +105,33 @@ test('W/S zoom at the mouse, A/D pan, 0 fits: the visible range moves as in go t
   });
 });
 
+test('the wheel scrolls the lanes; with Ctrl (a touchpad pinch) it zooms, with Shift it pans', async () => {
+  await withPage(server.url, async (page) => {
+    const first = await openDemo(page);
+    const box = await page.locator('#timeline').boundingBox();
+    await page.mouse.move(box.x + 180 + (box.width - 180) / 2, box.y + 300);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -200);
+    await page.keyboard.up('Control');
+    const zoomed = await settled(page);
+    assert.ok(zoomed.end - zoomed.start < (first.end - first.start) / 2, 'Ctrl+wheel up zooms in');
+    await page.keyboard.down('Shift');
+    await page.mouse.wheel(0, 100);
+    await page.keyboard.up('Shift');
+    const panned = await settled(page);
+    assert.ok(panned.start > zoomed.start, 'Shift+wheel pans later');
+    assert.ok(Math.abs((panned.end - panned.start) - (zoomed.end - zoomed.start)) < 2, 'without zooming');
+  });
+});
+
+test('the canvas is drawn at the screen\'s pixel density (sharp on HiDPI)', async () => {
+  await withPage(server.url, async (page) => {
+    await openDemo(page);
+    const size = await page.locator('.timeline-canvas').evaluate((c) => [c.width, c.height, c.clientWidth, c.clientHeight]);
+    assert.deepEqual([size[0], size[1]], [size[2] * 2, size[3] * 2], `bitmap ${size[0]}×${size[1]} for ${size[2]}×${size[3]} CSS px`);
+  }, { deviceScaleFactor: 2 });
+});
+
 test('clicking a goroutine\'s span shows its story, with stacks, links and flow arrows', async () => {
   await withPage(server.url, async (page) => {
     await openDemo(page);

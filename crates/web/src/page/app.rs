@@ -281,9 +281,9 @@ impl App {
         }
     }
 
+    /// The canvas fills the host's inside (its border excluded), in CSS pixels.
     pub fn host_size(&self) -> (f64, f64) {
-        let r = self.host.get_bounding_client_rect();
-        (r.width().max(300.0), r.height().max(200.0))
+        (f64::from(self.host.client_width()).max(300.0), f64::from(self.host.client_height()).max(200.0))
     }
 }
 

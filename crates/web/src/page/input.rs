@@ -28,8 +28,10 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
     let local = {
         let host = host.clone();
         move |e: &MouseEvent| {
+            // Relative to the canvas, which starts inside the host's border.
             let r = host.get_bounding_client_rect();
-            (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top())
+            let (x, y) = (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top());
+            (x - f64::from(host.client_left()), y - f64::from(host.client_top()))
         }
     };
     let mut listeners = Vec::new();

@@ -126,7 +126,7 @@ pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) ->
     let slots = Slots::new(trace);
     // Per goroutine slot: its window [first run, end].
     let mut windows: Vec<Option<(i64, i64)>> = vec![None; slots.len()];
-    for g in &gs.goroutines {
+    for g in gs.goroutines() {
         if let Some(i) = slots.get(g.id) {
             windows[i] = Some((g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns }));
         }

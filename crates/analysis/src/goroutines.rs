@@ -81,6 +81,8 @@ struct Rec {
     start: i64,
     end: i64,
     sums: Sums,
+    /// Derived once all else is known (so views need not read the named times).
+    unknown: i64,
     name: u32,
     named: Span,
 }
@@ -159,19 +161,21 @@ impl GoroutineAnalysis {
             created_ns: r.created,
             start_ns: r.start,
             end_ns: r.end,
-            stats: self.derived(&r.sums, r.named),
+            stats: self.stats(&r.sums, r.named, r.unknown),
             regions: Regions { a: self, recs: &self.regions[lo..hi] },
         }
     }
 
     fn region(&self, r: &RegionRec) -> Region<'_> {
+        let mut stats = self.stats(&r.sums, r.named, 0);
+        stats.unknown_ns = r.sums.unknown(stats.block_ns.total());
         Region {
             name: &self.names[r.name as usize],
             task: r.task,
             start_ns: r.start,
             end_ns: r.end,
             begin_stack: r.begin_stack,
-            stats: self.derived(&r.sums, r.named),
+            stats,
         }
     }
 
@@ -190,13 +194,6 @@ impl GoroutineAnalysis {
             unknown_ns,
             total_ns: s.total,
         }
-    }
-
-    /// Stats whose unknown time is derived from the others.
-    fn derived(&self, s: &Sums, named: Span) -> ExecStats<'_> {
-        let mut st = self.stats(s, named, 0);
-        st.unknown_ns = s.unknown(st.block_ns.total());
-        st
     }
 }
 
@@ -890,7 +887,8 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         .collect();
     regions.sort_by_key(|r| (r.g, r.start));
     // Drop the slots of IDs that never had a record (renumbering the regions' goroutines),
-    // and sum the groups, in one pass over the records while each is in cache.
+    // derive unknown times and sum the groups, in one pass over the records while each is
+    // in cache.
     let mut next_region = 0;
     let mut group_of = vec![u32::MAX; names.len()];
     let mut groups: Vec<(GroupRec, Vec<Named>, Vec<Named>)> = Vec::new();
@@ -902,7 +900,10 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
             r.g = kept as u32;
             next_region += 1;
         }
-        let rec = recs[slot];
+        let mut rec = recs[slot];
+        let named = &times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
+        let (b, r) = named.split_at(rec.named.block as usize);
+        rec.unknown = rec.sums.unknown(b.iter().map(|e| e.1).sum());
         recs[kept] = rec;
         kept += 1;
         let k = &mut group_of[rec.name as usize];
@@ -916,11 +917,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
             ));
         }
         let (g, block, range) = &mut groups[*k as usize];
-        let named = &times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
-        let (b, r) = named.split_at(rec.named.block as usize);
         g.count += 1;
         g.sums.add(&rec.sums);
-        g.unknown += rec.sums.unknown(b.iter().map(|e| e.1).sum());
+        g.unknown += rec.unknown;
         for &(name, d) in b {
             bump(block, name, d);
         }

@@ -170,7 +170,8 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
     if v.wall_ns > 0 && v.gomaxprocs > 0 {
         v.proc_busy = busy as f64 / (v.wall_ns as f64 * v.gomaxprocs as f64);
     }
-    for g in gs.goroutines() {
+    // Groups hold the sums over their goroutines: a few of them instead of millions.
+    for g in gs.groups() {
         v.assist_ns += g.stats.range_ns.get("GC mark assist").unwrap_or(0);
         v.exec_ns += g.stats.exec_ns;
         v.sched_wait_ns += g.stats.sched_wait_ns;

@@ -871,40 +871,24 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         0 => (0, 0),
         n => (trace.time(0), trace.time(n - 1)),
     };
-    for slot in 0..n {
-        if s.state[slot] != NOT_MADE {
-            s.end(slot, trace_end_ns, None);
-        }
-    }
-
-    let Summarizer { mut recs, state, names, mut regions, reborn, mut times, .. } = s;
+    // One pass over the records (in ID order) while each is in cache: the last accounting,
+    // the derived unknown time, the groups, and dropping the slots of IDs that never had a
+    // record.
+    let mut holes: Vec<u32> = Vec::new();
     let mut kept = 0;
-    regions = regions
-        .into_iter()
-        .enumerate()
-        .filter(|(i, r)| reborn.get(&r.g).is_none_or(|&from| *i >= from))
-        .map(|e| e.1)
-        .collect();
-    regions.sort_by_key(|r| (r.g, r.start));
-    // Drop the slots of IDs that never had a record (renumbering the regions' goroutines),
-    // derive unknown times and sum the groups, in one pass over the records while each is
-    // in cache.
-    let mut next_region = 0;
-    let mut group_of = vec![u32::MAX; names.len()];
+    let mut group_of = vec![u32::MAX; s.names.len()];
     let mut groups: Vec<(GroupRec, Vec<Named>, Vec<Named>)> = Vec::new();
     for slot in 0..n {
-        if state[slot] == NOT_MADE {
+        if s.state[slot] == NOT_MADE {
+            holes.push(slot as u32);
             continue;
         }
-        while let Some(r) = regions.get_mut(next_region).filter(|r| r.g as usize == slot) {
-            r.g = kept as u32;
-            next_region += 1;
-        }
-        let mut rec = recs[slot];
-        let named = &times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
+        s.end(slot, trace_end_ns, None);
+        let mut rec = s.recs[slot];
+        let named = &s.times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
         let (b, r) = named.split_at(rec.named.block as usize);
         rec.unknown = rec.sums.unknown(b.iter().map(|e| e.1).sum());
-        recs[kept] = rec;
+        s.recs[kept] = rec;
         kept += 1;
         let k = &mut group_of[rec.name as usize];
         if *k == u32::MAX {
@@ -927,6 +911,19 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
             bump(range, name, d);
         }
     }
+    let Summarizer { mut recs, names, regions, reborn, mut times, .. } = s;
+    // Regions of replaced goroutines go; the others' goroutines are renumbered as the
+    // records were.
+    let mut regions: Vec<RegionRec> = regions
+        .into_iter()
+        .enumerate()
+        .filter(|(i, r)| reborn.get(&r.g).is_none_or(|&from| *i >= from))
+        .map(|(_, mut r)| {
+            r.g -= holes.partition_point(|&h| h < r.g) as u32;
+            r
+        })
+        .collect();
+    regions.sort_by_key(|r| (r.g, r.start));
     recs.truncate(kept);
     let mut groups: Vec<GroupRec> = groups
         .into_iter()

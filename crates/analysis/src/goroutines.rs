@@ -522,15 +522,7 @@ impl Summarizer<'_> {
     #[inline]
     fn at_live(&mut self, id: GoId) -> Option<(usize, usize)> {
         let s = self.at(id)?;
-        Some((s, self.live(s)))
-    }
-
-    #[inline]
-    fn live(&mut self, s: usize) -> usize {
-        match self.state[s] {
-            ENDED => self.relive(s),
-            li => li as usize,
-        }
+        Some((s, if self.state[s] == ENDED { self.relive(s) } else { self.state[s] as usize }))
     }
 
     /// An ended goroutine that still changes state gets fresh (zero) pending state, as

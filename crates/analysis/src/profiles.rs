@@ -145,8 +145,9 @@ pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) ->
     }
     // Per kind, per stack ID: the intervals begun with that stack. Go's records are per
     // (generation, stack), but the decoder's stack IDs are global and Go merges records by
-    // their PCs in the end, so one record per stack gives the same profile.
-    let mut records: Vec<Vec<Record>> = vec![vec![Record::default(); trace.stacks.len()]; nk];
+    // their PCs in the end, so one record per stack gives the same profile. Grown as
+    // stacks are met: most stacks begin no interval.
+    let mut records: Vec<Vec<Record>> = vec![Vec::new(); nk];
     let mut counted = vec![0usize; nk];
     // Per goroutine state: the kinds that track it.
     let mut tracking_state = [0u64; 6];

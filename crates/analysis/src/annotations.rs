@@ -142,7 +142,7 @@ pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
     let synthetic =
         |r: &crate::goroutines::Region| r.name.is_empty() && r.begin_stack == NO_STACK && r.start_ns.is_some();
     let mut creation: IdMap<GoId, StackId> = IdMap::default();
-    if gs.goroutines.iter().flat_map(|g| &g.regions).any(synthetic) {
+    if gs.regions().any(|(_, r)| synthetic(&r)) {
         for ev in trace.events() {
             if let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() {
                 creation.entry(id).or_insert(ev.stack());
@@ -151,10 +151,10 @@ pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
     }
     let outermost = |stack| trace.stacks.frames(stack).last().copied();
     let mut by_type: BTreeMap<(&str, u64), RegionGroup> = BTreeMap::new();
-    for (g, r) in gs.goroutines.iter().flat_map(|g| g.regions.iter().map(move |r| (g, r))) {
-        let stack = if synthetic(r) { creation.get(&g.id).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
+    for (g, r) in gs.regions() {
+        let stack = if synthetic(&r) { creation.get(&g).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
         let frame = outermost(stack);
-        let e = by_type.entry((&r.name, frame.map_or(0, |f| f.pc))).or_default();
+        let e = by_type.entry((r.name, frame.map_or(0, |f| f.pc))).or_default();
         e.0 = frame;
         let e = (&mut e.1, &mut e.2);
         *e.0 += u64::from(r.start_ns.is_some() && r.end_ns.is_some());

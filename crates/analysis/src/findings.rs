@@ -118,7 +118,6 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
             continue;
         }
         let ev = trace.event(i);
-        let t = ev.time();
         match kind {
             EventKind::Metric => {
                 if let Some((Metric::Gomaxprocs, n)) = ev.metric() {
@@ -128,9 +127,9 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
             EventKind::StateTransition => match ev.transition() {
                 Some(Transition::Proc { id, from, to }) => {
                     if to == ProcState::Running && from != ProcState::Running {
-                        running.insert(id, t);
+                        running.insert(id, ev.time());
                     } else if from == ProcState::Running && to != ProcState::Running {
-                        busy += running.remove(&id).map_or(0, |s| t - s);
+                        busy += running.remove(&id).map_or(0, |s| ev.time() - s);
                     }
                 }
                 Some(Transition::Goroutine { id, from, to }) => {
@@ -144,9 +143,10 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
                         continue;
                     }
                     if to == GoState::Runnable {
-                        runnable_since[slot] = t;
+                        runnable_since[slot] = ev.time();
                     } else if runnable_since[slot] != NOT_RUNNABLE {
-                        let d = t.saturating_sub(std::mem::replace(&mut runnable_since[slot], NOT_RUNNABLE));
+                        let since = std::mem::replace(&mut runnable_since[slot], NOT_RUNNABLE);
+                        let d = ev.time().saturating_sub(since);
                         if to == GoState::Running {
                             v.runnable_waits += 1;
                             v.runnable_max_ns = v.runnable_max_ns.max(d);
@@ -170,7 +170,8 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
     if v.wall_ns > 0 && v.gomaxprocs > 0 {
         v.proc_busy = busy as f64 / (v.wall_ns as f64 * v.gomaxprocs as f64);
     }
-    for g in &gs.goroutines {
+    // Groups hold the sums over their goroutines: a few of them instead of millions.
+    for g in gs.groups() {
         v.assist_ns += g.stats.range_ns.get("GC mark assist").unwrap_or(0);
         v.exec_ns += g.stats.exec_ns;
         v.sched_wait_ns += g.stats.sched_wait_ns;

@@ -64,9 +64,14 @@ pub fn gc(trace: &Trace) -> GcAnalysis {
     let (start, end) = (trace.time(0), trace.time(n - 1));
     let mut mark: Option<i64> = None;
     let mut stw: IdMap<GoId, (i64, u32)> = IdMap::default();
-    for ev in trace.events() {
+    for (i, &kind) in trace.kinds().iter().enumerate() {
+        // Most events are neither: not even their time is read.
+        if !matches!(kind, EventKind::Metric | EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd) {
+            continue;
+        }
+        let ev = trace.event(i);
         let t = ev.time();
-        match ev.kind() {
+        match kind {
             EventKind::Metric => {
                 let Some((m, v)) = ev.metric() else { continue };
                 let s = match m {

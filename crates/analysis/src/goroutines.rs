@@ -4,124 +4,262 @@
 //!
 //! Times of 0 mean "unset", as in Go: a v1 trace whose first event is at 0 ns gets the same
 //! (odd) accounting Go gives it.
+//!
+//! A 200 MB trace has millions of goroutines, so the result is a few flat tables rather than
+//! a record with its own allocations per goroutine: fixed-size records, names interned once,
+//! and the sparse per-name times (block reasons, ranges) of every goroutine, group and
+//! region in one shared table. [`Goroutine`], [`Group`] and [`Region`] are views into them.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::fmt;
 
 use gotv_decode::{
-    EventKind, GoId, GoState, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition, NO_PROC, NO_STACK,
+    EventKind, EventRef, GoId, GoState, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition, NO_PROC,
+    NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::id_map::IdMap;
 use crate::slots::Slots;
 
-/// A name shared by every goroutine that has it (millions of goroutines, a few names).
-pub type Name = Arc<str>;
+/// Time by name: (index into [`GoroutineAnalysis::names`], ns).
+type Named = (u32, i64);
 
-/// Times by name (block reason, range name). A name is present, possibly with 0, whenever
-/// Go's page would show its column. Serialized as an object sorted by name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Times(Vec<(Name, i64)>);
+/// The buckets that are plain numbers; the named ones are kept apart, sparsely.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    exec: i64,
+    sched_wait: i64,
+    syscall: i64,
+    syscall_block: i64,
+    total: i64,
+}
 
-impl Times {
-    pub fn get(&self, name: &str) -> Option<i64> {
-        self.0.iter().find(|e| &*e.0 == name).map(|e| e.1)
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.exec += o.exec;
+        self.sched_wait += o.sched_wait;
+        self.syscall += o.syscall;
+        self.syscall_block += o.syscall_block;
+        self.total += o.total;
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, i64)> + '_ {
-        self.0.iter().map(|(k, v)| (&**k, *v))
-    }
-
-    pub fn total(&self) -> i64 {
-        self.0.iter().map(|e| e.1).sum()
-    }
-
-    fn bump(&mut self, name: &Name, d: i64) {
-        match self.0.iter_mut().find(|e| Arc::ptr_eq(&e.0, name) || e.0 == *name) {
-            Some(e) => e.1 += d,
-            None => self.0.push((name.clone(), d)),
+    fn sub(&self, o: &Sums) -> Sums {
+        Sums {
+            exec: self.exec - o.exec,
+            sched_wait: self.sched_wait - o.sched_wait,
+            syscall: self.syscall - o.syscall,
+            syscall_block: self.syscall_block - o.syscall_block,
+            total: self.total - o.total,
         }
     }
 
-    /// `self − v` over the names of `self` (Go's `sub`).
-    fn sub(&mut self, v: &Times) {
-        for e in &mut self.0 {
-            e.1 -= v.get(&e.0).unwrap_or(0);
+    /// Go's `UnknownTime`: whatever the non-overlapping buckets leave of the total.
+    fn unknown(&self, block: i64) -> i64 {
+        let sum = self.exec + self.sched_wait + self.syscall + self.syscall_block + block;
+        if sum < self.total {
+            self.total - sum
+        } else {
+            0
         }
     }
 }
 
-impl Serialize for Times {
+/// Where a record's named times are in [`GoroutineAnalysis::times`]: `block` entries from
+/// `at`, then `range` entries.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    at: u32,
+    block: u32,
+    range: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Rec {
+    id: GoId,
+    created: i64,
+    start: i64,
+    end: i64,
+    sums: Sums,
+    /// Derived once all else is known (so views need not read the named times).
+    unknown: i64,
+    name: u32,
+    named: Span,
+}
+
+#[derive(Debug)]
+struct GroupRec {
+    name: u32,
+    count: usize,
+    sums: Sums,
+    /// The sum of the members' (not derived from the sums).
+    unknown: i64,
+    named: Span,
+}
+
+#[derive(Debug)]
+struct RegionRec {
+    /// Index of its goroutine in [`GoroutineAnalysis::recs`].
+    g: u32,
+    name: u32,
+    task: TaskId,
+    start: Option<i64>,
+    end: Option<i64>,
+    begin_stack: StackId,
+    sums: Sums,
+    named: Span,
+}
+
+/// Go's goroutine analysis. Groups, goroutines and regions are read through views.
+#[derive(Debug)]
+pub struct GoroutineAnalysis {
+    /// Time of the first and last events (what Go calls trace start and end).
+    pub trace_start_ns: i64,
+    pub trace_end_ns: i64,
+    /// Interned names (goroutine names, block reasons, range and region names); 0 is "".
+    names: Vec<Box<str>>,
+    /// Sorted by ID.
+    recs: Vec<Rec>,
+    /// Sorted by execution time, largest first, then by name.
+    groups: Vec<GroupRec>,
+    /// Sorted by goroutine, then by start (unknown starts first).
+    regions: Vec<RegionRec>,
+    times: Vec<Named>,
+}
+
+impl GoroutineAnalysis {
+    /// By ID.
+    pub fn goroutines(&self) -> impl ExactSizeIterator<Item = Goroutine<'_>> + DoubleEndedIterator + '_ {
+        (0..self.recs.len()).map(|i| self.goroutine_at(i))
+    }
+
+    pub fn goroutine(&self, id: GoId) -> Option<Goroutine<'_>> {
+        self.recs.binary_search_by_key(&id, |r| r.id).ok().map(|i| self.goroutine_at(i))
+    }
+
+    /// By name; sorted by execution time, largest first, then by name.
+    pub fn groups(&self) -> impl ExactSizeIterator<Item = Group<'_>> + '_ {
+        self.groups.iter().map(|g| Group {
+            name: &self.names[g.name as usize],
+            count: g.count,
+            stats: self.stats(&g.sums, g.named, g.unknown),
+        })
+    }
+
+    /// Every goroutine's regions with its ID, by goroutine.
+    pub fn regions(&self) -> impl Iterator<Item = (GoId, Region<'_>)> + '_ {
+        self.regions.iter().map(|r| (self.recs[r.g as usize].id, self.region(r)))
+    }
+
+    fn goroutine_at(&self, i: usize) -> Goroutine<'_> {
+        let r = &self.recs[i];
+        let lo = self.regions.partition_point(|x| (x.g as usize) < i);
+        let hi = lo + self.regions[lo..].partition_point(|x| x.g as usize == i);
+        Goroutine {
+            id: r.id,
+            name: &self.names[r.name as usize],
+            created_ns: r.created,
+            start_ns: r.start,
+            end_ns: r.end,
+            stats: self.stats(&r.sums, r.named, r.unknown),
+            regions: Regions { a: self, recs: &self.regions[lo..hi] },
+        }
+    }
+
+    fn region(&self, r: &RegionRec) -> Region<'_> {
+        let mut stats = self.stats(&r.sums, r.named, 0);
+        stats.unknown_ns = r.sums.unknown(stats.block_ns.total());
+        Region {
+            name: &self.names[r.name as usize],
+            task: r.task,
+            start_ns: r.start,
+            end_ns: r.end,
+            begin_stack: r.begin_stack,
+            stats,
+        }
+    }
+
+    fn times(&self, at: u32, n: u32) -> Times<'_> {
+        Times { names: &self.names, entries: &self.times[at as usize..][..n as usize] }
+    }
+
+    fn stats(&self, s: &Sums, named: Span, unknown_ns: i64) -> ExecStats<'_> {
+        ExecStats {
+            exec_ns: s.exec,
+            sched_wait_ns: s.sched_wait,
+            block_ns: self.times(named.at, named.block),
+            syscall_ns: s.syscall,
+            syscall_block_ns: s.syscall_block,
+            range_ns: self.times(named.at + named.block, named.range),
+            unknown_ns,
+            total_ns: s.total,
+        }
+    }
+}
+
+/// Times by name (block reason, range name). A name is present, possibly with 0, whenever
+/// Go's page would show its column. Serialized as an object sorted by name.
+#[derive(Clone, Copy)]
+pub struct Times<'a> {
+    names: &'a [Box<str>],
+    entries: &'a [Named],
+}
+
+impl<'a> Times<'a> {
+    pub fn get(&self, name: &str) -> Option<i64> {
+        self.iter().find(|e| e.0 == name).map(|e| e.1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, i64)> + 'a {
+        let names = self.names;
+        self.entries.iter().map(move |&(k, v)| (&*names[k as usize], v))
+    }
+
+    pub fn total(&self) -> i64 {
+        self.entries.iter().map(|e| e.1).sum()
+    }
+}
+
+impl fmt::Debug for Times<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Times<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut sorted: Vec<&(Name, i64)> = self.0.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut sorted: Vec<(&str, i64)> = self.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
         let mut m = s.serialize_map(Some(sorted.len()))?;
         for (k, v) in sorted {
-            m.serialize_entry(&**k, v)?;
+            m.serialize_entry(k, &v)?;
         }
         m.end()
     }
 }
 
-/// Non-overlapping time buckets of one goroutine (or one region of it), plus range times,
-/// which overlap them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ExecStats {
+/// Non-overlapping time buckets of one goroutine (or one region of it, or a group), plus
+/// range times, which overlap them.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct ExecStats<'a> {
     pub exec_ns: i64,
     pub sched_wait_ns: i64,
     /// By Go's reason string (`sync`, `chan receive`, `network`, `select`, `sleep`, …).
-    pub block_ns: Times,
+    pub block_ns: Times<'a>,
     pub syscall_ns: i64,
     pub syscall_block_ns: i64,
     /// Time inside ranges (`GC mark assist`, `GC incremental sweep`, `stop-the-world (…)`).
-    pub range_ns: Times,
+    pub range_ns: Times<'a>,
     pub unknown_ns: i64,
     pub total_ns: i64,
 }
 
-impl ExecStats {
-    fn add(&mut self, o: &ExecStats) {
-        self.exec_ns += o.exec_ns;
-        self.sched_wait_ns += o.sched_wait_ns;
-        self.syscall_ns += o.syscall_ns;
-        self.syscall_block_ns += o.syscall_block_ns;
-        self.unknown_ns += o.unknown_ns;
-        self.total_ns += o.total_ns;
-        for (k, v) in &o.block_ns.0 {
-            self.block_ns.bump(k, *v);
-        }
-        for (k, v) in &o.range_ns.0 {
-            self.range_ns.bump(k, *v);
-        }
-    }
-
-    /// `self − v`, as Go's `sub` (which leaves Unknown to be derived).
-    fn sub(&self, v: &ExecStats) -> ExecStats {
-        let mut r = self.clone();
-        r.exec_ns -= v.exec_ns;
-        r.sched_wait_ns -= v.sched_wait_ns;
-        r.syscall_ns -= v.syscall_ns;
-        r.syscall_block_ns -= v.syscall_block_ns;
-        r.total_ns -= v.total_ns;
-        r.block_ns.sub(&v.block_ns);
-        r.range_ns.sub(&v.range_ns);
-        r
-    }
-
-    /// Go's `UnknownTime`: whatever the non-overlapping buckets leave of the total.
-    fn derive_unknown(&mut self) {
-        let sum = self.exec_ns + self.sched_wait_ns + self.syscall_ns + self.syscall_block_ns + self.block_ns.total();
-        self.unknown_ns = if sum < self.total_ns { self.total_ns - sum } else { 0 };
-    }
-}
-
 /// A user region as seen by one goroutine. `start_ns`/`end_ns` are absent when the region
 /// began before the trace, or had not ended when the goroutine or the trace did.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Region {
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Region<'a> {
     /// Empty for the synthetic region of a goroutine created inside a region.
-    pub name: Name,
+    pub name: &'a str,
     pub task: TaskId,
     pub start_ns: Option<i64>,
     pub end_ns: Option<i64>,
@@ -130,14 +268,48 @@ pub struct Region {
     #[serde(skip)]
     pub begin_stack: StackId,
     #[serde(flatten)]
-    pub stats: ExecStats,
+    pub stats: ExecStats<'a>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Goroutine {
+/// One goroutine's regions, sorted by start (unknown starts first).
+#[derive(Clone, Copy)]
+pub struct Regions<'a> {
+    a: &'a GoroutineAnalysis,
+    recs: &'a [RegionRec],
+}
+
+impl<'a> Regions<'a> {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Region<'a>> + 'a {
+        let a = self.a;
+        self.recs.iter().map(move |r| a.region(r))
+    }
+
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+}
+
+impl fmt::Debug for Regions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Regions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Goroutine<'a> {
     pub id: GoId,
     /// The outermost function of its first stack; "" if never seen with a stack.
-    pub name: Name,
+    pub name: &'a str,
     /// Trace clock, ns. For goroutines that existed at trace start: the Sync before their
     /// first event.
     pub created_ns: i64,
@@ -146,282 +318,369 @@ pub struct Goroutine {
     /// 0 if it had not ended when the trace did.
     pub end_ns: i64,
     #[serde(flatten)]
-    pub stats: ExecStats,
-    pub regions: Vec<Region>,
+    pub stats: ExecStats<'a>,
+    pub regions: Regions<'a>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Group {
-    pub name: Name,
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Group<'a> {
+    pub name: &'a str,
     pub count: usize,
     /// Sums over the group's goroutines.
     #[serde(flatten)]
-    pub stats: ExecStats,
+    pub stats: ExecStats<'a>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct GoroutineAnalysis {
-    /// Time of the first and last events (what Go calls trace start and end).
-    pub trace_start_ns: i64,
-    pub trace_end_ns: i64,
-    /// By name; sorted by execution time, largest first, then by name.
-    pub groups: Vec<Group>,
-    /// Sorted by ID.
-    pub goroutines: Vec<Goroutine>,
-}
-
-impl GoroutineAnalysis {
-    pub fn goroutine(&self, id: GoId) -> Option<&Goroutine> {
-        self.goroutines.binary_search_by_key(&id, |g| g.id).ok().map(|i| &self.goroutines[i])
+/// Adds `d` to `name`'s entry, adding the entry if missing.
+fn bump(v: &mut Vec<Named>, name: u32, d: i64) {
+    match v.iter_mut().find(|e| e.0 == name) {
+        Some(e) => e.1 += d,
+        None => v.push((name, d)),
     }
 }
 
-/// In-flight state, dropped when the goroutine ends. Times of 0 mean "not pending".
+/// `v − base` over the names of `v` (Go's `sub`).
+fn sub_named<'a>(v: &'a [Named], base: &'a [Named]) -> impl Iterator<Item = Named> + 'a {
+    let base = move |k: u32| base.iter().find(|e| e.0 == k).map_or(0, |e| e.1);
+    v.iter().map(move |&(k, x)| (k, x - base(k)))
+}
+
+/// A region that has begun: what the goroutine's stats were then.
+struct Active {
+    name: u32,
+    task: TaskId,
+    start: i64,
+    begin_stack: StackId,
+    sums: Sums,
+    block: Vec<Named>,
+    range: Vec<Named>,
+}
+
+/// In-flight state of a goroutine, kept while it lives. Times of 0 mean "not pending".
+/// Entries are recycled with their vectors, so memory follows live goroutines.
 #[derive(Default)]
 struct Pending {
     start: i64,
     runnable: i64,
     block: i64,
-    block_reason: Option<Name>,
+    block_reason: u32,
     syscall: i64,
     syscall_block: i64,
-    range: Vec<(Name, i64)>,
-    active_regions: Vec<Region>,
+    /// Open ranges: (name, begin).
+    open: Vec<Named>,
+    regions: Vec<Active>,
 }
 
-/// What is kept beside each goroutine's result while the trace is read.
-struct Meta {
-    name: StrId,
-    /// Index of its pending state in [`Summarizer::pend`], NONE once it ended. Pending
-    /// state is recycled, so memory follows live goroutines, not all of them.
-    p: u32,
-    /// Whether `gs` holds a record for it (rather than a placeholder).
-    made: bool,
+/// A live goroutine: its pending state and its named times so far (moved to the result's
+/// table when it ends).
+#[derive(Default)]
+struct Live {
+    p: Pending,
+    block: Vec<Named>,
+    range: Vec<Named>,
+}
+
+impl Live {
+    /// Empties it for reuse, keeping the vectors' memory.
+    fn clear(&mut self) {
+        let p = &mut self.p;
+        (p.start, p.runnable, p.block, p.block_reason, p.syscall, p.syscall_block) = (0, 0, 0, 0, 0, 0);
+        p.open.clear();
+        p.regions.clear();
+        self.block.clear();
+        self.range.clear();
+    }
 }
 
 /// Adds the intervals still open at `last` (Go's `snapshotStat`).
-fn add_pending(g: &Goroutine, p: Option<&Pending>, r: &mut ExecStats, last: i64) {
-    if r.total_ns == 0 {
-        r.total_ns = last - g.created_ns;
+fn add_pending(s: &mut Sums, block: &mut Vec<Named>, range: &mut Vec<Named>, created: i64, p: &Pending, last: i64) {
+    if s.total == 0 {
+        s.total = last - created;
     }
-    let Some(p) = p else { return };
     if p.start != 0 {
-        r.exec_ns += last - p.start;
+        s.exec += last - p.start;
     }
     if p.runnable != 0 {
-        r.sched_wait_ns += last - p.runnable;
+        s.sched_wait += last - p.runnable;
     }
-    if let (true, Some(reason)) = (p.block != 0, &p.block_reason) {
-        r.block_ns.bump(reason, last - p.block);
+    if p.block != 0 {
+        bump(block, p.block_reason, last - p.block);
     }
     if p.syscall != 0 {
-        r.syscall_ns += last - p.syscall;
+        s.syscall += last - p.syscall;
     }
     // Go's quirk: a syscall still blocked at the end counts as scheduler wait.
     if p.syscall_block != 0 {
-        r.sched_wait_ns += last - p.syscall_block;
+        s.sched_wait += last - p.syscall_block;
     }
-    for (name, ts) in &p.range {
-        r.range_ns.bump(name, last - ts);
-    }
-}
-
-fn snapshot(g: &Goroutine, p: Option<&Pending>, last: i64) -> ExecStats {
-    let mut r = g.stats.clone();
-    add_pending(g, p, &mut r, last);
-    r
-}
-
-fn finalize(g: &mut Goroutine, name: StrId, p: Option<Pending>, last: i64, end: Option<i64>, trace: &Trace) {
-    if let Some(t) = end {
-        g.end_ns = t;
-    }
-    let mut stats = std::mem::take(&mut g.stats);
-    add_pending(g, p.as_ref(), &mut stats, last);
-    g.stats = stats;
-    // System goroutines can inherit a region at creation but are never part of one.
-    if let (Some(p), false) = (p, is_system(trace.strings.bytes(name))) {
-        for mut r in p.active_regions {
-            r.end_ns = end;
-            r.stats = g.stats.sub(&r.stats);
-            g.regions.push(r);
-        }
+    for &(name, ts) in &p.open {
+        bump(range, name, last - ts);
     }
 }
 
 /// Go's `IsSystemGoroutine`.
-fn is_system(name: &[u8]) -> bool {
-    name.is_empty() || (name != b"runtime.main" && name.starts_with(b"runtime."))
+fn is_system(name: &str) -> bool {
+    name.is_empty() || (name != "runtime.main" && name.starts_with("runtime."))
 }
 
-const NONE: u32 = u32::MAX;
-const NO_FUNC: u64 = u64::MAX;
-const UNKNOWN_FUNC: u64 = u64::MAX - 1;
+/// Per goroutine slot, while the trace is read: index of its [`Live`] entry, or one of these.
+const NOT_MADE: u32 = u32::MAX;
+const ENDED: u32 = u32::MAX - 1;
+
+const UNSEEN: u32 = u32::MAX;
+/// Flags per interned name.
+const SYSTEM: u8 = 1;
+const FOREVER: u8 = 2;
 
 struct Summarizer<'a> {
     trace: &'a Trace,
     slots: Slots,
-    /// Goroutine slot → index in `gs`: the rank of its ID, so `gs` is sorted by ID.
-    index: Vec<u32>,
-    gs: Vec<Goroutine>,
-    meta: Vec<Meta>,
-    pend: Vec<Pending>,
-    /// Unused entries of `pend`.
+    /// Per slot (so in ID order): the result, valid where `state` is not `NOT_MADE`.
+    recs: Vec<Rec>,
+    state: Vec<u32>,
+    live: Vec<Live>,
+    /// Unused entries of `live`.
     free: Vec<u32>,
-    /// Interned names by string ID.
-    names: Vec<Option<Name>>,
-    /// Per stack ID: its outermost frame's function, [`NO_FUNC`] for none, or
-    /// [`UNKNOWN_FUNC`] until looked up.
-    outermost: Vec<u64>,
-    empty: Name,
+    names: Vec<Box<str>>,
+    name_flags: Vec<u8>,
+    by_text: HashMap<Box<str>, u32>,
+    /// Per string ID: its name index, or `UNSEEN`.
+    by_str: Vec<u32>,
+    /// Per stack ID: the name of its outermost frame's function (0: none), or `UNSEEN`.
+    outermost: Vec<u32>,
+    regions: Vec<RegionRec>,
+    /// Slots recreated for a reused ID → how many regions there were then: the earlier ones
+    /// belonged to the replaced goroutine.
+    reborn: IdMap<u32, usize>,
+    times: Vec<Named>,
     /// P ↔ G bindings of goroutines in a syscall, to see the P taken away (syscall block).
     syscalling_p: IdMap<i64, GoId>,
     syscalling_g: IdMap<GoId, i64>,
     /// (P, range name) → the goroutine running when a P-scoped range began.
     ranges_p: IdMap<(i64, StrId), GoId>,
-    last_ts: i64,
+    /// Go's syncTs: the latest Sync's time or, while that is 0 (unset), the time of the
+    /// first event after it that has one. Found lazily: `sync_scan` is the next event to
+    /// look at while `sync_ts` is 0.
     sync_ts: i64,
+    sync_scan: usize,
 }
 
 impl Summarizer<'_> {
-    fn at(&self, id: GoId) -> Option<usize> {
-        let i = *self.index.get(self.slots.get(id)?)? as usize;
-        self.meta[i].made.then_some(i)
-    }
-
-    /// The goroutine's result and pending state; a finalized goroutine that still changes
-    /// state gets fresh (zero) pending state, as Go's cleared record does.
-    fn live(&mut self, gi: usize) -> (&mut Goroutine, &mut Pending) {
-        if self.meta[gi].p == NONE {
-            self.meta[gi].p = self.alloc();
+    fn sync_ts(&mut self, i: usize) -> i64 {
+        while self.sync_ts == 0 && self.sync_scan <= i {
+            self.sync_ts = self.trace.time(self.sync_scan);
+            self.sync_scan += 1;
         }
-        (&mut self.gs[gi], &mut self.pend[self.meta[gi].p as usize])
+        self.sync_ts
     }
 
-    fn alloc(&mut self) -> u32 {
-        self.free.pop().unwrap_or_else(|| {
-            self.pend.push(Pending::default());
-            self.pend.len() as u32 - 1
-        })
-    }
-
-    /// Takes a goroutine's pending state, recycling its entry.
-    fn release(&mut self, gi: usize) -> Option<Pending> {
-        let p = std::mem::replace(&mut self.meta[gi].p, NONE);
-        (p != NONE).then(|| {
-            self.free.push(p);
-            std::mem::take(&mut self.pend[p as usize])
-        })
-    }
-
-    fn end(&mut self, gi: usize, last: i64, end: Option<i64>) {
-        let p = self.release(gi);
-        finalize(&mut self.gs[gi], self.meta[gi].name, p, last, end, self.trace);
-    }
-
-    /// The function of a stack's outermost frame, cached per stack.
-    fn outermost(&mut self, stack: StackId) -> Option<StrId> {
-        let trace = self.trace;
-        let Some(c) = self.outermost.get_mut(stack as usize) else {
-            return trace.stacks.frames(stack).last().map(|f| f.func);
+    fn intern(&mut self, id: StrId) -> u32 {
+        if let Some(&k) = self.by_str.get(id as usize).filter(|&&k| k != UNSEEN) {
+            return k;
+        }
+        let text = self.trace.strings.get(id);
+        let k = match self.by_text.get(&*text) {
+            Some(&k) => k,
+            None => {
+                let k = self.names.len() as u32;
+                let flags = if is_system(&text) { SYSTEM } else { 0 } | if text == "forever" { FOREVER } else { 0 };
+                self.names.push(text.clone().into());
+                self.name_flags.push(flags);
+                self.by_text.insert(text.into(), k);
+                k
+            }
         };
-        if *c == UNKNOWN_FUNC {
-            *c = trace.stacks.frames(stack).last().map_or(NO_FUNC, |f| u64::from(f.func));
+        if let Some(e) = self.by_str.get_mut(id as usize) {
+            *e = k;
         }
-        (*c < UNKNOWN_FUNC).then_some(*c as StrId)
+        k
     }
 
-    fn name(&mut self, id: StrId) -> Name {
-        let trace = self.trace;
-        self.names[id as usize].get_or_insert_with(|| Arc::from(&*trace.strings.get(id))).clone()
+    /// The name of a stack's outermost frame's function, cached per stack.
+    fn outermost(&mut self, stack: StackId) -> u32 {
+        if let Some(&k) = self.outermost.get(stack as usize).filter(|&&k| k != UNSEEN) {
+            return k;
+        }
+        let k = match self.trace.stacks.frames(stack).last() {
+            Some(f) => self.intern(f.func),
+            None => 0,
+        };
+        if let Some(e) = self.outermost.get_mut(stack as usize) {
+            *e = k;
+        }
+        k
+    }
+
+    /// The slot of a goroutine that has a record.
+    #[inline]
+    fn at(&self, id: GoId) -> Option<usize> {
+        let s = self.slots.get(id)?;
+        (self.state[s] != NOT_MADE).then_some(s)
+    }
+
+    /// The slot and live entry of a goroutine that has a record.
+    #[inline]
+    fn at_live(&mut self, id: GoId) -> Option<(usize, usize)> {
+        let s = self.at(id)?;
+        Some((s, if self.state[s] == ENDED { self.relive(s) } else { self.state[s] as usize }))
+    }
+
+    /// An ended goroutine that still changes state gets fresh (zero) pending state, as
+    /// Go's cleared record does, and its named times back.
+    #[cold]
+    fn relive(&mut self, s: usize) -> usize {
+        let li = self.alloc();
+        let (rec, l) = (&mut self.recs[s], &mut self.live[li]);
+        let named = &self.times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
+        let (block, range) = named.split_at(rec.named.block as usize);
+        l.block.extend_from_slice(block);
+        l.range.extend_from_slice(range);
+        rec.named = Span::default();
+        self.state[s] = li as u32;
+        li
+    }
+
+    fn alloc(&mut self) -> usize {
+        match self.free.pop() {
+            Some(li) => li as usize,
+            None => {
+                self.live.push(Live::default());
+                self.live.len() - 1
+            }
+        }
     }
 
     fn create(&mut self, id: GoId, created: i64) -> Option<usize> {
-        let slot = self.slots.get(id)?;
-        let g = Goroutine {
-            id,
-            name: self.empty.clone(),
-            created_ns: created,
-            start_ns: 0,
-            end_ns: 0,
-            stats: ExecStats::default(),
-            regions: Vec::new(),
-        };
+        let s = self.slots.get(id)?;
         // A reused ID replaces the old record, as Go's map assignment does.
-        let gi = self.index[slot] as usize;
-        if self.meta[gi].made {
-            self.release(gi);
+        match self.state[s] {
+            NOT_MADE => {}
+            ENDED => {
+                self.reborn.insert(s as u32, self.regions.len());
+            }
+            li => {
+                self.live[li as usize].clear();
+                self.free.push(li);
+                self.reborn.insert(s as u32, self.regions.len());
+            }
         }
-        self.gs[gi] = g;
-        self.meta[gi].name = 0;
-        self.meta[gi].made = true;
-        self.meta[gi].p = self.alloc();
-        Some(gi)
+        self.recs[s] = Rec { id, created, ..Rec::default() };
+        self.state[s] = self.alloc() as u32;
+        Some(s)
     }
 
-    fn go_transition(&mut self, i: usize, id: GoId, old: GoState, new: GoState) {
-        let ev = self.trace.event(i);
+    /// Ends a goroutine (Go's `finalize`), at `end` if it ended before the trace did.
+    fn end(&mut self, s: usize, last: i64, end: Option<i64>) {
+        let rec = &mut self.recs[s];
+        if let Some(t) = end {
+            rec.end = t;
+        }
+        let li = match self.state[s] {
+            ENDED => {
+                if rec.sums.total == 0 {
+                    rec.sums.total = last - rec.created;
+                }
+                return;
+            }
+            li => li as usize,
+        };
+        self.state[s] = ENDED;
+        let l = &mut self.live[li];
+        add_pending(&mut rec.sums, &mut l.block, &mut l.range, rec.created, &l.p, last);
+        // System goroutines can inherit a region at creation but are never part of one.
+        if !l.p.regions.is_empty() && self.name_flags[rec.name as usize] & SYSTEM == 0 {
+            for r in l.p.regions.drain(..) {
+                let at = self.times.len() as u32;
+                self.times.extend(sub_named(&l.block, &r.block));
+                let block = self.times.len() as u32 - at;
+                self.times.extend(sub_named(&l.range, &r.range));
+                let range = self.times.len() as u32 - at - block;
+                self.regions.push(RegionRec {
+                    g: s as u32,
+                    name: r.name,
+                    task: r.task,
+                    start: Some(r.start),
+                    end,
+                    begin_stack: r.begin_stack,
+                    sums: rec.sums.sub(&r.sums),
+                    named: Span { at, block, range },
+                });
+            }
+        }
+        rec.named = Span { at: self.times.len() as u32, block: l.block.len() as u32, range: l.range.len() as u32 };
+        self.times.extend_from_slice(&l.block);
+        self.times.extend_from_slice(&l.range);
+        l.clear();
+        self.free.push(li as u32);
+    }
+
+    fn go_transition(&mut self, ev: EventRef<'_>, id: GoId, old: GoState, new: GoState) {
         let t = ev.time();
         // A search in the decoder's side table: looked up only when needed, once.
         let reason_id = std::cell::OnceCell::new();
         let reason = || *reason_id.get_or_init(|| ev.reason());
         match old {
             GoState::Undetermined => {
-                let Some(gi) = self.create(id, self.sync_ts) else { return };
+                let sync_ts = self.sync_ts(ev.index());
+                let Some(s) = self.create(id, sync_ts) else { return };
                 // The time since the Sync is credited to the state the goroutine is found in.
-                let d = t - self.sync_ts;
+                let d = t - sync_ts;
                 if new == GoState::Waiting {
-                    let reason = self.name(reason());
-                    self.gs[gi].stats.block_ns.bump(&reason, d);
+                    let k = self.intern(reason());
+                    let li = self.state[s] as usize;
+                    bump(&mut self.live[li].block, k, d);
                 }
-                let st = &mut self.gs[gi].stats;
+                let st = &mut self.recs[s].sums;
                 match new {
-                    GoState::Running => st.exec_ns += d,
-                    GoState::Runnable => st.sched_wait_ns += d,
-                    GoState::Syscall if ev.proc() == NO_PROC => st.syscall_block_ns += d,
-                    GoState::Syscall => st.syscall_ns += d,
+                    GoState::Running => st.exec += d,
+                    GoState::Runnable => st.sched_wait += d,
+                    GoState::Syscall if ev.proc() == NO_PROC => st.syscall_block += d,
+                    GoState::Syscall => st.syscall += d,
                     _ => {}
                 }
             }
             GoState::NotExist => {
-                let creator = self.at(ev.goroutine());
-                let pending = creator.map(|c| self.meta[c].p).filter(|&p| p != NONE);
-                let inherited = pending.and_then(|p| self.pend[p as usize].active_regions.last().map(|r| r.task));
-                let Some(gi) = self.create(id, t) else { return };
+                let creator = self.at(ev.goroutine()).map(|c| self.state[c]).filter(|&li| li != ENDED);
+                let inherited = creator.and_then(|li| self.live[li as usize].p.regions.last().map(|r| r.task));
+                let Some(s) = self.create(id, t) else { return };
                 if let Some(task) = inherited {
-                    let name = self.empty.clone();
-                    let stats = ExecStats::default();
-                    let region = Region { name, task, start_ns: Some(t), end_ns: None, begin_stack: NO_STACK, stats };
-                    self.live(gi).1.active_regions.push(region);
+                    let li = self.state[s] as usize;
+                    self.live[li].p.regions.push(Active {
+                        name: 0,
+                        task,
+                        start: t,
+                        begin_stack: NO_STACK,
+                        sums: Sums::default(),
+                        block: Vec::new(),
+                        range: Vec::new(),
+                    });
                 }
             }
             _ => {}
         }
-        let Some(gi) = self.at(id) else { return };
+        let Some((s, li)) = self.at_live(id) else { return };
+        let (rec, l) = (&mut self.recs[s], &mut self.live[li]);
+        let (st, p) = (&mut rec.sums, &mut l.p);
         let mut unbind = false;
-        let (g, p) = self.live(gi);
-        let st = &mut g.stats;
         match old {
             GoState::Running => {
-                st.exec_ns += t - p.start;
+                st.exec += t - p.start;
                 p.start = 0;
             }
             GoState::Waiting if p.block != 0 => {
-                if let Some(r) = &p.block_reason {
-                    st.block_ns.bump(r, t - p.block);
-                }
+                bump(&mut l.block, p.block_reason, t - p.block);
                 p.block = 0;
             }
             GoState::Runnable if p.runnable != 0 => {
-                st.sched_wait_ns += t - p.runnable;
+                st.sched_wait += t - p.runnable;
                 p.runnable = 0;
             }
             GoState::Syscall if p.syscall != 0 => {
                 if p.syscall_block != 0 {
-                    st.syscall_block_ns += t - p.syscall_block;
-                    st.syscall_ns += p.syscall_block - p.syscall;
+                    st.syscall_block += t - p.syscall_block;
+                    st.syscall += p.syscall_block - p.syscall;
                 } else {
-                    st.syscall_ns += t - p.syscall;
+                    st.syscall += t - p.syscall;
                 }
                 p.syscall = 0;
                 p.syscall_block = 0;
@@ -429,11 +688,9 @@ impl Summarizer<'_> {
             }
             _ => {}
         }
-        if self.meta[gi].name == 0 {
-            if let Some(func) = self.outermost(ev.transition_stack()) {
-                self.meta[gi].name = func;
-                self.gs[gi].name = self.name(func);
-            }
+        if rec.name == 0 {
+            let name = self.outermost(ev.transition_stack());
+            self.recs[s].name = name;
         }
         if unbind {
             if let Some(p) = self.syscalling_g.remove(&id) {
@@ -442,118 +699,117 @@ impl Summarizer<'_> {
         }
         match new {
             GoState::Running => {
-                let (g, p) = self.live(gi);
-                p.start = t;
-                if g.start_ns == 0 {
-                    g.start_ns = t;
+                self.live[li].p.start = t;
+                let rec = &mut self.recs[s];
+                if rec.start == 0 {
+                    rec.start = t;
                 }
             }
-            GoState::Runnable => self.live(gi).1.runnable = t,
-            GoState::Waiting if self.trace.strings.bytes(reason()) != b"forever" => {
-                let reason = self.name(reason());
-                let p = self.live(gi).1;
-                p.block = t;
-                p.block_reason = Some(reason);
+            GoState::Runnable => self.live[li].p.runnable = t,
+            GoState::Waiting => {
+                let k = self.intern(reason());
+                // Blocked forever is treated as death.
+                if self.name_flags[k as usize] & FOREVER != 0 {
+                    self.end(s, t, Some(t));
+                } else {
+                    let p = &mut self.live[li].p;
+                    p.block = t;
+                    p.block_reason = k;
+                }
             }
-            // Blocked forever is treated as death.
-            GoState::Waiting | GoState::NotExist => {
-                self.end(gi, t, Some(t));
-            }
+            GoState::NotExist => self.end(s, t, Some(t)),
             GoState::Syscall => {
                 let proc = ev.proc();
                 self.syscalling_p.insert(proc, id);
                 self.syscalling_g.insert(id, proc);
-                self.live(gi).1.syscall = t;
+                self.live[li].p.syscall = t;
             }
             GoState::Undetermined => {}
         }
     }
 
-    fn range(&mut self, i: usize) {
-        let ev = self.trace.event(i);
+    fn range(&mut self, ev: EventRef<'_>) {
         let Some(r) = ev.range() else { return };
-        let (t, sync_ts) = (ev.time(), self.sync_ts);
-        let name = self.name(r.name);
-        match ev.kind() {
-            EventKind::RangeBegin | EventKind::RangeActive => {
-                let gid = match r.scope {
-                    Resource::Goroutine(g) => g,
-                    Resource::Proc(p) => {
-                        let cur = ev.goroutine();
-                        if self.at(cur).is_some() {
-                            self.ranges_p.insert((p, r.name), cur);
-                        }
-                        cur
-                    }
+        let t = ev.time();
+        let name = self.intern(r.name);
+        if ev.kind() == EventKind::RangeEnd {
+            let gid = match r.scope {
+                Resource::Goroutine(g) => g,
+                Resource::Proc(p) => match self.ranges_p.remove(&(p, r.name)) {
+                    // Only if it ends on the goroutine it began on.
+                    Some(g) if g == ev.goroutine() => g,
                     _ => return,
-                };
-                let Some(gi) = self.at(gid) else { return };
-                let (g, p) = self.live(gi);
-                let at = if ev.kind() == EventKind::RangeActive {
-                    if let Some((_, ts)) = p.range.iter().find(|e| e.0 == name && e.1 != 0) {
-                        g.stats.range_ns.bump(&name, sync_ts - ts);
-                    }
-                    sync_ts
-                } else {
-                    t
-                };
-                match p.range.iter_mut().find(|e| e.0 == name) {
-                    Some(e) => e.1 = at,
-                    None => p.range.push((name, at)),
-                }
+                },
+                _ => return,
+            };
+            let Some((_, li)) = self.at_live(gid) else { return };
+            let l = &mut self.live[li];
+            if let Some(k) = l.p.open.iter().position(|e| e.0 == name && e.1 != 0) {
+                let ts = l.p.open.swap_remove(k).1;
+                bump(&mut l.range, name, t - ts);
             }
-            _ => {
-                let gid = match r.scope {
-                    Resource::Goroutine(g) => g,
-                    Resource::Proc(p) => match self.ranges_p.remove(&(p, r.name)) {
-                        // Only if it ends on the goroutine it began on.
-                        Some(g) if g == ev.goroutine() => g,
-                        _ => return,
-                    },
-                    _ => return,
-                };
-                let Some(gi) = self.at(gid) else { return };
-                let (g, p) = self.live(gi);
-                if let Some(k) = p.range.iter().position(|e| e.0 == name && e.1 != 0) {
-                    let ts = p.range.swap_remove(k).1;
-                    g.stats.range_ns.bump(&name, t - ts);
+            return;
+        }
+        let gid = match r.scope {
+            Resource::Goroutine(g) => g,
+            Resource::Proc(p) => {
+                let cur = ev.goroutine();
+                if self.at(cur).is_some() {
+                    self.ranges_p.insert((p, r.name), cur);
                 }
+                cur
             }
+            _ => return,
+        };
+        let at = if ev.kind() == EventKind::RangeActive { self.sync_ts(ev.index()) } else { t };
+        let Some((_, li)) = self.at_live(gid) else { return };
+        let l = &mut self.live[li];
+        if ev.kind() == EventKind::RangeActive {
+            if let Some(&(_, ts)) = l.p.open.iter().find(|e| e.0 == name && e.1 != 0) {
+                bump(&mut l.range, name, at - ts);
+            }
+        }
+        match l.p.open.iter_mut().find(|e| e.0 == name) {
+            Some(e) => e.1 = at,
+            None => l.p.open.push((name, at)),
         }
     }
 
-    fn region(&mut self, i: usize) {
-        let ev = self.trace.event(i);
+    fn region(&mut self, ev: EventRef<'_>) {
         let Some(info) = ev.region() else { return };
         let t = ev.time();
-        let name = self.name(info.type_);
-        let Some(gi) = self.at(ev.goroutine()) else { return };
-        let (g, p) = self.live(gi);
+        let name = self.intern(info.type_);
+        let Some((s, li)) = self.at_live(ev.goroutine()) else { return };
+        let (rec, l) = (&self.recs[s], &mut self.live[li]);
+        let (mut sums, mut block, mut range) = (rec.sums, l.block.clone(), l.range.clone());
+        add_pending(&mut sums, &mut block, &mut range, rec.created, &l.p, t);
         if ev.kind() == EventKind::RegionBegin {
-            let stats = snapshot(g, Some(p), t);
-            let begin_stack = ev.stack();
-            p.active_regions.push(Region {
-                name,
-                task: info.task,
-                start_ns: Some(t),
-                end_ns: None,
-                begin_stack,
-                stats,
-            });
+            let (task, start, begin_stack) = (info.task, t, ev.stack());
+            l.p.regions.push(Active { name, task, start, begin_stack, sums, block, range });
             return;
         }
         // An end without a begin: the region started before the trace.
-        let mut r = p.active_regions.pop().unwrap_or(Region {
+        let begun = l.p.regions.pop();
+        let at = self.times.len() as u32;
+        let base = |f: fn(&Active) -> &[Named]| begun.as_ref().map_or(&[][..], f);
+        self.times.extend(sub_named(&block, base(|a| &a.block)));
+        let n_block = self.times.len() as u32 - at;
+        self.times.extend(sub_named(&range, base(|a| &a.range)));
+        let n_range = self.times.len() as u32 - at - n_block;
+        let (name, task, start, begin_stack, base_sums) = match &begun {
+            Some(a) => (a.name, a.task, Some(a.start), a.begin_stack, a.sums),
+            None => (name, info.task, None, NO_STACK, Sums::default()),
+        };
+        self.regions.push(RegionRec {
+            g: s as u32,
             name,
-            task: info.task,
-            start_ns: None,
-            end_ns: None,
-            begin_stack: NO_STACK,
-            stats: ExecStats::default(),
+            task,
+            start,
+            end: Some(t),
+            begin_stack,
+            sums: sums.sub(&base_sums),
+            named: Span { at, block: n_block, range: n_range },
         });
-        r.stats = snapshot(g, Some(p), t).sub(&r.stats);
-        r.end_ns = Some(t);
-        g.regions.push(r);
     }
 }
 
@@ -561,110 +817,117 @@ impl Summarizer<'_> {
 pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let slots = Slots::new(trace);
     let n = slots.len();
-    let index = slots.ranks(trace);
-    let empty: Name = Arc::from("");
-    let placeholder = Goroutine {
-        id: 0,
-        name: empty.clone(),
-        created_ns: 0,
-        start_ns: 0,
-        end_ns: 0,
-        stats: ExecStats::default(),
-        regions: Vec::new(),
-    };
     let mut s = Summarizer {
         trace,
         slots,
-        index,
-        gs: Vec::new(),
-        meta: (0..n).map(|_| Meta { name: 0, p: NONE, made: false }).collect(),
-        pend: Vec::new(),
+        recs: vec![Rec::default(); n],
+        state: vec![NOT_MADE; n],
+        live: Vec::new(),
         free: Vec::new(),
-        names: vec![None; trace.strings.len()],
-        outermost: vec![UNKNOWN_FUNC; trace.stacks.len()],
-        empty,
+        names: Vec::new(),
+        name_flags: Vec::new(),
+        by_text: HashMap::new(),
+        by_str: vec![UNSEEN; trace.strings.len()],
+        outermost: vec![UNSEEN; trace.stacks.len()],
+        regions: Vec::new(),
+        reborn: IdMap::default(),
+        times: Vec::new(),
         syscalling_p: IdMap::default(),
         syscalling_g: IdMap::default(),
         ranges_p: IdMap::default(),
-        last_ts: 0,
         sync_ts: 0,
+        sync_scan: 0,
     };
-    s.names[0] = Some(s.empty.clone());
-    s.gs = vec![placeholder; n];
+    s.intern(0);
     for (i, &kind) in trace.kinds().iter().enumerate() {
-        let t = trace.time(i);
-        if s.sync_ts == 0 {
-            s.sync_ts = t;
-        }
-        s.last_ts = t;
         match kind {
-            EventKind::Sync => s.sync_ts = t,
-            EventKind::StateTransition => match trace.event(i).transition() {
-                Some(Transition::Goroutine { id, from, to }) if from != to => s.go_transition(i, id, from, to),
-                Some(Transition::Proc { id, from, to }) if from != to && to == ProcState::Idle => {
-                    if let Some(g) = s.syscalling_p.remove(&id) {
-                        if let Some(gi) = s.at(g) {
-                            s.live(gi).1.syscall_block = t;
+            EventKind::StateTransition => {
+                let ev = trace.event(i);
+                match ev.transition() {
+                    Some(Transition::Goroutine { id, from, to }) if from != to => s.go_transition(ev, id, from, to),
+                    Some(Transition::Proc { id, from, to }) if from != to && to == ProcState::Idle => {
+                        if let Some((_, li)) = s.syscalling_p.remove(&id).and_then(|g| s.at_live(g)) {
+                            s.live[li].p.syscall_block = ev.time();
                         }
                     }
+                    _ => {}
                 }
-                _ => {}
-            },
-            EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => s.range(i),
-            EventKind::RegionBegin | EventKind::RegionEnd => s.region(i),
+            }
+            EventKind::Sync => (s.sync_ts, s.sync_scan) = (0, i),
+            EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => s.range(trace.event(i)),
+            EventKind::RegionBegin | EventKind::RegionEnd => s.region(trace.event(i)),
             _ => {}
         }
     }
-    let last = s.last_ts;
+    let (trace_start_ns, trace_end_ns) = match trace.len() {
+        0 => (0, 0),
+        n => (trace.time(0), trace.time(n - 1)),
+    };
     // One pass over the records (in ID order) while each is in cache: the last accounting,
-    // the derived times, the regions' order and the groups.
-    // Names are interned (one `Arc` per string), so groups are found by pointer; distinct
-    // strings with equal text are merged after.
-    let mut by_ptr: IdMap<usize, usize> = IdMap::default();
-    let mut partial: Vec<Group> = Vec::new();
-    for gi in 0..s.gs.len() {
-        if !s.meta[gi].made {
+    // the derived unknown time, the groups, and dropping the slots of IDs that never had a
+    // record.
+    let mut holes: Vec<u32> = Vec::new();
+    let mut kept = 0;
+    let mut group_of = vec![u32::MAX; s.names.len()];
+    let mut groups: Vec<(GroupRec, Vec<Named>, Vec<Named>)> = Vec::new();
+    for slot in 0..n {
+        if s.state[slot] == NOT_MADE {
+            holes.push(slot as u32);
             continue;
         }
-        s.end(gi, last, None);
-        let g = &mut s.gs[gi];
-        g.stats.derive_unknown();
-        for r in &mut g.regions {
-            r.stats.derive_unknown();
+        s.end(slot, trace_end_ns, None);
+        let mut rec = s.recs[slot];
+        let named = &s.times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
+        let (b, r) = named.split_at(rec.named.block as usize);
+        rec.unknown = rec.sums.unknown(b.iter().map(|e| e.1).sum());
+        s.recs[kept] = rec;
+        kept += 1;
+        let k = &mut group_of[rec.name as usize];
+        if *k == u32::MAX {
+            *k = groups.len() as u32;
+            let sums = Sums::default();
+            groups.push((
+                GroupRec { name: rec.name, count: 0, sums, unknown: 0, named: Span::default() },
+                vec![],
+                vec![],
+            ));
         }
-        g.regions.sort_by(|a, b| match (a.start_ns, b.start_ns) {
-            (None, None) => std::cmp::Ordering::Equal,
-            (None, _) => std::cmp::Ordering::Less,
-            (_, None) => std::cmp::Ordering::Greater,
-            (Some(x), Some(y)) => x.cmp(&y),
-        });
-        let k = *by_ptr.entry(g.name.as_ptr() as usize).or_insert_with(|| {
-            partial.push(Group { name: g.name.clone(), count: 0, stats: ExecStats::default() });
-            partial.len() - 1
-        });
-        let e = &mut partial[k];
-        e.count += 1;
-        e.stats.add(&g.stats);
+        let (g, block, range) = &mut groups[*k as usize];
+        g.count += 1;
+        g.sums.add(&rec.sums);
+        g.unknown += rec.unknown;
+        for &(name, d) in b {
+            bump(block, name, d);
+        }
+        for &(name, d) in r {
+            bump(range, name, d);
+        }
     }
-    let mut goroutines = std::mem::take(&mut s.gs);
-    let mut made = s.meta.iter().map(|m| m.made);
-    goroutines.retain(|_| made.next() == Some(true));
-    debug_assert!(goroutines.windows(2).all(|w| w[0].id < w[1].id));
-
-    let mut by_name: BTreeMap<&str, Group> = BTreeMap::new();
-    for p in &partial {
-        let e = by_name.entry(&p.name).or_insert_with(|| Group {
-            name: p.name.clone(),
-            count: 0,
-            stats: ExecStats::default(),
-        });
-        e.count += p.count;
-        e.stats.add(&p.stats);
-    }
-    let mut groups: Vec<Group> = by_name.into_values().collect();
-    groups.sort_by(|a, b| b.stats.exec_ns.cmp(&a.stats.exec_ns).then_with(|| a.name.cmp(&b.name)));
-
-    let n = trace.len();
-    let (trace_start_ns, trace_end_ns) = if n == 0 { (0, 0) } else { (trace.time(0), trace.time(n - 1)) };
-    GoroutineAnalysis { trace_start_ns, trace_end_ns, groups, goroutines }
+    let Summarizer { mut recs, names, regions, reborn, mut times, .. } = s;
+    // Regions of replaced goroutines go; the others' goroutines are renumbered as the
+    // records were.
+    let mut regions: Vec<RegionRec> = regions
+        .into_iter()
+        .enumerate()
+        .filter(|(i, r)| reborn.get(&r.g).is_none_or(|&from| *i >= from))
+        .map(|(_, mut r)| {
+            r.g -= holes.partition_point(|&h| h < r.g) as u32;
+            r
+        })
+        .collect();
+    regions.sort_by_key(|r| (r.g, r.start));
+    recs.truncate(kept);
+    let mut groups: Vec<GroupRec> = groups
+        .into_iter()
+        .map(|(mut g, block, range)| {
+            g.named = Span { at: times.len() as u32, block: block.len() as u32, range: range.len() as u32 };
+            times.extend(block);
+            times.extend(range);
+            g
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.sums.exec.cmp(&a.sums.exec).then_with(|| names[a.name as usize].cmp(&names[b.name as usize]))
+    });
+    GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, groups, regions, times }
 }

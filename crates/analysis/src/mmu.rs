@@ -113,14 +113,26 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
     let has = |f: &[u8], g: GoId, bit: u8| slots.get(g).is_some_and(|s| f[s] & bit != 0);
     let mut n_sync = 0u32;
     let is_stw = |name: &[u8]| name.starts_with(b"stop-the-world") && name.windows(2).any(|w| w == b"GC");
-    let mut last_t = None;
-    for ev in trace.events() {
+    for (i, &kind) in trace.kinds().iter().enumerate() {
+        let ev = match kind {
+            EventKind::StackSample
+            | EventKind::TaskBegin
+            | EventKind::TaskEnd
+            | EventKind::RegionBegin
+            | EventKind::RegionEnd
+            | EventKind::Log
+            | EventKind::Experimental => continue,
+            _ => trace.event(i),
+        };
         let t = ev.time();
-        last_t = Some(t);
-        match ev.kind() {
+        // Whether the utilisation may have changed: if not, it equals the last point's, and
+        // adding it would do nothing (times strictly increase).
+        let mut changed = false;
+        match kind {
             EventKind::Sync => n_sync = ev.sync().map_or(n_sync, |s| s.n),
             EventKind::Metric => {
                 if let Some((Metric::Gomaxprocs, n)) = ev.metric() {
+                    changed = true;
                     // The value comes from the file: a corrupt one must not size our memory.
                     let n = usize::try_from(n).unwrap_or(usize::MAX).min(MAX_PROCS);
                     if ps.len() > n {
@@ -149,13 +161,12 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
         if ps.is_empty() {
             continue;
         }
-        let p = usize::try_from(ev.proc()).ok().filter(|&p| p < ps.len());
-        let mut bump = |p: Option<usize>, d: i32| {
-            if let Some(p) = p {
+        let mut bump = |d: i32| {
+            if let Some(p) = usize::try_from(ev.proc()).ok().filter(|&p| p < ps.len()) {
                 ps[p].gc += d;
             }
         };
-        match ev.kind() {
+        changed |= match kind {
             EventKind::RangeActive | EventKind::RangeBegin | EventKind::RangeEnd => {
                 let Some(r) = ev.range() else { continue };
                 let name = trace.strings.bytes(r.name);
@@ -180,9 +191,9 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
                 if stw_r {
                     stw += d;
                 } else if sweep {
-                    bump(p, d);
+                    bump(d);
                 } else if assist {
-                    bump(p, d);
+                    bump(d);
                     if let Some(s) = slots.get(match r.scope {
                         gotv_decode::Resource::Goroutine(g) => g,
                         _ => gotv_decode::NO_GOROUTINE,
@@ -194,15 +205,19 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
                         }
                     }
                 }
+                true
             }
             EventKind::StateTransition => {
+                let mut bumped = false;
                 if let Some(Transition::Goroutine { id, from, to }) = ev.transition() {
                     let Some(s) = slots.get(id) else { continue };
                     if gflags[s] & (IN_ASSIST | BG_WORKER) != 0 {
                         if !from.executing() && to.executing() {
-                            bump(p, 1);
+                            bump(1);
+                            bumped = true;
                         } else if from.executing() && !to.executing() {
-                            bump(p, -1);
+                            bump(-1);
+                            bumped = true;
                             // Go keeps the mark, and the next run counts the worker twice
                             // (start + label); its label marks it again instead.
                             if !go_bug {
@@ -216,8 +231,10 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
                         gflags[s] &= !EXECUTING;
                     }
                 }
+                bumped
             }
             EventKind::Label => {
+                let mut bumped = false;
                 if let Some((label, _)) = ev.label() {
                     let l = trace.strings.bytes(label);
                     let counts = flags.background
@@ -228,12 +245,17 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
                     if let (true, Some(s)) = (counts, slots.get(ev.goroutine())) {
                         if gflags[s] & BG_WORKER == 0 || go_bug {
                             gflags[s] |= BG_WORKER;
-                            bump(p, 1);
+                            bump(1);
+                            bumped = true;
                         }
                     }
                 }
+                bumped
             }
-            _ => {}
+            _ => false,
+        };
+        if !changed {
+            continue;
         }
         if flags.per_proc {
             for pp in &ps {
@@ -245,7 +267,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             add(&mut out[0], UtilPoint { time: t, util: 1.0 - gc_ps as f64 / ps.len() as f64 });
         }
     }
-    if let Some(t) = last_t {
+    if let Some(t) = trace.len().checked_sub(1).map(|i| trace.time(i)) {
         for p in &ps {
             add(&mut out[p.series], UtilPoint { time: t, util: 0.0 });
         }

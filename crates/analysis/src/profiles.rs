@@ -101,6 +101,7 @@ impl Profile {
     }
 }
 
+#[derive(Clone, Copy, Default)]
 struct Record {
     /// Number of the record's latest interval among all counted ones.
     last: usize,
@@ -117,116 +118,139 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
     profiles(trace, gs, &[kind]).remove(0)
 }
 
+/// An open interval: when it began (`i64::MIN`: none), with what stack.
+#[derive(Clone, Copy)]
+struct Open {
+    start: i64,
+    stack: StackId,
+}
+
+const CLOSED: Open = Open { start: i64::MIN, stack: NO_STACK };
+const NONE: u32 = u32::MAX;
+
 /// Several profiles in one pass over the trace, in the order of `kinds`.
 pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) -> Vec<Profile> {
-    // One bit per kind in the reason masks below.
+    // One bit per kind in the masks below.
     if kinds.len() > 63 {
         return kinds.chunks(63).flat_map(|c| profiles(trace, gs, c)).collect();
     }
+    let nk = kinds.len();
     let slots = Slots::new(trace);
-    // Per goroutine slot: its window [first run, end].
-    let mut windows: Vec<Option<(i64, i64)>> = vec![None; slots.len()];
-    for g in &gs.goroutines {
+    // Per goroutine slot: its window [first run, end]; an empty one if it has no record.
+    let mut windows = vec![(i64::MAX, i64::MIN); slots.len()];
+    for g in gs.goroutines() {
         if let Some(i) = slots.get(g.id) {
-            windows[i] = Some((g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns }));
+            windows[i] = (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns });
         }
     }
-    let mut acc: Vec<Acc> = kinds.iter().map(|&kind| Acc { kind, by_stack: IdMap::default(), counted: 0 }).collect();
-    // Per goroutine slot and kind (slot-major, so one slot's intervals share a cache line):
-    // the open interval, if any.
-    let nk = kinds.len();
-    let mut tracking: Vec<Open> = vec![Open::NONE; slots.len() * nk];
+    // Per kind, per stack ID: the intervals begun with that stack. Go's records are per
+    // (generation, stack), but the decoder's stack IDs are global and Go merges records by
+    // their PCs in the end, so one record per stack gives the same profile. Grown as
+    // stacks are met: most stacks begin no interval.
+    let mut records: Vec<Vec<Record>> = vec![Vec::new(); nk];
+    let mut counted = vec![0usize; nk];
+    // Per goroutine state: the kinds that track it.
+    let mut tracking_state = [0u64; 6];
+    for (k, kind) in kinds.iter().enumerate() {
+        tracking_state[kind.state() as usize] |= 1 << k;
+    }
+    // Per goroutine slot: where its open intervals (one per kind) are in `open`, or NONE
+    // while it has none; entries are recycled, so memory follows goroutines with intervals.
+    let mut open_at = vec![NONE; slots.len()];
+    let mut open: Vec<Open> = Vec::new();
+    let mut free: Vec<u32> = Vec::new();
     // Per string ID: bit k set when `kinds[k]` tracks that reason (the substring tests run
     // once per string, not once per transition).
     let mut tracked_cache: Vec<u64> = vec![u64::MAX; trace.strings.len()];
     let mut tracked = |reason: u32| -> u64 {
-        let Some(c) = tracked_cache.get_mut(reason as usize) else {
+        let mask = || {
             let bytes = trace.strings.bytes(reason);
-            return kinds.iter().enumerate().fold(0, |m, (k, kind)| m | (u64::from(kind.tracks(bytes)) << k));
+            kinds.iter().enumerate().fold(0, |m, (k, kind)| m | (u64::from(kind.tracks(bytes)) << k))
         };
-        if *c == u64::MAX {
-            let bytes = trace.strings.bytes(reason);
-            *c = kinds.iter().enumerate().fold(0, |m, (k, kind)| m | (u64::from(kind.tracks(bytes)) << k));
+        match tracked_cache.get_mut(reason as usize) {
+            Some(c) if *c == u64::MAX => {
+                *c = mask();
+                *c
+            }
+            Some(c) => *c,
+            None => mask(),
         }
-        *c
     };
-    let mut gen = 0u32;
     for (i, &k) in trace.kinds().iter().enumerate() {
-        if k == EventKind::Sync {
-            gen += u32::from(trace.event(i).sync().is_some_and(|s| s.generation.is_some()));
-            continue;
-        }
         if k != EventKind::StateTransition {
             continue;
         }
         let ev = trace.event(i);
         let Some(Transition::Goroutine { id, to, .. }) = ev.transition() else { continue };
         let Some(slot) = slots.get(id) else { continue };
+        let starting = tracking_state[to as usize];
+        if open_at[slot] == NONE && starting == 0 {
+            continue;
+        }
         // The reason is looked up (a search) only when some profile may start tracking.
         let mut reason_mask: Option<u64> = None;
-        let open = &mut tracking[slot * nk..(slot + 1) * nk];
-        for (k, (a, o)) in acc.iter_mut().zip(open).enumerate() {
+        let mut starts = || starting & *reason_mask.get_or_insert_with(|| tracked(ev.reason()));
+        let t = ev.time();
+        let at = match open_at[slot] {
+            NONE => {
+                let m = starts();
+                if m == 0 {
+                    continue;
+                }
+                let at = free.pop().unwrap_or_else(|| {
+                    open.extend(std::iter::repeat_n(CLOSED, nk));
+                    (open.len() / nk - 1) as u32
+                });
+                open_at[slot] = at;
+                at
+            }
+            at => at,
+        };
+        let entry = &mut open[at as usize * nk..][..nk];
+        let mut any_open = false;
+        for (k, o) in entry.iter_mut().enumerate() {
             if o.start == i64::MIN {
-                if to == a.kind.state() && *reason_mask.get_or_insert_with(|| tracked(ev.reason())) & (1 << k) != 0 {
-                    *o = Open { start: ev.time(), stack: ev.stack(), gen };
+                if starting & (1 << k) != 0 && starts() & (1 << k) != 0 {
+                    *o = Open { start: t, stack: ev.stack() };
+                    any_open = true;
                 }
                 continue;
             }
-            if to == a.kind.state() {
+            if starting & (1 << k) != 0 {
+                any_open = true;
                 continue;
             }
-            let Open { start, stack, gen: sgen } = std::mem::replace(o, Open::NONE);
-            let Some((ws, we)) = windows[slot] else { continue };
-            let end = ev.time();
-            if we < start || end < ws {
+            let Open { start, stack } = std::mem::replace(o, CLOSED);
+            let (ws, we) = windows[slot];
+            if we < start || t < ws {
                 continue;
             }
-            let d = end.min(we) - start.max(ws);
+            let d = t.min(we) - start.max(ws);
             if d > 0 {
-                let ident = if stack == NO_STACK {
-                    u64::from(NO_STACK) << 32
-                } else {
-                    u64::from(stack) << 32 | u64::from(sgen)
-                };
-                a.counted += 1;
-                let r = a.by_stack.entry(ident).or_insert(Record { last: 0, count: 0, delay: 0 });
-                r.last = a.counted;
+                counted[k] += 1;
+                let by_stack = &mut records[k];
+                if by_stack.len() <= stack as usize {
+                    by_stack.resize(stack as usize + 1, Record::default());
+                }
+                let r = &mut by_stack[stack as usize];
+                r.last = counted[k];
                 r.count += 1;
                 r.delay += d;
             }
         }
+        if !any_open {
+            open_at[slot] = NONE;
+            free.push(at);
+        }
     }
-    acc.into_iter().map(|a| finish(trace, a.kind, a.by_stack)).collect()
+    kinds.iter().zip(records).map(|(&kind, by_stack)| finish(trace, kind, by_stack)).collect()
 }
 
-/// An open interval: when it began, with what stack, in which generation.
-#[derive(Clone, Copy)]
-struct Open {
-    /// `i64::MIN`: none.
-    start: i64,
-    stack: StackId,
-    gen: u32,
-}
-
-impl Open {
-    const NONE: Open = Open { start: i64::MIN, stack: NO_STACK, gen: 0 };
-}
-
-/// One profile being accumulated.
-struct Acc {
-    kind: ProfileKind,
-    /// Go's stacks are per generation (except "no stack"), and a merged record is named by
-    /// the stack of its last interval; so records are keyed by (stack, generation) first,
-    /// packed as `stack << 32 | generation`.
-    by_stack: IdMap<u64, Record>,
-    counted: usize,
-}
-
-fn finish(trace: &Trace, kind: ProfileKind, by_stack: IdMap<u64, Record>) -> Profile {
+fn finish(trace: &Trace, kind: ProfileKind, by_stack: Vec<Record>) -> Profile {
     // Go compares the first 128 PCs, zero-padded: trailing PC-0 frames do not count.
     let mut merged: IdMap<Vec<u64>, (usize, StackId, u64, i64)> = IdMap::default();
-    for (key, r) in by_stack {
-        let stack = (key >> 32) as StackId;
+    for (stack, r) in by_stack.into_iter().enumerate().filter(|e| e.1.count > 0) {
+        let stack = stack as StackId;
         let mut pcs: Vec<u64> = trace.stacks.frames(stack).take(MAX_STACK).map(|f| f.pc).collect();
         while pcs.last() == Some(&0) {
             pcs.pop();

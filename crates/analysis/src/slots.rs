@@ -22,6 +22,8 @@ enum Map {
 const NONE: u32 = u32::MAX;
 
 impl Slots {
+    /// Slots numbered by ID rank (ascending), so per-goroutine results indexed by slot
+    /// come out sorted by ID without sorting.
     pub fn new(trace: &Trace) -> Slots {
         let ids = trace.goroutine_ids();
         let len = ids.len();
@@ -31,36 +33,19 @@ impl Slots {
         let span = hi.abs_diff(lo).saturating_add(1);
         let map = if span <= len as u64 * 8 + 1024 {
             let mut table = vec![NONE; span as usize];
-            for (i, &id) in ids.iter().enumerate() {
-                table[(id - lo) as usize] = i as u32;
+            for &id in ids {
+                table[(id - lo) as usize] = 0;
+            }
+            for (rank, s) in table.iter_mut().filter(|s| **s != NONE).enumerate() {
+                *s = rank as u32;
             }
             Map::Direct { base: lo, table }
         } else {
-            Map::Sparse(ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect())
+            let mut sorted = ids.to_vec();
+            sorted.sort_unstable();
+            Map::Sparse(sorted.into_iter().enumerate().map(|(i, id)| (id, i as u32)).collect())
         };
         Slots { map, len }
-    }
-
-    /// Per slot: its rank among all IDs in ascending order (a permutation of `0..len`), so
-    /// per-goroutine results can be laid out sorted by ID without sorting.
-    pub fn ranks(&self, trace: &Trace) -> Vec<u32> {
-        let mut ranks = vec![NONE; self.len];
-        match &self.map {
-            Map::Direct { table, .. } => {
-                for (r, &s) in table.iter().filter(|&&s| s != NONE).enumerate() {
-                    ranks[s as usize] = r as u32;
-                }
-            }
-            Map::Sparse(_) => {
-                let mut ids: Vec<(GoId, u32)> =
-                    trace.goroutine_ids().iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
-                ids.sort_unstable();
-                for (r, (_, s)) in ids.into_iter().enumerate() {
-                    ranks[s as usize] = r as u32;
-                }
-            }
-        }
-        ranks
     }
 
     /// How many slots there are: per-goroutine vectors have this length.
@@ -71,7 +56,14 @@ impl Slots {
     #[inline]
     pub fn get(&self, id: GoId) -> Option<usize> {
         let s = match &self.map {
-            Map::Direct { base, table } => *table.get(usize::try_from(id.wrapping_sub(*base)).ok()?)?,
+            Map::Direct { base, table } => {
+                // As u64, so a negative offset is out of range even where usize is 32 bits.
+                let off = id.wrapping_sub(*base) as u64;
+                if off >= table.len() as u64 {
+                    return None;
+                }
+                table[off as usize]
+            }
             Map::Sparse(m) => *m.get(&id)?,
         };
         (s != NONE).then_some(s as usize)

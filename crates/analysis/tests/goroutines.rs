@@ -34,7 +34,7 @@ fn check(name: &str, tolerance_ns: i64) -> Result<(), String> {
     let a = goroutines(&trace);
     let want: Value = serde_json::from_str(&common::answer(name, "goroutines.json")).unwrap();
     let want_groups = want["groups"].as_array().unwrap();
-    let ours: BTreeSet<&str> = a.groups.iter().map(|g| &*g.name).collect();
+    let ours: BTreeSet<&str> = a.groups().map(|g| g.name).collect();
     let theirs: BTreeSet<&str> = want_groups.iter().map(|g| g["name"].as_str().unwrap()).collect();
     if ours != theirs {
         return Err(format!(
@@ -45,8 +45,8 @@ fn check(name: &str, tolerance_ns: i64) -> Result<(), String> {
     }
     for wg in want_groups {
         let gname = wg["name"].as_str().unwrap();
-        let group = a.groups.iter().find(|g| &*g.name == gname).unwrap();
-        let members: Vec<&Goroutine> = a.goroutines.iter().filter(|g| &*g.name == gname).collect();
+        let group = a.groups().find(|g| g.name == gname).unwrap();
+        let members: Vec<Goroutine> = a.goroutines().filter(|g| g.name == gname).collect();
         if group.count as u64 != wg["count"].as_u64().unwrap() {
             return Err(format!("group {gname:?}: count {} want {}", group.count, wg["count"]));
         }

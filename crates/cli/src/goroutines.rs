@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use gotv_analysis::{ExecStats, GoroutineAnalysis};
 use gotv_decode::Trace;
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,68 +40,100 @@ fn blocked(s: &ExecStats) -> i64 {
 }
 
 pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
-    let mut a = gotv_analysis::goroutines(trace);
-    if let Some(name) = &args.group {
-        if !a.groups.iter().any(|g| *g.name == **name) {
+    let a = gotv_analysis::goroutines(trace);
+    let group = args.group.as_deref();
+    if let Some(name) = group {
+        if !a.groups().any(|g| g.name == name) {
             return Err(format!("no goroutine group named {name:?}"));
         }
-        a.groups.retain(|g| *g.name == **name);
-        a.goroutines.retain(|g| *g.name == **name);
     }
+    let doc = Doc { a: &a, group };
     if args.json {
-        return serde_json::to_string_pretty(&a).map_err(|e| e.to_string());
+        return serde_json::to_string_pretty(&doc).map_err(|e| e.to_string());
     }
-    Ok(if args.group.is_some() { members(&a) } else { groups(&a) })
+    Ok(if group.is_some() { doc.members() } else { doc.groups() })
 }
 
-fn groups(a: &GoroutineAnalysis) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:>7} {:>12} {:>12} {:>12} {:>12} {:>12}  GROUP",
-        "COUNT", "EXEC", "SCHED WAIT", "BLOCKED", "SYSCALL", "TOTAL"
-    );
-    for g in &a.groups {
-        let s = &g.stats;
-        let name = if g.name.is_empty() { "(Inactive, no stack trace sampled)" } else { &g.name };
+/// The analysis, or only one group of it.
+struct Doc<'a> {
+    a: &'a GoroutineAnalysis,
+    group: Option<&'a str>,
+}
+
+/// A sequence serialized as it is produced.
+struct Each<F>(F);
+
+impl<F: Fn() -> I, I: Iterator<Item: Serialize>> Serialize for Each<F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+impl Serialize for Doc<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("GoroutineAnalysis", 4)?;
+        m.serialize_field("trace_start_ns", &self.a.trace_start_ns)?;
+        m.serialize_field("trace_end_ns", &self.a.trace_end_ns)?;
+        m.serialize_field("groups", &Each(|| self.a.groups().filter(|g| self.wants(g.name))))?;
+        m.serialize_field("goroutines", &Each(|| self.a.goroutines().filter(|g| self.wants(g.name))))?;
+        m.end()
+    }
+}
+
+impl Doc<'_> {
+    fn wants(&self, name: &str) -> bool {
+        self.group.is_none_or(|g| g == name)
+    }
+
+    fn groups(&self) -> String {
+        let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:>7} {:>12} {:>12} {:>12} {:>12} {:>12}  {name}",
-            g.count,
-            dur(s.exec_ns),
-            dur(s.sched_wait_ns),
-            dur(blocked(s)),
-            dur(s.syscall_ns),
-            dur(s.total_ns)
+            "{:>7} {:>12} {:>12} {:>12} {:>12} {:>12}  GROUP",
+            "COUNT", "EXEC", "SCHED WAIT", "BLOCKED", "SYSCALL", "TOTAL"
         );
+        for g in self.a.groups() {
+            let s = &g.stats;
+            let name = if g.name.is_empty() { "(Inactive, no stack trace sampled)" } else { g.name };
+            let _ = writeln!(
+                out,
+                "{:>7} {:>12} {:>12} {:>12} {:>12} {:>12}  {name}",
+                g.count,
+                dur(s.exec_ns),
+                dur(s.sched_wait_ns),
+                dur(blocked(s)),
+                dur(s.syscall_ns),
+                dur(s.total_ns)
+            );
+        }
+        out
     }
-    out
-}
 
-fn members(a: &GoroutineAnalysis) -> String {
-    let mut out = String::new();
-    let mut gs: Vec<_> = a.goroutines.iter().collect();
-    gs.sort_by(|x, y| y.stats.total_ns.cmp(&x.stats.total_ns).then(x.id.cmp(&y.id)));
-    for g in gs {
-        let s = &g.stats;
-        let _ = write!(
-            out,
-            "G{} total {} exec {} sched wait {} syscall {} syscall block {} unknown {}",
-            g.id,
-            dur(s.total_ns),
-            dur(s.exec_ns),
-            dur(s.sched_wait_ns),
-            dur(s.syscall_ns),
-            dur(s.syscall_block_ns),
-            dur(s.unknown_ns)
-        );
-        for (reason, ns) in s.block_ns.iter().filter(|e| e.1 != 0) {
-            let _ = write!(out, " block({reason}) {}", dur(ns));
+    fn members(&self) -> String {
+        let mut out = String::new();
+        let mut gs: Vec<_> = self.a.goroutines().filter(|g| self.wants(g.name)).collect();
+        gs.sort_by(|x, y| y.stats.total_ns.cmp(&x.stats.total_ns).then(x.id.cmp(&y.id)));
+        for g in gs {
+            let s = &g.stats;
+            let _ = write!(
+                out,
+                "G{} total {} exec {} sched wait {} syscall {} syscall block {} unknown {}",
+                g.id,
+                dur(s.total_ns),
+                dur(s.exec_ns),
+                dur(s.sched_wait_ns),
+                dur(s.syscall_ns),
+                dur(s.syscall_block_ns),
+                dur(s.unknown_ns)
+            );
+            for (reason, ns) in s.block_ns.iter().filter(|e| e.1 != 0) {
+                let _ = write!(out, " block({reason}) {}", dur(ns));
+            }
+            for (range, ns) in s.range_ns.iter().filter(|e| e.1 != 0) {
+                let _ = write!(out, " [{range}] {}", dur(ns));
+            }
+            out.push('\n');
         }
-        for (range, ns) in s.range_ns.iter().filter(|e| e.1 != 0) {
-            let _ = write!(out, " [{range}] {}", dur(ns));
-        }
-        out.push('\n');
+        out
     }
-    out
 }

@@ -86,16 +86,16 @@ pub struct GroupLanes {
 
 impl Goroutines {
     fn new(gs: &GoroutineAnalysis) -> Goroutines {
-        let mut order: Vec<usize> = (0..gs.groups.len()).collect();
-        order.sort_by_key(|&i| (std::cmp::Reverse(gs.groups[i].stats.exec_ns), gs.groups[i].name.clone()));
+        let mut order: Vec<(i64, &str)> = gs.groups().map(|g| (g.stats.exec_ns, g.name)).collect();
+        order.sort_by_key(|&(exec, name)| (std::cmp::Reverse(exec), name));
         let rank: std::collections::HashMap<&str, u32> =
-            order.iter().enumerate().map(|(r, &i)| (&*gs.groups[i].name, r as u32)).collect();
+            order.iter().enumerate().map(|(r, &(_, name))| (name, r as u32)).collect();
         let mut groups: Vec<GroupLanes> =
-            order.iter().map(|&i| GroupLanes { name: gs.groups[i].name.to_string(), members: Vec::new() }).collect();
-        let mut ids = Vec::with_capacity(gs.goroutines.len());
-        let mut group = Vec::with_capacity(gs.goroutines.len());
-        for (i, g) in gs.goroutines.iter().enumerate() {
-            let r = rank.get(&*g.name).copied().unwrap_or(0);
+            order.iter().map(|&(_, name)| GroupLanes { name: name.to_string(), members: Vec::new() }).collect();
+        let mut ids = Vec::with_capacity(gs.goroutines().len());
+        let mut group = Vec::with_capacity(ids.capacity());
+        for (i, g) in gs.goroutines().enumerate() {
+            let r = rank.get(g.name).copied().unwrap_or(0);
             ids.push(g.id);
             group.push(r);
             if let Some(lanes) = groups.get_mut(r as usize) {

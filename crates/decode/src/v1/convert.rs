@@ -339,8 +339,7 @@ impl Converter<'_, '_> {
             }
             T::UserLog => {
                 let category = self.string(ev.args[1]);
-                let message =
-                    self.out.strings.intern(self.v1.inline_strings.get(ev.args[3] as usize).copied().unwrap_or(&[]));
+                let message = self.out.strings.intern(self.v1.log_bytes(ev));
                 let h = self.head(t, ctx, stack);
                 self.out.push_log(h, LogInfo { task: ev.args[0], category, message });
             }
@@ -356,20 +355,6 @@ impl Converter<'_, '_> {
         }
         Ok(())
     }
-}
-
-/// For each GoSysCall, whether its goroutine's next event is a GoSysBlock (Go looks ahead
-/// for each syscall; one backward pass gives the same answer in linear time).
-fn blocked_syscalls(events: &[Event]) -> Vec<bool> {
-    let mut next_kind: IdMap<u64, T> = IdMap::default();
-    let mut blocked = vec![false; events.len()];
-    for (i, ev) in events.iter().enumerate().rev() {
-        if ev.kind == T::GoSysCall {
-            blocked[i] = next_kind.get(&ev.g) == Some(&T::GoSysBlock);
-        }
-        next_kind.insert(ev.g, ev.kind);
-    }
-    blocked
 }
 
 /// Converts a parsed v1 trace. As Go's reader, it brackets the events with two Sync events
@@ -389,20 +374,29 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
         last_stw: 0,
         builtins: Vec::new(),
     };
-    // Old events map one to one onto model events, plus the two Syncs.
-    c.out.reserve(v1.events.len() + 2);
+    // Old events map one to one onto model events, plus the two Syncs and the returns
+    // from syscalls that do not block.
+    c.out.reserve(v1.len() + 2 + v1.syscalls - v1.blocked_syscalls.len());
     let mut syncs = 0;
     let mut sync = |out: &mut Trace, time: i64| {
         syncs += 1;
         out.push_sync(time, SyncInfo { n: syncs, generation: None, clock: None });
     };
-    if let Some(first) = v1.events.first() {
-        sync(&mut c.out, first.ts.saturating_sub(1));
-    }
-    let blocked = blocked_syscalls(&v1.events);
+    let mut blocked = v1.blocked_syscalls.iter().peekable();
     let mut error = None;
-    for (ev, &blocked) in v1.events.iter().zip(&blocked) {
-        if let Err(e) = c.convert(ev, blocked) {
+    for (i, ev) in v1.events().enumerate() {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        };
+        if i == 0 {
+            sync(&mut c.out, ev.ts.saturating_sub(1));
+        }
+        let is_blocked = blocked.next_if(|&&at| at as usize == i).is_some();
+        if let Err(e) = c.convert(&ev, is_blocked) {
             error = Some(e);
             break;
         }

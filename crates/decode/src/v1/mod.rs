@@ -17,6 +17,10 @@ mod wire;
 
 use std::borrow::Cow;
 
+use event::Rec;
+use parse::PState;
+use wire::{Reader, Record};
+
 pub use convert::{convert, decode};
 pub use event::{Event, EventType};
 pub use tables::{Frame, StackTable, StringTable};
@@ -37,29 +41,86 @@ pub const SYSCALL_P: i32 = 1_000_003;
 /// GC starts.
 pub const GC_P: i32 = 1_000_004;
 
-/// A parsed v1 trace. Strings borrow from the file.
+/// A parsed v1 trace: the ordered stream, whose events are read back from the file on
+/// demand. Strings borrow from the file.
 pub struct Trace<'a> {
     pub version: Version,
-    /// In order, timestamps in ns since the first event.
-    pub events: Vec<Event>,
     /// Clock ticks per second, from the footer.
     pub ticks_per_sec: u64,
     pub strings: StringTable<'a>,
-    /// UserLog messages, which v1 writes inline (indexed by the event's `args[3]`).
-    pub inline_strings: Vec<&'a [u8]>,
     pub stacks: StackTable,
+    data: &'a [u8],
+    events: Vec<Rec>,
+    /// (event, stack) for goroutines' first GoStarts, which get the stack their GoCreate
+    /// gave, in event order.
+    start_stacks: Vec<(u32, u32)>,
+    /// The GoSysCalls whose goroutine blocks in the syscall (its next event is a
+    /// GoSysBlock), in event order.
+    blocked_syscalls: Vec<u32>,
+    /// Number of GoSysCalls: each may become two events of the model.
+    syscalls: usize,
+    /// Tick of the first event, which is time 0.
+    first_tick: i64,
+    ns_per_tick: f64,
 }
 
 impl<'a> Trace<'a> {
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The events in order, timestamps in ns since the first event.
+    pub fn events(&self) -> impl Iterator<Item = Result<Event, Error>> + '_ {
+        let mut r = Reader::new(self.data, 0, self.version.0);
+        let mut starts = self.start_stacks.iter().peekable();
+        self.events.iter().enumerate().map(move |(i, rec)| {
+            let mut ev = self.read(rec, &mut r)?;
+            if !self.stacks.in_file(ev.stack) {
+                ev.stack = 0;
+            }
+            if let Some(&&(at, stack)) = starts.peek() {
+                if at as usize == i {
+                    starts.next();
+                    // Go drops references to stacks that are missing or empty.
+                    ev.stack = if self.stacks.contains(stack) { stack } else { 0 };
+                }
+            }
+            Ok(ev)
+        })
+    }
+
+    /// Event `rec` as written (its stack included), read back from its record.
+    fn read(&self, rec: &Rec, r: &mut Reader<'a>) -> Result<Event, Error> {
+        r.seek(rec.offset as usize);
+        let Some(Record::Event { kind, .. }) = r.next()? else {
+            return Err(malformed("expected an event", rec.offset as usize));
+        };
+        let mut ev = parse::event(kind, &r.values, rec.p, &mut PState::default(), self.version.0, rec.offset as usize)?;
+        ev.kind = kind.normal();
+        ev.ts = (rec.ts.wrapping_sub(self.first_tick) as f64 * self.ns_per_tick) as i64;
+        ev.g = rec.g;
+        Ok(ev)
+    }
+
     /// A string-table entry as text (Go strings may hold invalid UTF-8).
     pub fn string(&self, id: u64) -> Cow<'a, str> {
         String::from_utf8_lossy(self.strings.get(id))
     }
 
-    /// A UserLog event's message.
+    /// A UserLog event's message, which v1 writes inline.
     pub fn log_message(&self, ev: &Event) -> Cow<'a, str> {
-        let bytes = self.inline_strings.get(ev.args[3] as usize).copied().unwrap_or(&[]);
-        String::from_utf8_lossy(bytes)
+        String::from_utf8_lossy(self.log_bytes(ev))
+    }
+
+    fn log_bytes(&self, ev: &Event) -> &'a [u8] {
+        match Reader::new(self.data, ev.offset as usize, self.version.0).next() {
+            Ok(Some(Record::Event { log_value, .. })) => log_value,
+            _ => &[],
+        }
     }
 
     /// The frames of stack `id`, innermost first.
@@ -88,36 +149,29 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
     }
     let minor = version.0;
     let mut parsed = parse::parse(data, minor)?;
-    let events = std::mem::take(&mut parsed.events);
-    let mut events = if minor < 7 {
-        order::order_by_seq(events, std::mem::take(&mut parsed.seqs))?
+    let ticks_per_sec = parsed.ticks_per_sec;
+    let (strings, stacks) = (std::mem::take(&mut parsed.strings), std::mem::take(&mut parsed.stacks));
+    let events = if minor < 7 {
+        order::order_by_seq(data, minor, parsed)?
     } else {
-        order::order_by_goroutine(events, std::mem::take(&mut parsed.procs), std::mem::take(&mut parsed.cpu_samples))?
+        order::order_by_goroutine(data, minor, parsed)?
     };
-
-    if let Some(first) = events.first() {
-        let min = first.ts;
-        let ns_per_tick = 1e9 / parsed.ticks_per_sec as f64;
-        for ev in &mut events {
-            ev.ts = (ev.ts.wrapping_sub(min) as f64 * ns_per_tick) as i64;
-            if ev.kind == EventType::GoUnblock && parsed.timer_goroutines.contains_key(&ev.g) {
-                ev.p = TIMER_P;
-            }
-            if ev.kind == EventType::GoSysExit {
-                ev.p = SYSCALL_P;
-            }
-        }
-    }
-    if minor < 11 {
-        check::remove_futile(&mut events);
-    }
-    check::post_process(&mut events, minor, &mut parsed.stacks)?;
-    Ok(Trace {
+    let mut trace = Trace {
         version,
+        ticks_per_sec: ticks_per_sec as u64,
+        strings,
+        stacks,
+        data,
+        first_tick: events.first().map_or(0, |rec| rec.ts),
+        ns_per_tick: 1e9 / ticks_per_sec as f64,
         events,
-        ticks_per_sec: parsed.ticks_per_sec as u64,
-        strings: parsed.strings,
-        inline_strings: parsed.inline_strings,
-        stacks: parsed.stacks,
-    })
+        start_stacks: Vec::new(),
+        blocked_syscalls: Vec::new(),
+        syscalls: 0,
+    };
+    if minor < 11 {
+        check::remove_futile(&mut trace)?;
+    }
+    check::post_process(&mut trace)?;
+    Ok(trace)
 }

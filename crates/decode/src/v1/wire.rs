@@ -65,6 +65,15 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    pub fn minor(&self) -> Minor {
+        self.minor
+    }
+
+    /// Moves to the record at `pos`, to read it again.
+    pub fn seek(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     fn strict(&self) -> bool {
         self.minor >= 11
     }

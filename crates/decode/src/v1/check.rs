@@ -44,11 +44,7 @@ pub(super) fn remove_futile(trace: &mut Trace<'_>) -> Result<(), Error> {
             _ => {}
         }
     }
-    let mut i = 0;
-    trace.events.retain(|_| {
-        i += 1;
-        !drop[i - 1]
-    });
+    trace.events.retain_indices(|i| !drop[i]);
     Ok(())
 }
 
@@ -338,11 +334,16 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
             }
             *at = NO_SYSCALL;
         }
-        if ev.kind == T::GoSysCall {
-            open_syscalls.insert(ev.g as i64, i as u32);
-            trace.syscalls += 1;
+        match ev.kind {
+            T::GoSysCall => {
+                open_syscalls.insert(ev.g as i64, i as u32);
+                trace.doubled += 1;
+            }
+            T::GoStartLabel => trace.doubled += 1,
+            _ => {}
         }
     }
     trace.blocked_syscalls.sort_unstable();
+    trace.doubled -= trace.blocked_syscalls.len();
     Ok(())
 }

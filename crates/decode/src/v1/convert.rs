@@ -359,9 +359,10 @@ impl Converter<'_, '_> {
 
 /// Converts a parsed v1 trace. As Go's reader, it brackets the events with two Sync events
 /// and stops at the first event it cannot convert, keeping those before it.
-pub fn convert(v1: &V1Trace<'_>) -> Decoded {
+pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
+    let events = std::mem::take(&mut v1.events);
     let mut c = Converter {
-        v1,
+        v1: &v1,
         out: Trace::new(Some(v1.version)),
         last_ts: -1,
         strings: IdMap::default(),
@@ -374,9 +375,10 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
         last_stw: 0,
         builtins: Vec::new(),
     };
-    // Old events map one to one onto model events, plus the two Syncs and the returns
-    // from syscalls that do not block.
-    c.out.reserve(v1.len() + 2 + v1.syscalls - v1.blocked_syscalls.len());
+    // Old events map one to one onto model events, but for the two Syncs and the doubled
+    // ones; any more would double the columns. A goroutine that existed at the start
+    // becomes one event at the first Gomaxprocs instead of at its GoCreate.
+    c.out.reserve(events.len() + 2 + v1.doubled);
     let mut syncs = 0;
     let mut sync = |out: &mut Trace, time: i64| {
         syncs += 1;
@@ -384,7 +386,7 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
     };
     let mut blocked = v1.blocked_syscalls.iter().peekable();
     let mut error = None;
-    for (i, ev) in v1.events().enumerate() {
+    for (i, ev) in v1.read_all(events.into_iter()).enumerate() {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {
@@ -412,7 +414,7 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
 /// Decodes a whole v1 file into the event model.
 pub fn decode(data: &[u8]) -> Decoded {
     match super::parse(data) {
-        Ok(v1) => convert(&v1),
+        Ok(v1) => convert(v1),
         Err(error) => {
             let mut trace = Trace::new(crate::read_header(data).ok());
             trace.index_resources();

@@ -12,6 +12,7 @@ mod convert;
 mod event;
 mod order;
 mod parse;
+mod records;
 mod tables;
 mod wire;
 
@@ -19,6 +20,7 @@ use std::borrow::Cow;
 
 use event::Rec;
 use parse::PState;
+use records::Records;
 use wire::{Reader, Record};
 
 pub use convert::{convert, decode};
@@ -50,15 +52,16 @@ pub struct Trace<'a> {
     pub strings: StringTable<'a>,
     pub stacks: StackTable,
     data: &'a [u8],
-    events: Vec<Rec>,
+    events: Records,
     /// (event, stack) for goroutines' first GoStarts, which get the stack their GoCreate
     /// gave, in event order.
     start_stacks: Vec<(u32, u32)>,
     /// The GoSysCalls whose goroutine blocks in the syscall (its next event is a
     /// GoSysBlock), in event order.
     blocked_syscalls: Vec<u32>,
-    /// Number of GoSysCalls: each may become two events of the model.
-    syscalls: usize,
+    /// Events that convert to two events of the model: GoStartLabels, and GoSysCalls
+    /// that do not block.
+    doubled: usize,
     /// Tick of the first event, which is time 0.
     first_tick: i64,
     ns_per_tick: f64,
@@ -70,15 +73,20 @@ impl<'a> Trace<'a> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.events.len() == 0
     }
 
     /// The events in order, timestamps in ns since the first event.
     pub fn events(&self) -> impl Iterator<Item = Result<Event, Error>> + '_ {
+        self.read_all(self.events.iter().copied())
+    }
+
+    /// The events of `recs`, the ordered stream or what is left of it.
+    fn read_all<'t>(&'t self, recs: impl Iterator<Item = Rec> + 't) -> impl Iterator<Item = Result<Event, Error>> + 't {
         let mut r = Reader::new(self.data, 0, self.version.0);
         let mut starts = self.start_stacks.iter().peekable();
-        self.events.iter().enumerate().map(move |(i, rec)| {
-            let mut ev = self.read(rec, &mut r)?;
+        recs.enumerate().map(move |(i, rec)| {
+            let mut ev = self.read(&rec, &mut r)?;
             if !self.stacks.in_file(ev.stack) {
                 ev.stack = 0;
             }
@@ -167,7 +175,7 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
         events,
         start_stacks: Vec::new(),
         blocked_syscalls: Vec::new(),
-        syscalls: 0,
+        doubled: 0,
     };
     if minor < 11 {
         check::remove_futile(&mut trace)?;

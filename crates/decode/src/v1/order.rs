@@ -9,6 +9,7 @@ use std::collections::BinaryHeap;
 
 use super::event::{Event, EventType as T, Rec};
 use super::parse::{event, in_p_stream, PState, Parsed, Run};
+use super::records::Records;
 use super::wire::{Reader, Record};
 use super::{malformed, Minor, SYSCALL_P, TIMER_P};
 use crate::dense_map::DenseMap;
@@ -75,7 +76,7 @@ fn time_order_error(ev: &Event, previous: i64) -> Error {
 }
 
 /// Moves `recs[order[k]]` to position `k`, in place.
-fn permute(recs: &mut [Rec], mut order: Vec<u32>) {
+fn permute(recs: &mut Records, mut order: Vec<u32>) {
     const DONE: u32 = u32::MAX;
     for start in 0..order.len() {
         if order[start] == DONE {
@@ -192,13 +193,13 @@ fn streams(parsed: &mut Parsed<'_>, r: &mut Reader<'_>) -> Result<Vec<Stream>, E
 }
 
 /// 1.5/1.6: every event carries a global sequence number; timestamps must agree with it.
-pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) -> Result<Vec<Rec>, Error> {
+pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) -> Result<Records, Error> {
     let mut r = Reader::new(data, 0, minor);
     let mut streams = streams(&mut parsed, &mut r)?;
     // File order: the stream whose next event comes first in the file.
     let mut next: BinaryHeap<Reverse<(u32, usize)>> =
         streams.iter().enumerate().filter_map(|(i, s)| Some(Reverse((s.head?.offset, i)))).collect();
-    let mut recs = Vec::with_capacity(parsed.events);
+    let mut recs = Records::default();
     let mut seqs = Vec::with_capacity(parsed.events);
     while let Some(Reverse((_, i))) = next.pop() {
         let s = &mut streams[i];
@@ -299,7 +300,7 @@ impl Merge {
 /// P seen first in the file: Go breaks them by map iteration order, i.e. at random.
 /// The merged stream must then be in time order; syscall exits finally move to when the
 /// syscall returned (see [`SyscallExits`]).
-pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) -> Result<Vec<Rec>, Error> {
+pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) -> Result<Records, Error> {
     let total = parsed.events + parsed.cpu_samples.len();
     let mut r = Reader::new(data, 0, minor);
     let mut m = Merge {
@@ -311,7 +312,7 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
     for i in 0..m.streams.len() {
         m.offer(i, false);
     }
-    let mut recs: Vec<Rec> = Vec::with_capacity(total);
+    let mut recs = Records::default();
     let mut exits = SyscallExits::default();
     // The first events out of time order: reported once the merge is known to succeed.
     let mut unsorted: Option<Error> = None;
@@ -380,7 +381,7 @@ struct SyscallExits {
 
 impl SyscallExits {
     /// Appends the next event of the merged stream to `recs`, or sets it aside.
-    fn take(&mut self, ev: &mut Event, recs: &mut Vec<Rec>, timer_goroutines: &IdMap<u64, ()>) {
+    fn take(&mut self, ev: &mut Event, recs: &mut Records, timer_goroutines: &IdMap<u64, ()>) {
         match ev.kind {
             T::GoSysBlock | T::GoInSyscall => {
                 self.last_block.insert(ev.g, ev.ts);
@@ -409,13 +410,15 @@ impl SyscallExits {
 
     /// Merges the exits into `recs` (sorted by time) as a stable sort of the merged stream
     /// by time would place them, from the back, in place.
-    fn merge_into(mut self, recs: &mut Vec<Rec>) {
+    fn merge_into(mut self, recs: &mut Records) {
         if self.moved.is_empty() {
             return;
         }
         self.moved.sort_by_key(|(rec, _)| rec.ts);
         let (mut i, mut j) = (recs.len(), self.moved.len());
-        recs.resize(i + j, Rec { ts: 0, g: 0, offset: 0, p: 0 });
+        for _ in 0..j {
+            recs.push(Rec { ts: 0, g: 0, offset: 0, p: 0 });
+        }
         while j > 0 {
             let (exit, before) = self.moved[j - 1];
             // The others keep their order; `recs[k]` came before the exit if k < before.

@@ -360,7 +360,7 @@ impl Converter<'_, '_> {
 /// Converts a parsed v1 trace. As Go's reader, it brackets the events with two Sync events
 /// and stops at the first event it cannot convert, keeping those before it.
 pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
-    let events = std::mem::take(&mut v1.events);
+    let (len, events) = (v1.len(), v1.events.take_chunks());
     let mut c = Converter {
         v1: &v1,
         out: Trace::new(Some(v1.version)),
@@ -378,7 +378,7 @@ pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
     // Old events map one to one onto model events, but for the two Syncs and the doubled
     // ones; any more would double the columns. A goroutine that existed at the start
     // becomes one event at the first Gomaxprocs instead of at its GoCreate.
-    c.out.reserve(events.len() + 2 + v1.doubled);
+    c.out.reserve(len + 2 + v1.doubled);
     let mut syncs = 0;
     let mut sync = |out: &mut Trace, time: i64| {
         syncs += 1;
@@ -386,7 +386,7 @@ pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
     };
     let mut blocked = v1.blocked_syscalls.iter().peekable();
     let mut error = None;
-    for (i, ev) in v1.read_all(events.into_iter()).enumerate() {
+    for (i, ev) in v1.read_all(events).enumerate() {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {

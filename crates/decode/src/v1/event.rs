@@ -219,14 +219,15 @@ pub struct Event {
 }
 
 /// An event as kept between the passes over the ordered stream: only what cannot be read
-/// again from its record in the file (which needs no replay of its P's batches). A v1
-/// trace holds tens of millions of events, 5 bytes each on the wire: the whole [`Event`]
-/// for each would take 13 times the file.
+/// again from its record in the file without replaying its P's batches (its P is that of
+/// the batch holding it, see [`super::Trace`]). A v1 trace holds tens of millions of
+/// events, 5 bytes each on the wire: the whole [`Event`] for each would take 13 times the
+/// file, this 3 times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Rec {
     /// Ticks, as in the file.
     pub ts: i64,
-    pub g: u64,
     pub offset: u32,
-    pub p: i32,
+    /// The goroutine, or [`super::records::WIDE_G`].
+    pub g: u32,
 }

@@ -18,6 +18,9 @@ mod wire;
 
 use std::borrow::Cow;
 
+use crate::hash::IdMap;
+use event::EventType as T;
+
 use event::Rec;
 use parse::PState;
 use records::Records;
@@ -53,6 +56,13 @@ pub struct Trace<'a> {
     pub stacks: StackTable,
     data: &'a [u8],
     events: Records,
+    /// (start, P) of the batches, in file order: an event's P is that of its batch, but
+    /// for CPU samples, which name theirs, and the moves to fake Ps.
+    batches: Vec<(u32, i32)>,
+    timer_goroutines: IdMap<u64, ()>,
+    /// (event, P) for GC starts and network unblocks, which validation moves to fake Ps,
+    /// in event order.
+    moved_ps: Vec<(u32, i32)>,
     /// (event, stack) for goroutines' first GoStarts, which get the stack their GoCreate
     /// gave, in event order.
     start_stacks: Vec<(u32, u32)>,
@@ -85,32 +95,46 @@ impl<'a> Trace<'a> {
     fn read_all<'t>(&'t self, recs: impl Iterator<Item = Rec> + 't) -> impl Iterator<Item = Result<Event, Error>> + 't {
         let mut r = Reader::new(self.data, 0, self.version.0);
         let mut starts = self.start_stacks.iter().peekable();
+        let mut moves = self.moved_ps.iter().peekable();
         recs.enumerate().map(move |(i, rec)| {
             let mut ev = self.read(&rec, &mut r)?;
-            if !self.stacks.in_file(ev.stack) {
-                ev.stack = 0;
+            if let Some((_, p)) = moves.next_if(|&&(at, _)| at as usize == i) {
+                ev.p = *p;
             }
-            if let Some(&&(at, stack)) = starts.peek() {
-                if at as usize == i {
-                    starts.next();
-                    // Go drops references to stacks that are missing or empty.
-                    ev.stack = if self.stacks.contains(stack) { stack } else { 0 };
+            // Go drops references to stacks that are missing or empty.
+            let known = match starts.next_if(|&&(at, _)| at as usize == i) {
+                Some(&(_, start)) => {
+                    ev.stack = start;
+                    self.stacks.contains(start)
                 }
+                None => self.stacks.in_file(ev.stack),
+            };
+            if !known {
+                ev.stack = 0;
             }
             Ok(ev)
         })
     }
 
-    /// Event `rec` as written (its stack included), read back from its record.
+    /// Event `rec` as ordered, read back from its record: its stack as written, its P
+    /// before validation moves it.
     fn read(&self, rec: &Rec, r: &mut Reader<'a>) -> Result<Event, Error> {
         r.seek(rec.offset as usize);
         let Some(Record::Event { kind, .. }) = r.next()? else {
             return Err(malformed("expected an event", rec.offset as usize));
         };
-        let mut ev = parse::event(kind, &r.values, rec.p, &mut PState::default(), self.version.0, rec.offset as usize)?;
+        let batch = self.batches.partition_point(|&(start, _)| start <= rec.offset);
+        let p = batch.checked_sub(1).map_or(0, |b| self.batches[b].1);
+        let mut ev = parse::event(kind, &r.values, p, &mut PState::default(), self.version.0, rec.offset as usize)?;
         ev.kind = kind.normal();
         ev.ts = (rec.ts.wrapping_sub(self.first_tick) as f64 * self.ns_per_tick) as i64;
-        ev.g = rec.g;
+        ev.g = self.events.g(rec);
+        // Timer unblocks and syscall exits move to their fake Ps.
+        match ev.kind {
+            T::GoUnblock if self.timer_goroutines.contains_key(&ev.g) => ev.p = TIMER_P,
+            T::GoSysExit => ev.p = SYSCALL_P,
+            _ => {}
+        }
         Ok(ev)
     }
 
@@ -159,6 +183,8 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
     let mut parsed = parse::parse(data, minor)?;
     let ticks_per_sec = parsed.ticks_per_sec;
     let (strings, stacks) = (std::mem::take(&mut parsed.strings), std::mem::take(&mut parsed.stacks));
+    let (batches, timer_goroutines) =
+        (std::mem::take(&mut parsed.batches), std::mem::take(&mut parsed.timer_goroutines));
     let events = if minor < 7 {
         order::order_by_seq(data, minor, parsed)?
     } else {
@@ -173,6 +199,9 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
         first_tick: events.first().map_or(0, |rec| rec.ts),
         ns_per_tick: 1e9 / ticks_per_sec as f64,
         events,
+        batches,
+        timer_goroutines,
+        moved_ps: Vec::new(),
         start_stacks: Vec::new(),
         blocked_syscalls: Vec::new(),
         doubled: 0,

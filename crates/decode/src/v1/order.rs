@@ -8,10 +8,10 @@ use std::collections::binary_heap::PeekMut;
 use std::collections::BinaryHeap;
 
 use super::event::{Event, EventType as T, Rec};
-use super::parse::{event, in_p_stream, PState, Parsed, Run};
+use super::parse::{event, in_p_stream, PState, Parsed, Run, Sample};
 use super::records::Records;
 use super::wire::{Reader, Record};
-use super::{malformed, Minor, SYSCALL_P, TIMER_P};
+use super::{malformed, Minor};
 use crate::dense_map::DenseMap;
 use crate::error::Error;
 use crate::hash::IdMap;
@@ -97,23 +97,12 @@ fn permute(recs: &mut Records, mut order: Vec<u32>) {
     }
 }
 
-/// What is kept of an ordered event. Timer unblocks and syscall exits move to their fake
-/// Ps (kinds already normal).
-fn record(ev: &Event, timer_goroutines: &IdMap<u64, ()>) -> Rec {
-    let p = match ev.kind {
-        T::GoUnblock if timer_goroutines.contains_key(&ev.g) => TIMER_P,
-        T::GoSysExit => SYSCALL_P,
-        _ => ev.p,
-    };
-    Rec { ts: ev.ts, g: ev.g, offset: ev.offset, p }
-}
-
 /// Where a stream's events come from.
 enum Source {
     /// A P's batches, read again from the file.
     Batches { p: i32, runs: Vec<Run>, run: usize, pos: usize, state: PState },
     /// CPU samples, already sorted.
-    Samples { recs: Vec<Rec>, next: usize },
+    Samples { samples: Vec<Sample>, next: usize },
 }
 
 /// One P's events (or the CPU samples) in file order, read one ahead.
@@ -140,11 +129,10 @@ impl Stream {
     fn advance(&mut self, r: &mut Reader<'_>) -> Result<(), Error> {
         self.head = None;
         match &mut self.source {
-            Source::Samples { recs, next } => {
-                if let Some(rec) = recs.get(*next) {
+            Source::Samples { samples, next } => {
+                if let Some(&Sample { ts, g, offset }) = samples.get(*next) {
                     *next += 1;
-                    let Rec { ts, g, offset, p } = *rec;
-                    self.head = Some(Event { ts, g, args: [0; 4], stack: 0, p, offset, kind: T::CPUSample });
+                    self.head = Some(Event { ts, g, args: [0; 4], stack: 0, p: 0, offset, kind: T::CPUSample });
                 }
             }
             Source::Batches { p, runs, run, pos, state } => {
@@ -186,8 +174,8 @@ fn streams(parsed: &mut Parsed<'_>, r: &mut Reader<'_>) -> Result<Vec<Stream>, E
     }
     let mut samples = std::mem::take(&mut parsed.cpu_samples);
     if !samples.is_empty() {
-        samples.sort_by_key(|rec| rec.ts);
-        streams.push(Stream::new(Source::Samples { recs: samples, next: 0 }, r)?);
+        samples.sort_by_key(|sample| sample.ts);
+        streams.push(Stream::new(Source::Samples { samples, next: 0 }, r)?);
     }
     Ok(streams)
 }
@@ -199,7 +187,7 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
     // File order: the stream whose next event comes first in the file.
     let mut next: BinaryHeap<Reverse<(u32, usize)>> =
         streams.iter().enumerate().filter_map(|(i, s)| Some(Reverse((s.head?.offset, i)))).collect();
-    let mut recs = Records::default();
+    let mut recs = Records::with_expected(parsed.events);
     let mut seqs = Vec::with_capacity(parsed.events);
     while let Some(Reverse((_, i))) = next.pop() {
         let s = &mut streams[i];
@@ -215,7 +203,8 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
                 ev.ts = ev.args[2] as i64;
             }
         }
-        recs.push(record(&ev, &parsed.timer_goroutines));
+        let rec = recs.rec(ev.ts, ev.g, ev.offset);
+        recs.push(rec);
         seqs.push(seq);
     }
     let mut order: Vec<u32> = (0..recs.len() as u32).collect();
@@ -229,7 +218,7 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
             Some(Record::Event { kind, .. }) => kind,
             _ => T::None,
         };
-        let ev = Event { ts: at.ts, g: at.g, args: [0; 4], stack: 0, p: at.p, offset: at.offset, kind };
+        let ev = Event { ts: at.ts, g: recs.g(&at), args: [0; 4], stack: 0, p: 0, offset: at.offset, kind };
         return Err(time_order_error(&ev, ts(w[0])));
     }
     permute(&mut recs, order);
@@ -312,7 +301,7 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
     for i in 0..m.streams.len() {
         m.offer(i, false);
     }
-    let mut recs = Records::default();
+    let mut recs = Records::with_expected(total);
     let mut exits = SyscallExits::default();
     // The first events out of time order: reported once the merge is known to succeed.
     let mut unsorted: Option<Error> = None;
@@ -346,7 +335,7 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
             unsorted = Some(time_order_error(&ev, previous_ts));
         }
         previous_ts = ev.ts;
-        exits.take(&mut ev, &mut recs, &parsed.timer_goroutines);
+        exits.take(&mut ev, &mut recs);
         m.offer(i, true);
         if g != UNORDERED {
             m.wake(g, next);
@@ -381,7 +370,7 @@ struct SyscallExits {
 
 impl SyscallExits {
     /// Appends the next event of the merged stream to `recs`, or sets it aside.
-    fn take(&mut self, ev: &mut Event, recs: &mut Records, timer_goroutines: &IdMap<u64, ()>) {
+    fn take(&mut self, ev: &mut Event, recs: &mut Records) {
         match ev.kind {
             T::GoSysBlock | T::GoInSyscall => {
                 self.last_block.insert(ev.g, ev.ts);
@@ -400,12 +389,13 @@ impl SyscallExits {
                     }
                 }
                 ev.ts = ts;
-                self.moved.push((record(ev, timer_goroutines), recs.len() as u32));
+                self.moved.push((recs.rec(ev.ts, ev.g, ev.offset), recs.len() as u32));
                 return;
             }
             _ => {}
         }
-        recs.push(record(ev, timer_goroutines));
+        let rec = recs.rec(ev.ts, ev.g, ev.offset);
+        recs.push(rec);
     }
 
     /// Merges the exits into `recs` (sorted by time) as a stable sort of the merged stream
@@ -417,7 +407,7 @@ impl SyscallExits {
         self.moved.sort_by_key(|(rec, _)| rec.ts);
         let (mut i, mut j) = (recs.len(), self.moved.len());
         for _ in 0..j {
-            recs.push(Rec { ts: 0, g: 0, offset: 0, p: 0 });
+            recs.push(Rec { ts: 0, offset: 0, g: 0 });
         }
         while j > 0 {
             let (exit, before) = self.moved[j - 1];

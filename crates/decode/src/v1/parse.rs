@@ -2,7 +2,7 @@
 //! (trace-format.md §5.1–§5.5). Events are checked here but not kept: the ordering pass
 //! reads each P's batches again.
 
-use super::event::{Event, EventType as T, Rec};
+use super::event::{Event, EventType as T};
 use super::tables::{StackTable, StringTable};
 use super::wire::{Reader, Record};
 use super::{malformed, truncated, Minor};
@@ -38,8 +38,18 @@ pub(super) struct Parsed<'a> {
     pub procs: Vec<(i32, Vec<Run>)>,
     /// Number of events in `procs`.
     pub events: usize,
-    /// In file order, with their own time, P and goroutine.
-    pub cpu_samples: Vec<Rec>,
+    /// In file order.
+    pub cpu_samples: Vec<Sample>,
+    /// (start, P) of every run of `procs`, in file order.
+    pub batches: Vec<(u32, i32)>,
+}
+
+/// A CPU sample: its own time and goroutine.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sample {
+    pub ts: i64,
+    pub g: u64,
+    pub offset: u32,
 }
 
 /// Go 1.27 reads P IDs into an int32 where only `^0` ("no P") may be negative; Go 1.21
@@ -132,6 +142,7 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         procs: Vec::new(),
         events: 0,
         cpu_samples: Vec::new(),
+        batches: Vec::new(),
     };
     let mut proc_index: IdMap<u64, usize> = IdMap::default();
     let mut states: IdMap<u64, PState> = IdMap::default();
@@ -204,7 +215,7 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         }
         let ev = event(kind, values, cur_p, &mut state, minor, offset)?;
         if kind == T::CPUSample {
-            out.cpu_samples.push(Rec { ts: ev.ts, g: ev.g, offset: ev.offset, p: ev.p });
+            out.cpu_samples.push(Sample { ts: ev.ts, g: ev.g, offset: ev.offset });
             continue;
         }
         let index = match cur_proc {
@@ -221,7 +232,10 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         let runs = &mut out.procs[index].1;
         match runs.last_mut() {
             Some(last) if run_added => last.end = run.end,
-            _ => runs.push(run),
+            _ => {
+                runs.push(run);
+                out.batches.push((run.start, cur_p));
+            }
         }
         run_added = true;
         out.events += 1;

@@ -1,20 +1,55 @@
-//! The ordered stream's records, in fixed-size chunks: the conversion frees each chunk
-//! once it has read it, so that the stream and the model it becomes are not both whole
-//! in memory (and no chunk is ever copied to grow).
+//! The ordered stream's records, in chunks: the conversion frees each chunk once it has
+//! read it, so that the stream and the model it becomes are not both whole in memory, and
+//! nothing is copied to grow. Chunks are 32 MB, the size from which glibc's malloc maps
+//! each allocation on its own and so gives it back to the system when freed.
 
 use std::ops::{Index, IndexMut};
 
 use super::event::Rec;
+use crate::hash::IdMap;
 
-const CHUNK: usize = 1 << 16;
+const CHUNK: usize = 1 << 21;
+
+/// A record's goroutine that does not fit in 32 bits (never in a real trace).
+pub(super) const WIDE_G: u32 = u32::MAX;
 
 #[derive(Default)]
 pub(super) struct Records {
     chunks: Vec<Vec<Rec>>,
     len: usize,
+    /// How many records are coming: small streams get a chunk of their size.
+    expected: usize,
+    /// Goroutines of [`WIDE_G`] records, by event offset.
+    wide_gs: IdMap<u32, u64>,
 }
 
 impl Records {
+    pub fn with_expected(expected: usize) -> Records {
+        Records { expected, ..Records::default() }
+    }
+
+    /// The record of an event (added with [`Records::push`]).
+    pub fn rec(&mut self, ts: i64, g: u64, offset: u32) -> Rec {
+        let narrow = u32::try_from(g).ok().filter(|&g| g != WIDE_G);
+        if narrow.is_none() {
+            self.wide_gs.insert(offset, g);
+        }
+        Rec { ts, offset, g: narrow.unwrap_or(WIDE_G) }
+    }
+
+    pub fn g(&self, rec: &Rec) -> u64 {
+        match rec.g {
+            WIDE_G => self.wide_gs.get(&rec.offset).copied().unwrap_or(u64::from(WIDE_G)),
+            g => u64::from(g),
+        }
+    }
+
+    /// The records, each chunk freed once read; `g` still answers for them.
+    pub fn take_chunks(&mut self) -> std::iter::Flatten<std::vec::IntoIter<Vec<Rec>>> {
+        self.len = 0;
+        std::mem::take(&mut self.chunks).into_iter().flatten()
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -23,7 +58,7 @@ impl Records {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(rec),
             _ => {
-                let mut chunk = Vec::with_capacity(CHUNK);
+                let mut chunk = Vec::with_capacity(CHUNK.min(self.expected.saturating_sub(self.len)).max(1));
                 chunk.push(rec);
                 self.chunks.push(chunk);
             }
@@ -54,16 +89,6 @@ impl Records {
         if let Some(last) = self.chunks.last_mut() {
             last.truncate(kept - (chunks - 1) * CHUNK);
         }
-    }
-}
-
-impl IntoIterator for Records {
-    type Item = Rec;
-    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Rec>>>;
-
-    /// Frees each chunk once it is read.
-    fn into_iter(self) -> Self::IntoIter {
-        self.chunks.into_iter().flatten()
     }
 }
 

@@ -56,9 +56,9 @@ pub struct Trace<'a> {
     pub stacks: StackTable,
     data: &'a [u8],
     events: Records,
-    /// (start, P) of the batches, in file order: an event's P is that of its batch, but
-    /// for CPU samples, which name theirs, and the moves to fake Ps.
-    batches: Vec<(u32, i32)>,
+    /// An event's P is that of its batch, but for CPU samples, which name theirs, and the
+    /// moves to fake Ps.
+    batches: Batches,
     timer_goroutines: IdMap<u64, ()>,
     /// (event, P) for GC starts and network unblocks, which validation moves to fake Ps,
     /// in event order.
@@ -123,9 +123,8 @@ impl<'a> Trace<'a> {
         let Some(Record::Event { kind, .. }) = r.next()? else {
             return Err(malformed("expected an event", rec.offset as usize));
         };
-        let batch = self.batches.partition_point(|&(start, _)| start <= rec.offset);
-        let p = batch.checked_sub(1).map_or(0, |b| self.batches[b].1);
-        let mut ev = parse::event(kind, &r.values, p, &mut PState::default(), self.version.0, rec.offset as usize)?;
+        let p = self.batches.p(rec.offset);
+        let mut ev = parse::event(kind, &r.values, p, &mut PState::default(), self.version.0, rec.offset as usize);
         ev.kind = kind.normal();
         ev.ts = (rec.ts.wrapping_sub(self.first_tick) as f64 * self.ns_per_tick) as i64;
         ev.g = self.events.g(rec);
@@ -161,6 +160,43 @@ impl<'a> Trace<'a> {
     }
 }
 
+/// Where each batch starts, and its P.
+struct Batches {
+    /// (start, P), in file order.
+    starts: Vec<(u32, i32)>,
+    /// For each page of the file, the last batch starting at or before it: an event's
+    /// batch is then a step or two away (batches are 64 KB when the runtime is busy).
+    pages: Vec<u32>,
+}
+
+const PAGE_BITS: u32 = 12;
+
+impl Batches {
+    fn new(starts: Vec<(u32, i32)>, file_len: usize) -> Batches {
+        let mut b = 0;
+        let pages = (0..=file_len >> PAGE_BITS)
+            .map(|page| {
+                b = Self::last_at_or_before(&starts, b, (page << PAGE_BITS) as u32);
+                b as u32
+            })
+            .collect();
+        Batches { starts, pages }
+    }
+
+    fn last_at_or_before(starts: &[(u32, i32)], mut b: usize, offset: u32) -> usize {
+        while starts.get(b + 1).is_some_and(|&(start, _)| start <= offset) {
+            b += 1;
+        }
+        b
+    }
+
+    /// The P of the batch holding `offset`.
+    fn p(&self, offset: u32) -> i32 {
+        let b = self.pages.get((offset >> PAGE_BITS) as usize).copied().unwrap_or(0) as usize;
+        self.starts.get(Self::last_at_or_before(&self.starts, b, offset)).map_or(0, |&(_, p)| p)
+    }
+}
+
 fn malformed(what: impl Into<String>, offset: usize) -> Error {
     Error::new(ErrorKind::Malformed { what: what.into() }, offset as u64)
 }
@@ -183,8 +219,8 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
     let mut parsed = parse::parse(data, minor)?;
     let ticks_per_sec = parsed.ticks_per_sec;
     let (strings, stacks) = (std::mem::take(&mut parsed.strings), std::mem::take(&mut parsed.stacks));
-    let (batches, timer_goroutines) =
-        (std::mem::take(&mut parsed.batches), std::mem::take(&mut parsed.timer_goroutines));
+    let batches = Batches::new(std::mem::take(&mut parsed.batches), data.len());
+    let timer_goroutines = std::mem::take(&mut parsed.timer_goroutines);
     let events = if minor < 7 {
         order::order_by_seq(data, minor, parsed)?
     } else {

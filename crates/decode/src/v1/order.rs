@@ -155,7 +155,7 @@ impl Stream {
                         None => break,
                     };
                     if in_p_stream(kind) {
-                        self.head = Some(event(kind, &r.values, *p, state, minor, at)?);
+                        self.head = Some(event(kind, &r.values, *p, state, minor, at));
                         self.head_seq = state.seq;
                         break;
                     }

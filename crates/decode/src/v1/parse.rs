@@ -72,21 +72,12 @@ pub(super) fn in_p_stream(kind: T) -> bool {
 }
 
 /// The event of record `values` at `offset` in a batch of P `p`, whose state it advances
-/// (CPU samples carry their own time, P and goroutine and leave it alone). The values'
-/// count must have been checked against the type.
-pub(super) fn event(
-    kind: T,
-    values: &[u64],
-    p: i32,
-    state: &mut PState,
-    minor: Minor,
-    offset: usize,
-) -> Result<Event, Error> {
+/// (CPU samples carry their own time, P and goroutine and leave it alone). [`parse`] has
+/// checked the values.
+pub(super) fn event(kind: T, values: &[u64], p: i32, state: &mut PState, minor: Minor, offset: usize) -> Event {
     let mut ev = Event { ts: 0, g: state.g, args: [0; 4], stack: 0, p, offset: offset as u32, kind };
     let first_arg = if minor < 7 { 2 } else { 1 };
-    let Some(&delta) = values.get(first_arg - 1) else {
-        return Err(malformed(format!("{kind} has no timestamp"), offset));
-    };
+    let delta = values.get(first_arg - 1).copied().unwrap_or(0);
     // Go 1.27 skips CPU samples when it replays a batch, so their deltas do not move
     // the batch clock (Go 1.21's did; samples sit in batches of their own anyway).
     ev.ts = state.ts.wrapping_add(delta as i64);
@@ -109,18 +100,13 @@ pub(super) fn event(
         T::GoSysExit | T::GoWaiting | T::GoInSyscall => ev.g = ev.args[0],
         // Go 1.21 attributes GC and STW to no goroutine; Go 1.27 keeps the P's one.
         T::GCStart | T::GCDone | T::STWDone if minor < 11 => ev.g = 0,
-        T::STWStart if minor < 11 => {
-            ev.g = 0;
-            if ev.args[0] > 1 {
-                return Err(malformed(format!("unknown STW kind {}", ev.args[0]), offset));
-            }
-        }
+        T::STWStart if minor < 11 => ev.g = 0,
         T::CPUSample => {
             ev.ts = ev.args[0] as i64;
             ev.p = ev.args[1] as i32;
             ev.g = ev.args[2];
             ev.args[0] = 0;
-            return Ok(ev);
+            return ev;
         }
         _ => {}
     }
@@ -128,9 +114,9 @@ pub(super) fn event(
         state.g = 0;
     }
     if minor < 7 {
-        state.seq = state.seq.wrapping_add(values[0] as i64);
+        state.seq = state.seq.wrapping_add(values.first().copied().unwrap_or(0) as i64);
     }
-    Ok(ev)
+    ev
 }
 
 pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
@@ -145,9 +131,8 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         batches: Vec::new(),
     };
     let mut proc_index: IdMap<u64, usize> = IdMap::default();
-    let mut states: IdMap<u64, PState> = IdMap::default();
     // Before 1.11 events before the first batch belong to P 0.
-    let (mut cur_p, mut cur_proc, mut state) = (0i32, None::<usize>, PState::default());
+    let (mut cur_p, mut cur_proc) = (0i32, None::<usize>);
     // The current batch's run, until its first event adds it to its P.
     let mut run = Run { start: HEADER_LEN as u32, end: HEADER_LEN as u32, ts: 0, seq: 0 };
     let mut run_added = false;
@@ -179,16 +164,11 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         match kind {
             T::Batch => {
                 seen_batch = true;
-                // Stream state is kept without the batch clock, which each batch resets.
-                states.insert(cur_p as u64, state);
                 cur_p = proc_id(values[0], minor, offset)?;
                 cur_proc = proc_index.get(&(cur_p as u64)).copied();
-                state = states.get(&(cur_p as u64)).copied().unwrap_or_default();
-                if minor < 7 {
-                    state.seq = values[1] as i64;
-                }
-                state.ts = values[values.len() - 1] as i64;
-                run = Run { start: r.pos() as u32, end: r.pos() as u32, ts: state.ts, seq: state.seq };
+                let seq = if minor < 7 { values[1] as i64 } else { 0 };
+                let ts = values[values.len() - 1] as i64;
+                run = Run { start: r.pos() as u32, end: r.pos() as u32, ts, seq };
                 run_added = false;
                 continue;
             }
@@ -213,10 +193,17 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
             }
             _ => {}
         }
-        let ev = event(kind, values, cur_p, &mut state, minor, offset)?;
-        if kind == T::CPUSample {
-            out.cpu_samples.push(Sample { ts: ev.ts, g: ev.g, offset: ev.offset });
-            continue;
+        // Times and goroutines of a P's events depend on those before; the ordering
+        // works them out as it reads each P's batches again.
+        if kind == T::CPUSample || kind == T::STWStart && minor < 11 {
+            let ev = event(kind, values, cur_p, &mut PState::default(), minor, offset);
+            if kind == T::CPUSample {
+                out.cpu_samples.push(Sample { ts: ev.ts, g: ev.g, offset: ev.offset });
+                continue;
+            }
+            if ev.args[0] > 1 {
+                return Err(malformed(format!("unknown STW kind {}", ev.args[0]), offset));
+            }
         }
         let index = match cur_proc {
             Some(i) => i,

@@ -169,3 +169,24 @@ fn ordering_stays_linear_when_many_ps_wait_for_one_goroutine() {
     let times: Vec<i64> = trace.events().map(|ev| ev.unwrap().ts).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
 }
+
+/// Records keep goroutine IDs in 32 bits; wider ones (only in corrupt files) keep their value.
+#[test]
+fn goroutine_ids_wider_than_32_bits_survive_ordering() {
+    const G: u64 = 1 << 40;
+    let mut file = b"go 1.21 trace\0\0\0".to_vec();
+    file.extend_from_slice(&[0x41, 0x00, 0x00]);
+    // GoCreate (length-prefixed: dt, new g, new stack, stack), GoStart(g, seq 1), GoSched.
+    let mut create = vec![0x01];
+    uvarint(G, &mut create);
+    create.extend_from_slice(&[0x00, 0x00]);
+    file.extend_from_slice(&[0xcd, create.len() as u8]);
+    file.extend_from_slice(&create);
+    file.extend_from_slice(&[0x8e, 0x01]);
+    uvarint(G, &mut file);
+    file.extend_from_slice(&[0x01, 0x51, 0x01, 0x00]);
+    file.extend_from_slice(&[0x02, 0x64]);
+    let trace = v1::parse(&file).unwrap();
+    let gs: Vec<(v1::EventType, u64)> = trace.events().map(|ev| ev.map(|ev| (ev.kind, ev.g)).unwrap()).collect();
+    assert_eq!(gs, [(v1::EventType::GoCreate, 0), (v1::EventType::GoStart, G), (v1::EventType::GoSched, G)]);
+}

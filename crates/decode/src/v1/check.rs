@@ -118,7 +118,7 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
     let mut r = Reader::new(trace.data, 0, minor);
     for i in 0..trace.events.len() {
         let ev = &mut trace.read(&trace.events[i], &mut r)?;
-        let batch_p = ev.p;
+        let read_p = ev.p;
         let mut g = gs.get(&(ev.g as i64)).copied().unwrap_or_default();
         let p_key = i64::from(ev.p);
         let mut p = ps.get(&p_key).copied().unwrap_or_default();
@@ -328,7 +328,7 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
         }
         // Go 1.21 stores the P under the event's P after moving it to a fake P.
         ps.insert(if store_all { i64::from(ev.p) } else { p_key }, p);
-        if ev.p != batch_p {
+        if ev.p != read_p {
             trace.moved_ps.push((i as u32, ev.p));
         }
         if let Some(at) = open_syscalls.get_mut(&(ev.g as i64)) {

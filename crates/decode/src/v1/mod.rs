@@ -18,20 +18,17 @@ mod wire;
 
 use std::borrow::Cow;
 
-use crate::hash::IdMap;
-use event::EventType as T;
-
-use event::Rec;
-use parse::PState;
-use records::Records;
-use wire::{Reader, Record};
-
 pub use convert::{convert, decode};
 pub use event::{Event, EventType};
 pub use tables::{Frame, StackTable, StringTable};
 
 use crate::error::{Error, ErrorKind};
+use crate::hash::IdMap;
 use crate::header::{read_header, Format, Version};
+use event::{EventType as T, Rec};
+use parse::PState;
+use records::Records;
+use wire::{Reader, Record};
 
 /// The header's minor version: 5 for `go 1.5 trace`.
 type Minor = u32;

@@ -6,6 +6,15 @@
 //! reader (what its conversion to the new event model consumes) for 1.11–1.21.
 //! [`decode`] then converts them to gotv's event model as Go 1.27's reader does; Go 1.27
 //! refuses 1.5–1.10, which go through the same rules here.
+//!
+//! Memory: events take 5 bytes on the wire, so nothing of the size of an event may be
+//! kept per event while the file is in memory anyway. The first pass (`parse.rs`) checks
+//! every record but keeps only the tables and where each P's batches are. The merge
+//! (`order.rs`) reads each P's batches again as it takes their events, and keeps a
+//! 16-byte record per event of the ordered stream (`records.rs`: time, offset, goroutine).
+//! Validation (`check.rs`) and conversion read each event back from the file through its
+//! record, the conversion freeing the records chunk by chunk as the model grows: at the
+//! peak, memory holds the file, the model and little else.
 
 mod check;
 mod convert;

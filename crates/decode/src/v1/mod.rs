@@ -124,6 +124,7 @@ impl<'a> Trace<'a> {
 
     /// Event `rec` as ordered, read back from its record: its stack as written, its P
     /// before validation moves it.
+    #[inline]
     fn read(&self, rec: &Rec, r: &mut Reader<'a>) -> Result<Event, Error> {
         r.seek(rec.offset as usize);
         let Some(Record::Event { kind, .. }) = r.next()? else {

@@ -74,6 +74,7 @@ pub(super) fn in_p_stream(kind: T) -> bool {
 /// The event of record `values` at `offset` in a batch of P `p`, whose state it advances
 /// (CPU samples carry their own time, P and goroutine and leave it alone). [`parse`] has
 /// checked the values.
+#[inline]
 pub(super) fn event(kind: T, values: &[u64], p: i32, state: &mut PState, minor: Minor, offset: usize) -> Event {
     let mut ev = Event { ts: 0, g: state.g, args: [0; 4], stack: 0, p, offset: offset as u32, kind };
     let first_arg = if minor < 7 { 2 } else { 1 };

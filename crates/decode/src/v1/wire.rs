@@ -98,6 +98,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next record, or `None` at the end of the file.
+    #[inline]
     pub fn next(&mut self) -> Result<Option<Record<'a>>, Error> {
         let Some(&head) = self.data.get(self.pos) else { return Ok(None) };
         let start = self.pos;

@@ -166,7 +166,7 @@ fn ordering_stays_linear_when_many_ps_wait_for_one_goroutine() {
     file.extend_from_slice(&[0x41, 0x00, 0x00, 0x02, 0x64]);
     let trace = v1::parse(&file).unwrap();
     assert_eq!(trace.len() as u64, 1 + 2 * PS);
-    let times: Vec<i64> = trace.events().map(|ev| ev.unwrap().ts).collect();
+    let times: Vec<i64> = trace.events().map(|ev| ev.ts).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
 }
 
@@ -187,6 +187,6 @@ fn goroutine_ids_wider_than_32_bits_survive_ordering() {
     file.extend_from_slice(&[0x01, 0x51, 0x01, 0x00]);
     file.extend_from_slice(&[0x02, 0x64]);
     let trace = v1::parse(&file).unwrap();
-    let gs: Vec<(v1::EventType, u64)> = trace.events().map(|ev| ev.map(|ev| (ev.kind, ev.g)).unwrap()).collect();
+    let gs: Vec<(v1::EventType, u64)> = trace.events().map(|ev| (ev.kind, ev.g)).collect();
     assert_eq!(gs, [(v1::EventType::GoCreate, 0), (v1::EventType::GoStart, G), (v1::EventType::GoSched, G)]);
 }

@@ -44,7 +44,7 @@ const VECTORS: &[(&str, usize, u64)] = &[
 ];
 
 fn events(trace: &Trace) -> Vec<Event> {
-    trace.events().collect::<Result<_, _>>().unwrap()
+    trace.events().collect()
 }
 
 /// One line per event, in the layout the Go-side dumper printed.

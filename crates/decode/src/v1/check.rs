@@ -10,7 +10,7 @@ use crate::hash::IdMap;
 
 /// Drops the block/unblock/start of wakeups the runtime marked futile (Go 1.21 only:
 /// the 1.27 converter rejects FutileWakeup events instead).
-pub(super) fn remove_futile(trace: &mut Trace<'_>) -> Result<(), Error> {
+pub(super) fn remove_futile(trace: &mut Trace<'_>) {
     #[derive(Default)]
     struct Wakeup {
         futile: bool,
@@ -19,7 +19,6 @@ pub(super) fn remove_futile(trace: &mut Trace<'_>) -> Result<(), Error> {
     let mut gs: IdMap<u64, Wakeup> = IdMap::default();
     let mut drop = vec![false; trace.len()];
     for (i, ev) in trace.events().enumerate() {
-        let ev = ev?;
         match ev.kind {
             T::GoUnblock => {
                 let w = gs.entry(ev.args[0]).or_default();
@@ -45,7 +44,6 @@ pub(super) fn remove_futile(trace: &mut Trace<'_>) -> Result<(), Error> {
         }
     }
     trace.events.retain_indices(|i| !drop[i]);
-    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
@@ -117,7 +115,7 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
     let mut open_syscalls: DenseMap<u32> = DenseMap::default();
     let mut r = Reader::new(trace.data, 0, minor);
     for i in 0..trace.events.len() {
-        let ev = &mut trace.read(&trace.events[i], &mut r)?;
+        let ev = &mut trace.read(&trace.events[i], &mut r);
         let read_p = ev.p;
         let mut g = gs.get(&(ev.g as i64)).copied().unwrap_or_default();
         let p_key = i64::from(ev.p);

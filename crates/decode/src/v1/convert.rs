@@ -387,13 +387,6 @@ pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
     let mut blocked = v1.blocked_syscalls.iter().peekable();
     let mut error = None;
     for (i, ev) in v1.read_all(events).enumerate() {
-        let ev = match ev {
-            Ok(ev) => ev,
-            Err(e) => {
-                error = Some(e);
-                break;
-            }
-        };
         if i == 0 {
             sync(&mut c.out, ev.ts.saturating_sub(1));
         }

@@ -93,17 +93,17 @@ impl<'a> Trace<'a> {
     }
 
     /// The events in order, timestamps in ns since the first event.
-    pub fn events(&self) -> impl Iterator<Item = Result<Event, Error>> + '_ {
+    pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
         self.read_all(self.events.iter().copied())
     }
 
     /// The events of `recs`, the ordered stream or what is left of it.
-    fn read_all<'t>(&'t self, recs: impl Iterator<Item = Rec> + 't) -> impl Iterator<Item = Result<Event, Error>> + 't {
+    fn read_all<'t>(&'t self, recs: impl Iterator<Item = Rec> + 't) -> impl Iterator<Item = Event> + 't {
         let mut r = Reader::new(self.data, 0, self.version.0);
         let mut starts = self.start_stacks.iter().peekable();
         let mut moves = self.moved_ps.iter().peekable();
         recs.enumerate().map(move |(i, rec)| {
-            let mut ev = self.read(&rec, &mut r)?;
+            let mut ev = self.read(&rec, &mut r);
             if let Some((_, p)) = moves.next_if(|&&(at, _)| at as usize == i) {
                 ev.p = *p;
             }
@@ -118,17 +118,19 @@ impl<'a> Trace<'a> {
             if !known {
                 ev.stack = 0;
             }
-            Ok(ev)
+            ev
         })
     }
 
     /// Event `rec` as ordered, read back from its record: its stack as written, its P
-    /// before validation moves it.
+    /// before validation moves it. The record was read before; were it not an event now,
+    /// its type would be `None`, which conversion rejects.
     #[inline]
-    fn read(&self, rec: &Rec, r: &mut Reader<'a>) -> Result<Event, Error> {
+    fn read(&self, rec: &Rec, r: &mut Reader<'a>) -> Event {
         r.seek(rec.offset as usize);
-        let Some(Record::Event { kind, .. }) = r.next()? else {
-            return Err(malformed("expected an event", rec.offset as usize));
+        let kind = match r.next() {
+            Ok(Some(Record::Event { kind, .. })) => kind,
+            _ => T::None,
         };
         let p = self.batches.p(rec.offset);
         let mut ev = parse::event(kind, &r.values, p, &mut PState::default(), self.version.0, rec.offset as usize);
@@ -141,7 +143,7 @@ impl<'a> Trace<'a> {
             T::GoSysExit => ev.p = SYSCALL_P,
             _ => {}
         }
-        Ok(ev)
+        ev
     }
 
     /// A string-table entry as text (Go strings may hold invalid UTF-8).
@@ -250,7 +252,7 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
         doubled: 0,
     };
     if minor < 11 {
-        check::remove_futile(&mut trace)?;
+        check::remove_futile(&mut trace);
     }
     check::post_process(&mut trace)?;
     Ok(trace)

@@ -81,6 +81,12 @@ impl Decoder {
         self.fed += chunk.len() as u64;
         if !self.finished {
             self.buf.extend_from_slice(chunk);
+            // The old format stays buffered whole (see `run`): room for all of it at once
+            // rather than by doubling, which copies it in WebAssembly.
+            if self.v2.is_none() && read_header(&self.buf).is_ok_and(|v| v.format() == Format::V1) {
+                let rest = usize::try_from(self.size_hint).unwrap_or(0).saturating_sub(self.buf.len());
+                self.buf.try_reserve_exact(rest).ok();
+            }
             let buf = std::mem::take(&mut self.buf);
             let used = self.run(&buf, self.base, false);
             self.buf = buf;

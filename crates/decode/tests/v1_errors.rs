@@ -17,7 +17,7 @@ const FREQUENCY_100: [u8; 2] = [0x02, 0x64];
 
 fn malformed(minor: u32, body: &[u8]) -> (String, u64) {
     match v1::parse(&trace(minor, body)) {
-        Ok(t) => panic!("parsed {} events", t.events.len()),
+        Ok(t) => panic!("parsed {} events", t.len()),
         Err(e) => {
             assert!(matches!(e.kind, ErrorKind::Malformed { .. }), "{e}");
             (e.to_string(), e.offset)
@@ -31,11 +31,12 @@ fn a_minimal_trace_parses() {
     let body = [&BATCH_P0[..], &[0x45, 0x05, 0x07, 0x06, 0x05], &FREQUENCY_100].concat();
     let file = trace(21, &body);
     let t = v1::parse(&file).unwrap();
-    let kinds: Vec<_> = t.events.iter().map(|e| e.kind).collect();
+    let events: Vec<_> = t.events().collect();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [EventType::ProcStart, EventType::ProcStop]);
     // 100 ticks per second: 5 ticks are 50 ms.
-    assert_eq!((t.events[0].ts, t.events[1].ts), (0, 50_000_000));
-    assert_eq!((t.events[0].offset, t.events[1].offset), (19, 22));
+    assert_eq!((events[0].ts, events[1].ts), (0, 50_000_000));
+    assert_eq!((events[0].offset, events[1].offset), (19, 22));
 }
 
 #[test]
@@ -107,7 +108,7 @@ fn a_futile_wakeup_stops_conversion_where_go_does() {
     // Go 1.27 converts 1.11+ traces and has no equivalent for FutileWakeup.
     let body = [&BATCH_P0[..], &[0x24, 0x01], &FREQUENCY_100].concat();
     let file = trace(11, &body);
-    assert_eq!(v1::parse(&file).unwrap().events.len(), 1);
+    assert_eq!(v1::parse(&file).unwrap().len(), 1);
     let d = v1::decode(&file);
     let err = d.error.expect("conversion error");
     assert!(err.to_string().contains("unexpected event type 36"), "{err}");

@@ -35,7 +35,7 @@ fn cuts(len: usize) -> Vec<usize> {
 #[test]
 fn truncated_vectors_fail_with_a_location_inside_the_cut() {
     for (name, data) in fixtures("v1-", ".trace") {
-        let whole = v1::parse(&data).map(|t| t.events.len());
+        let whole = v1::parse(&data).map(|t| t.len());
         let mut last_error_cut = 0;
         for cut in cuts(data.len()) {
             match v1::parse(&data[..cut]) {
@@ -44,7 +44,7 @@ fn truncated_vectors_fail_with_a_location_inside_the_cut() {
                     last_error_cut = cut;
                 }
                 // Losing only some of the footer's stack records leaves every event.
-                Ok(t) => assert_eq!(Ok(t.events.len()), whole, "{name} cut at {cut} parsed"),
+                Ok(t) => assert_eq!(Ok(t.len()), whole, "{name} cut at {cut} parsed"),
             }
         }
         assert!(last_error_cut > 0, "{name}");
@@ -165,6 +165,28 @@ fn ordering_stays_linear_when_many_ps_wait_for_one_goroutine() {
     }
     file.extend_from_slice(&[0x41, 0x00, 0x00, 0x02, 0x64]);
     let trace = v1::parse(&file).unwrap();
-    assert_eq!(trace.events.len() as u64, 1 + 2 * PS);
-    assert!(trace.events.windows(2).all(|w| w[0].ts <= w[1].ts));
+    assert_eq!(trace.len() as u64, 1 + 2 * PS);
+    let times: Vec<i64> = trace.events().map(|ev| ev.ts).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+}
+
+/// Records keep goroutine IDs in 32 bits; wider ones (only in corrupt files) keep their value.
+#[test]
+fn goroutine_ids_wider_than_32_bits_survive_ordering() {
+    const G: u64 = 1 << 40;
+    let mut file = b"go 1.21 trace\0\0\0".to_vec();
+    file.extend_from_slice(&[0x41, 0x00, 0x00]);
+    // GoCreate (length-prefixed: dt, new g, new stack, stack), GoStart(g, seq 1), GoSched.
+    let mut create = vec![0x01];
+    uvarint(G, &mut create);
+    create.extend_from_slice(&[0x00, 0x00]);
+    file.extend_from_slice(&[0xcd, create.len() as u8]);
+    file.extend_from_slice(&create);
+    file.extend_from_slice(&[0x8e, 0x01]);
+    uvarint(G, &mut file);
+    file.extend_from_slice(&[0x01, 0x51, 0x01, 0x00]);
+    file.extend_from_slice(&[0x02, 0x64]);
+    let trace = v1::parse(&file).unwrap();
+    let gs: Vec<(v1::EventType, u64)> = trace.events().map(|ev| (ev.kind, ev.g)).collect();
+    assert_eq!(gs, [(v1::EventType::GoCreate, 0), (v1::EventType::GoStart, G), (v1::EventType::GoSched, G)]);
 }

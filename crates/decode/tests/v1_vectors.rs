@@ -1,6 +1,6 @@
 //! Every vendored v1 vector against Go's own outcome (tests/fixtures/go/MANIFEST.md §1).
 
-use gotv_decode::v1::{self, EventType, Trace};
+use gotv_decode::v1::{self, Event, EventType, Trace};
 use gotv_decode::ErrorKind;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -43,10 +43,13 @@ const VECTORS: &[(&str, usize, u64)] = &[
     ("v1-fmt_1_21_pprof_good.trace", 1676, 0xdd6bc3f0fe73168c),
 ];
 
+fn events(trace: &Trace) -> Vec<Event> {
+    trace.events().collect()
+}
+
 /// One line per event, in the layout the Go-side dumper printed.
 fn dump(trace: &Trace) -> Vec<String> {
-    trace
-        .events
+    events(trace)
         .iter()
         .map(|ev| {
             let frames: Vec<_> = trace.stack(ev.stack).collect();
@@ -75,10 +78,11 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 fn tie_insensitive_hash(trace: &Trace) -> u64 {
     let mut lines = dump(trace);
+    let events = events(trace);
     let mut start = 0;
     while start < lines.len() {
-        let ts = trace.events[start].ts;
-        let end = start + trace.events[start..].iter().take_while(|ev| ev.ts == ts).count();
+        let ts = events[start].ts;
+        let end = start + events[start..].iter().take_while(|ev| ev.ts == ts).count();
         lines[start..end].sort();
         start = end;
     }
@@ -92,8 +96,8 @@ fn every_good_vector_orders_as_go_does() {
         let data = fixture(name);
         match v1::parse(&data) {
             Err(e) => failures.push(format!("{name}: {e}")),
-            Ok(trace) if trace.events.len() != count => {
-                failures.push(format!("{name}: {} events, Go has {count}", trace.events.len()))
+            Ok(trace) if trace.len() != count => {
+                failures.push(format!("{name}: {} events, Go has {count}", trace.len()))
             }
             Ok(trace) => {
                 let got = tie_insensitive_hash(&trace);
@@ -119,8 +123,9 @@ fn times_are_ns_from_the_first_event_and_sorted() {
     for &(name, ..) in VECTORS {
         let data = fixture(name);
         let trace = v1::parse(&data).unwrap();
-        assert_eq!(trace.events[0].ts, 0, "{name}");
-        assert!(trace.events.windows(2).all(|w| w[0].ts <= w[1].ts), "{name}");
+        let events = events(&trace);
+        assert_eq!(events[0].ts, 0, "{name}");
+        assert!(events.windows(2).all(|w| w[0].ts <= w[1].ts), "{name}");
         assert!(trace.ticks_per_sec > 0, "{name}");
     }
 }
@@ -129,15 +134,16 @@ fn times_are_ns_from_the_first_event_and_sorted() {
 fn user_annotations_resolve_names_and_inline_messages() {
     let data = fixture("v1-user_task_region_1_21_good.trace");
     let trace = v1::parse(&data).unwrap();
+    let events = events(&trace);
     let names = |kind| -> Vec<String> {
-        trace.events.iter().filter(|ev| ev.kind == kind).map(|ev| trace.string(ev.args[2]).into_owned()).collect()
+        events.iter().filter(|ev| ev.kind == kind).map(|ev| trace.string(ev.args[2]).into_owned()).collect()
     };
     assert_eq!(names(EventType::UserTaskCreate), ["task0"]);
     let regions = names(EventType::UserRegion);
     for want in ["region0", "region1", "post-existing region"] {
         assert!(regions.iter().any(|r| r == want), "{regions:?}");
     }
-    let log = trace.events.iter().find(|ev| ev.kind == EventType::UserLog).unwrap();
+    let log = events.iter().find(|ev| ev.kind == EventType::UserLog).unwrap();
     assert_eq!(trace.string(log.args[1]), "key0");
     assert_eq!(trace.log_message(log), "0123456789abcdef");
     let frames: Vec<_> = trace.stack(log.stack).collect();
@@ -151,7 +157,8 @@ fn user_annotations_resolve_names_and_inline_messages() {
 fn cpu_samples_keep_their_own_p_and_g() {
     let data = fixture("v1-fmt_1_21_pprof_good.trace");
     let trace = v1::parse(&data).unwrap();
-    let samples: Vec<_> = trace.events.iter().filter(|ev| ev.kind == EventType::CPUSample).collect();
+    let events = events(&trace);
+    let samples: Vec<_> = events.iter().filter(|ev| ev.kind == EventType::CPUSample).collect();
     assert_eq!(samples.len(), 4, "Go 1.27 converts this trace to 4 StackSample events");
     assert!(samples.iter().all(|ev| ev.stack != 0));
 }
@@ -161,7 +168,8 @@ fn pre_1_7_stacks_are_bare_pcs_and_goroutine_starts_get_their_start_pc() {
     let data = fixture("v1-http_1_5_good.trace");
     let trace = v1::parse(&data).unwrap();
     assert!(trace.strings.is_empty(), "1.5 has no string table");
-    let start = trace.events.iter().find(|ev| ev.kind == EventType::GoStart && ev.stack != 0).unwrap();
+    let events = events(&trace);
+    let start = events.iter().find(|ev| ev.kind == EventType::GoStart && ev.stack != 0).unwrap();
     let frames: Vec<_> = trace.stack(start.stack).collect();
     assert_eq!(frames.len(), 1);
     assert!(frames[0].pc != 0 && frames[0].func == 0);
@@ -173,7 +181,7 @@ fn local_events_are_rewritten_to_their_normal_forms() {
         let data = fixture(name);
         let trace = v1::parse(&data).unwrap();
         assert!(
-            !trace.events.iter().any(|ev| matches!(
+            !events(&trace).iter().any(|ev| matches!(
                 ev.kind,
                 EventType::GoStartLocal | EventType::GoUnblockLocal | EventType::GoSysExitLocal
             )),

@@ -2,23 +2,23 @@
 //! `postProcessTrace` for 1.5–1.10, Go 1.27's `postProcessTrace` for 1.11+.
 
 use super::event::{Event, EventType as T};
-use super::tables::StackTable;
-use super::{malformed, Minor, GC_P, NETPOLL_P, TIMER_P};
+use super::wire::Reader;
+use super::{malformed, Trace, GC_P, NETPOLL_P, TIMER_P};
 use crate::dense_map::DenseMap;
 use crate::error::Error;
 use crate::hash::IdMap;
 
 /// Drops the block/unblock/start of wakeups the runtime marked futile (Go 1.21 only:
 /// the 1.27 converter rejects FutileWakeup events instead).
-pub(super) fn remove_futile(events: &mut Vec<Event>) {
+pub(super) fn remove_futile(trace: &mut Trace<'_>) {
     #[derive(Default)]
     struct Wakeup {
         futile: bool,
         events: Vec<u32>,
     }
     let mut gs: IdMap<u64, Wakeup> = IdMap::default();
-    let mut drop = vec![false; events.len()];
-    for (i, ev) in events.iter().enumerate() {
+    let mut drop = vec![false; trace.len()];
+    for (i, ev) in trace.events().enumerate() {
         match ev.kind {
             T::GoUnblock => {
                 let w = gs.entry(ev.args[0]).or_default();
@@ -43,11 +43,7 @@ pub(super) fn remove_futile(events: &mut Vec<Event>) {
             _ => {}
         }
     }
-    let mut i = 0;
-    events.retain(|_| {
-        i += 1;
-        !drop[i - 1]
-    });
+    trace.events.retain_indices(|i| !drop[i]);
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
@@ -77,6 +73,8 @@ struct P {
     in_sweep: bool,
 }
 
+const NO_SYSCALL: u32 = u32::MAX;
+
 fn fail(ev: &Event, what: String) -> Error {
     malformed(format!("{what} ({} at {} ns)", ev.kind, ev.ts), ev.offset as usize)
 }
@@ -95,10 +93,12 @@ fn check_running(p: &P, g: &G, ev: &Event, allow_g0: bool) -> Result<(), Error> 
 }
 
 /// Checks that the stream is consistent (a P runs one G at a time, a G is blocked before
-/// it is unblocked, …), moves GC starts and network unblocks to their fake Ps, and gives
-/// each goroutine's first GoStart the stack of its start function.
-pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut StackTable) -> Result<(), Error> {
+/// it is unblocked, …), moves GC starts and network unblocks to their fake Ps, gives
+/// each goroutine's first GoStart the stack of its start function, and finds the
+/// syscalls that block.
+pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
     use GStatus::*;
+    let minor = trace.version.0;
     // Keyed by ID as i64 (distinct IDs stay distinct): arrays, not hashing, on every event.
     let mut gs: DenseMap<G> = DenseMap::default();
     let mut ps: DenseMap<P> = DenseMap::default();
@@ -110,7 +110,13 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
     // "g already exists" check then sees; Go 1.27 stores only the ones it changed.
     let store_all = minor < 11;
 
-    for ev in events.iter_mut() {
+    // The index of each goroutine's latest event if that is a GoSysCall: Go looks ahead
+    // from each syscall for a GoSysBlock.
+    let mut open_syscalls: DenseMap<u32> = DenseMap::default();
+    let mut r = Reader::new(trace.data, 0, minor);
+    for i in 0..trace.events.len() {
+        let ev = &mut trace.read(&trace.events[i], &mut r);
+        let read_p = ev.p;
         let mut g = gs.get(&(ev.g as i64)).copied().unwrap_or_default();
         let p_key = i64::from(ev.p);
         let mut p = ps.get(&p_key).copied().unwrap_or_default();
@@ -206,7 +212,9 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
                 if let Some(start) = g.start_stack.take() {
                     // 1.5/1.6 recorded the start PC itself; +1 makes it a return PC, as
                     // symbolizers expect.
-                    ev.stack = if minor < 7 { stacks.add_synthetic(start.wrapping_add(1)) } else { start as u32 };
+                    let stack =
+                        if minor < 7 { trace.stacks.add_synthetic(start.wrapping_add(1)) } else { start as u32 };
+                    trace.start_stacks.push((i as u32, stack));
                 }
                 g.last = None;
                 g_changed = true;
@@ -318,10 +326,25 @@ pub(super) fn post_process(events: &mut [Event], minor: Minor, stacks: &mut Stac
         }
         // Go 1.21 stores the P under the event's P after moving it to a fake P.
         ps.insert(if store_all { i64::from(ev.p) } else { p_key }, p);
-        // Go drops references to stacks that are missing or empty.
-        if ev.stack != 0 && !stacks.contains(ev.stack) {
-            ev.stack = 0;
+        if ev.p != read_p {
+            trace.moved_ps.push((i as u32, ev.p));
+        }
+        if let Some(at) = open_syscalls.get_mut(&(ev.g as i64)) {
+            if ev.kind == T::GoSysBlock && *at != NO_SYSCALL {
+                trace.blocked_syscalls.push(*at);
+            }
+            *at = NO_SYSCALL;
+        }
+        match ev.kind {
+            T::GoSysCall => {
+                open_syscalls.insert(ev.g as i64, i as u32);
+                trace.doubled += 1;
+            }
+            T::GoStartLabel => trace.doubled += 1,
+            _ => {}
         }
     }
+    trace.blocked_syscalls.sort_unstable();
+    trace.doubled -= trace.blocked_syscalls.len();
     Ok(())
 }

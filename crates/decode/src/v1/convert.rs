@@ -339,8 +339,7 @@ impl Converter<'_, '_> {
             }
             T::UserLog => {
                 let category = self.string(ev.args[1]);
-                let message =
-                    self.out.strings.intern(self.v1.inline_strings.get(ev.args[3] as usize).copied().unwrap_or(&[]));
+                let message = self.out.strings.intern(self.v1.log_bytes(ev));
                 let h = self.head(t, ctx, stack);
                 self.out.push_log(h, LogInfo { task: ev.args[0], category, message });
             }
@@ -358,25 +357,12 @@ impl Converter<'_, '_> {
     }
 }
 
-/// For each GoSysCall, whether its goroutine's next event is a GoSysBlock (Go looks ahead
-/// for each syscall; one backward pass gives the same answer in linear time).
-fn blocked_syscalls(events: &[Event]) -> Vec<bool> {
-    let mut next_kind: IdMap<u64, T> = IdMap::default();
-    let mut blocked = vec![false; events.len()];
-    for (i, ev) in events.iter().enumerate().rev() {
-        if ev.kind == T::GoSysCall {
-            blocked[i] = next_kind.get(&ev.g) == Some(&T::GoSysBlock);
-        }
-        next_kind.insert(ev.g, ev.kind);
-    }
-    blocked
-}
-
 /// Converts a parsed v1 trace. As Go's reader, it brackets the events with two Sync events
 /// and stops at the first event it cannot convert, keeping those before it.
-pub fn convert(v1: &V1Trace<'_>) -> Decoded {
+pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
+    let (len, events) = (v1.len(), v1.events.take_chunks());
     let mut c = Converter {
-        v1,
+        v1: &v1,
         out: Trace::new(Some(v1.version)),
         last_ts: -1,
         strings: IdMap::default(),
@@ -389,20 +375,23 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
         last_stw: 0,
         builtins: Vec::new(),
     };
-    // Old events map one to one onto model events, plus the two Syncs.
-    c.out.reserve(v1.events.len() + 2);
+    // Old events map one to one onto model events, but for the two Syncs and the doubled
+    // ones; any more would double the columns. A goroutine that existed at the start
+    // becomes one event at the first Gomaxprocs instead of at its GoCreate.
+    c.out.reserve(len + 2 + v1.doubled);
     let mut syncs = 0;
     let mut sync = |out: &mut Trace, time: i64| {
         syncs += 1;
         out.push_sync(time, SyncInfo { n: syncs, generation: None, clock: None });
     };
-    if let Some(first) = v1.events.first() {
-        sync(&mut c.out, first.ts.saturating_sub(1));
-    }
-    let blocked = blocked_syscalls(&v1.events);
+    let mut blocked = v1.blocked_syscalls.iter().peekable();
     let mut error = None;
-    for (ev, &blocked) in v1.events.iter().zip(&blocked) {
-        if let Err(e) = c.convert(ev, blocked) {
+    for (i, ev) in v1.read_all(events).enumerate() {
+        if i == 0 {
+            sync(&mut c.out, ev.ts.saturating_sub(1));
+        }
+        let is_blocked = blocked.next_if(|&&at| at as usize == i).is_some();
+        if let Err(e) = c.convert(&ev, is_blocked) {
             error = Some(e);
             break;
         }
@@ -418,7 +407,7 @@ pub fn convert(v1: &V1Trace<'_>) -> Decoded {
 /// Decodes a whole v1 file into the event model.
 pub fn decode(data: &[u8]) -> Decoded {
     match super::parse(data) {
-        Ok(v1) => convert(&v1),
+        Ok(v1) => convert(v1),
         Err(error) => {
             let mut trace = Trace::new(crate::read_header(data).ok());
             trace.index_resources();

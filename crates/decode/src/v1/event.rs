@@ -161,6 +161,16 @@ impl EventType {
         Some(n + 1 + usize::from(minor < 7))
     }
 
+    /// The type the ordered stream reports: the *Local forms only exist to order events.
+    pub(super) fn normal(self) -> EventType {
+        match self {
+            T::GoStartLocal => T::GoStart,
+            T::GoUnblockLocal => T::GoUnblock,
+            T::GoSysExitLocal => T::GoSysExit,
+            k => k,
+        }
+    }
+
     /// Events after which the P runs no goroutine (trace-format.md §5.4).
     pub(super) fn ends_running_g(self) -> bool {
         matches!(
@@ -189,12 +199,11 @@ impl std::fmt::Display for EventType {
     }
 }
 
-/// One event of the ordered stream. 64 bytes, no pointers: big traces have millions.
+/// One event of the ordered stream, as read back from the file (see [`Rec`]).
 ///
 /// `g` and `p` are the context the parser attributes the event to (§5.4): G 0 is none,
 /// P -1 is the runtime's "no P" batch, and Go's fake Ps are substituted after ordering (timer unblocks, network unblocks, syscall exits, GC).
-/// `args` are the type's arguments in Go's order (e.g. GoUnblock: g, seq); for
-/// `UserLog`, `args[3]` indexes [`super::Trace::inline_strings`].
+/// `args` are the type's arguments in Go's order (e.g. GoUnblock: g, seq).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
     /// Nanoseconds since the first event (ticks while parsing).
@@ -207,4 +216,18 @@ pub struct Event {
     /// Byte offset of the event in the file.
     pub offset: u32,
     pub kind: EventType,
+}
+
+/// An event as kept between the passes over the ordered stream: only what cannot be read
+/// again from its record in the file without replaying its P's batches (its P is that of
+/// the batch holding it, see [`super::Trace`]). A v1 trace holds tens of millions of
+/// events, 5 bytes each on the wire: the whole [`Event`] for each would take 13 times the
+/// file, this 3 times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Rec {
+    /// Ticks, as in the file.
+    pub ts: i64,
+    pub offset: u32,
+    /// The goroutine, or [`super::records::WIDE_G`].
+    pub g: u32,
 }

@@ -1,14 +1,17 @@
 //! Merging the per-P streams into one (trace-format.md §5.6): Go 1.21's `order1005` for
 //! 1.5/1.6, and for 1.7+ the goroutine-sequence merge of `order1007`, which Go 1.27's
-//! v1 reader kept.
+//! v1 reader kept. Each P's events are read again from its batches as the merge takes
+//! them, so that only the merged stream is ever held, as [`Rec`]s.
 
 use std::cmp::Reverse;
 use std::collections::binary_heap::PeekMut;
 use std::collections::BinaryHeap;
-use std::ops::Range;
 
-use super::event::{Event, EventType as T};
-use super::malformed;
+use super::event::{Event, EventType as T, Rec};
+use super::parse::{event, in_p_stream, PState, Parsed, Run, Sample};
+use super::records::Records;
+use super::wire::{Reader, Record};
+use super::{malformed, Minor};
 use crate::dense_map::DenseMap;
 use crate::error::Error;
 use crate::hash::IdMap;
@@ -72,79 +75,154 @@ fn time_order_error(ev: &Event, previous: i64) -> Error {
     )
 }
 
-fn check_sorted(events: &[Event], order: &[u32]) -> Result<(), Error> {
-    let ts = |i: u32| events[i as usize].ts;
-    match order.windows(2).find(|w| ts(w[1]) < ts(w[0])) {
-        Some(w) => Err(time_order_error(&events[w[1] as usize], ts(w[0]))),
-        None => Ok(()),
-    }
-}
-
-/// Moves `events[order[k]]` to position `k`, in place: a v1 trace can hold tens of
-/// millions of events, and a browser tab cannot hold two copies of them.
-fn permute(events: &mut [Event], mut order: Vec<u32>) {
+/// Moves `recs[order[k]]` to position `k`, in place.
+fn permute(recs: &mut Records, mut order: Vec<u32>) {
     const DONE: u32 = u32::MAX;
     for start in 0..order.len() {
         if order[start] == DONE {
             continue;
         }
-        let first = events[start];
+        let first = recs[start];
         let mut k = start;
         loop {
             let from = order[k] as usize;
             order[k] = DONE;
             if from == start {
-                events[k] = first;
+                recs[k] = first;
                 break;
             }
-            events[k] = events[from];
+            recs[k] = recs[from];
             k = from;
         }
     }
 }
 
+/// Where a stream's events come from.
+enum Source {
+    /// A P's batches, read again from the file.
+    Batches { p: i32, runs: Vec<Run>, run: usize, pos: usize, state: PState },
+    /// CPU samples, already sorted.
+    Samples { samples: Vec<Sample>, next: usize },
+}
+
+/// One P's events (or the CPU samples) in file order, read one ahead.
+struct Stream {
+    source: Source,
+    head: Option<Event>,
+    /// 1.5/1.6: the global sequence number of `head`.
+    head_seq: i64,
+}
+
+impl Stream {
+    fn new(source: Source, r: &mut Reader<'_>) -> Result<Stream, Error> {
+        let mut s = Stream { source, head: None, head_seq: 0 };
+        if let Source::Batches { runs, pos, state, .. } = &mut s.source {
+            if let Some(first) = runs.first() {
+                (*pos, state.ts, state.seq) = (first.start as usize, first.ts, first.seq);
+            }
+        }
+        s.advance(r)?;
+        Ok(s)
+    }
+
+    /// Reads the next event into `head`.
+    fn advance(&mut self, r: &mut Reader<'_>) -> Result<(), Error> {
+        self.head = None;
+        match &mut self.source {
+            Source::Samples { samples, next } => {
+                if let Some(&Sample { ts, g, offset }) = samples.get(*next) {
+                    *next += 1;
+                    self.head = Some(Event { ts, g, args: [0; 4], stack: 0, p: 0, offset, kind: T::CPUSample });
+                }
+            }
+            Source::Batches { p, runs, run, pos, state } => {
+                let minor = r.minor();
+                while let Some(current) = runs.get(*run) {
+                    if *pos >= current.end as usize {
+                        *run += 1;
+                        if let Some(next) = runs.get(*run) {
+                            (*pos, state.ts, state.seq) = (next.start as usize, next.ts, next.seq);
+                        }
+                        continue;
+                    }
+                    let at = *pos;
+                    r.seek(at);
+                    let record = r.next()?;
+                    *pos = r.pos();
+                    let kind = match record {
+                        Some(Record::Event { kind, .. }) => kind,
+                        Some(Record::String { .. }) => continue,
+                        None => break,
+                    };
+                    if in_p_stream(kind) {
+                        self.head = Some(event(kind, &r.values, *p, state, minor, at));
+                        self.head_seq = state.seq;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every P's stream, CPU samples (sorted by time) last.
+fn streams(parsed: &mut Parsed<'_>, r: &mut Reader<'_>) -> Result<Vec<Stream>, Error> {
+    let mut streams = Vec::with_capacity(parsed.procs.len() + 1);
+    for (p, runs) in std::mem::take(&mut parsed.procs) {
+        streams.push(Stream::new(Source::Batches { p, runs, run: 0, pos: 0, state: PState::default() }, r)?);
+    }
+    let mut samples = std::mem::take(&mut parsed.cpu_samples);
+    if !samples.is_empty() {
+        samples.sort_by_key(|sample| sample.ts);
+        streams.push(Stream::new(Source::Samples { samples, next: 0 }, r)?);
+    }
+    Ok(streams)
+}
+
 /// 1.5/1.6: every event carries a global sequence number; timestamps must agree with it.
-pub(super) fn order_by_seq(mut events: Vec<Event>, mut seqs: Vec<i64>) -> Result<Vec<Event>, Error> {
-    for (ev, seq) in events.iter_mut().zip(seqs.iter_mut()) {
+pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) -> Result<Records, Error> {
+    let mut r = Reader::new(data, 0, minor);
+    let mut streams = streams(&mut parsed, &mut r)?;
+    // File order: the stream whose next event comes first in the file.
+    let mut next: BinaryHeap<Reverse<(u32, usize)>> =
+        streams.iter().enumerate().filter_map(|(i, s)| Some(Reverse((s.head?.offset, i)))).collect();
+    let mut recs = Records::with_expected(parsed.events);
+    let mut seqs = Vec::with_capacity(parsed.events);
+    while let Some(Reverse((_, i))) = next.pop() {
+        let s = &mut streams[i];
+        let (Some(mut ev), mut seq) = (s.head, s.head_seq) else { continue };
+        s.advance(&mut r)?;
+        if let Some(head) = s.head {
+            next.push(Reverse((head.offset, i)));
+        }
         if ev.kind == T::GoSysExit {
             // Emission waits until the thread has a P; the arguments hold the real ones.
-            *seq = ev.args[1] as i64;
+            seq = ev.args[1] as i64;
             if ev.args[2] != 0 {
                 ev.ts = ev.args[2] as i64;
             }
         }
+        let rec = recs.rec(ev.ts, ev.g, ev.offset);
+        recs.push(rec);
+        seqs.push(seq);
     }
-    let mut order: Vec<u32> = (0..events.len() as u32).collect();
+    let mut order: Vec<u32> = (0..recs.len() as u32).collect();
     order.sort_by_key(|&i| seqs[i as usize]);
-    check_sorted(&events, &order)?;
-    permute(&mut events, order);
-    Ok(events)
-}
-
-/// A P's events: runs of the file-order event list.
-struct Stream {
-    runs: Vec<Range<u32>>,
-    run: usize,
-    next: u32,
-}
-
-impl Stream {
-    fn new(runs: Vec<Range<u32>>) -> Stream {
-        let next = runs.first().map_or(0, |r| r.start);
-        Stream { runs, run: 0, next }
+    drop(seqs);
+    let ts = |i: u32| recs[i as usize].ts;
+    if let Some(w) = order.windows(2).find(|w| ts(w[1]) < ts(w[0])) {
+        r.seek(recs[w[1] as usize].offset as usize);
+        let at = recs[w[1] as usize];
+        let kind = match r.next()? {
+            Some(Record::Event { kind, .. }) => kind,
+            _ => T::None,
+        };
+        let ev = Event { ts: at.ts, g: recs.g(&at), args: [0; 4], stack: 0, p: 0, offset: at.offset, kind };
+        return Err(time_order_error(&ev, ts(w[0])));
     }
-
-    fn head(&self) -> Option<u32> {
-        (self.run < self.runs.len()).then_some(self.next)
-    }
-
-    fn advance(&mut self) {
-        self.next += 1;
-        if self.next == self.runs[self.run].end {
-            self.run += 1;
-            self.next = self.runs.get(self.run).map_or(0, |r| r.start);
-        }
-    }
+    permute(&mut recs, order);
+    Ok(recs)
 }
 
 /// Procs whose head event waits for a goroutine to reach a given state. Waking exactly the
@@ -152,8 +230,7 @@ impl Stream {
 /// which yields the same candidates.
 type Waiters = IdMap<(u64, GState), Vec<usize>>;
 
-struct Merge<'e> {
-    events: &'e [Event],
+struct Merge {
     streams: Vec<Stream>,
     /// By goroutine ID as i64 (distinct IDs stay distinct): IDs are small and dense, and
     /// an array beats hashing on every event.
@@ -162,13 +239,12 @@ struct Merge<'e> {
     frontier: BinaryHeap<Reverse<(i64, usize)>>,
 }
 
-impl Merge<'_> {
+impl Merge {
     /// Makes stream `i`'s head a candidate if its goroutine is ready, else parks it. With
     /// `replace_top`, stream `i` is the frontier's top, whose event was just taken: the new
     /// candidate replaces it in one sift (the common case: a P's events run in a row).
     fn offer(&mut self, i: usize, replace_top: bool) {
-        let candidate = self.streams[i].head().and_then(|head| {
-            let ev = &self.events[head as usize];
+        let candidate = self.streams[i].head.as_ref().and_then(|ev| {
             let (g, init, _) = transition_of(ev);
             let current = self.gs.get(&(g as i64)).copied().unwrap_or_default();
             if ready(g, current, init) {
@@ -211,21 +287,13 @@ impl Merge<'_> {
 /// 1.7+: merges per-P streams (CPU samples last, as their own stream) by the smallest
 /// timestamp among events whose goroutine is in the state they require. Ties go to the
 /// P seen first in the file: Go breaks them by map iteration order, i.e. at random.
-pub(super) fn order_by_goroutine(
-    mut events: Vec<Event>,
-    procs: Vec<Vec<Range<u32>>>,
-    mut cpu_samples: Vec<Event>,
-) -> Result<Vec<Event>, Error> {
-    cpu_samples.sort_by_key(|ev| ev.ts);
-    let samples = events.len() as u32..(events.len() + cpu_samples.len()) as u32;
-    events.append(&mut cpu_samples);
-    let mut streams: Vec<Stream> = procs.into_iter().map(Stream::new).collect();
-    if !samples.is_empty() {
-        streams.push(Stream::new(vec![samples]));
-    }
+/// The merged stream must then be in time order; syscall exits finally move to when the
+/// syscall returned (see [`SyscallExits`]).
+pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) -> Result<Records, Error> {
+    let total = parsed.events + parsed.cpu_samples.len();
+    let mut r = Reader::new(data, 0, minor);
     let mut m = Merge {
-        events: &events,
-        streams,
+        streams: streams(&mut parsed, &mut r)?,
         gs: DenseMap::default(),
         waiting: Waiters::default(),
         frontier: BinaryHeap::new(),
@@ -233,15 +301,18 @@ pub(super) fn order_by_goroutine(
     for i in 0..m.streams.len() {
         m.offer(i, false);
     }
-    let mut order: Vec<u32> = Vec::with_capacity(events.len());
+    let mut recs = Records::with_expected(total);
+    let mut exits = SyscallExits::default();
+    // The first events out of time order: reported once the merge is known to succeed.
+    let mut unsorted: Option<Error> = None;
+    let mut previous_ts = i64::MIN;
     while let Some(&Reverse((_, i))) = m.frontier.peek() {
-        let Some(at) = m.streams[i].head() else {
+        let Some(mut ev) = m.streams[i].head else {
             m.frontier.pop();
             continue;
         };
-        m.streams[i].advance();
-        let ev = &m.events[at as usize];
-        let (g, init, mut next) = transition_of(ev);
+        m.streams[i].advance(&mut r)?;
+        let (g, init, mut next) = transition_of(&ev);
         if g != UNORDERED {
             let current = m.gs.get(&(g as i64)).copied().unwrap_or_default();
             // A candidate stays queued while another P's event moves its goroutine on;
@@ -259,63 +330,99 @@ pub(super) fn order_by_goroutine(
             }
             m.gs.insert(g as i64, next);
         }
-        order.push(at);
+        ev.kind = ev.kind.normal();
+        if ev.ts < previous_ts && unsorted.is_none() {
+            unsorted = Some(time_order_error(&ev, previous_ts));
+        }
+        previous_ts = ev.ts;
+        exits.take(&mut ev, &mut recs);
         m.offer(i, true);
         if g != UNORDERED {
             m.wake(g, next);
         }
     }
-    if order.len() != events.len() {
-        let stuck = m.streams.iter().filter_map(|s| s.head()).map(|at| &events[at as usize]).min_by_key(|ev| ev.offset);
+    if recs.len() + exits.moved.len() != total {
+        let stuck = m.streams.iter().filter_map(|s| s.head).min_by_key(|ev| ev.offset);
         let (what, offset) = match stuck {
-            Some(ev) => (format!("{} of goroutine {} can never happen", ev.kind, transition_of(ev).0), ev.offset),
+            Some(ev) => (format!("{} of goroutine {} can never happen", ev.kind, transition_of(&ev).0), ev.offset),
             None => (String::new(), 0),
         };
         return Err(malformed(format!("no consistent ordering of events possible: {what}"), offset as usize));
     }
-    // The *Local forms only exist to order events.
-    for ev in &mut events {
-        ev.kind = match ev.kind {
-            T::GoStartLocal => T::GoStart,
-            T::GoUnblockLocal => T::GoUnblock,
-            T::GoSysExitLocal => T::GoSysExit,
-            k => k,
-        };
+    if let Some(e) = unsorted.or(exits.error.take()) {
+        return Err(e);
     }
-    check_sorted(&events, &order)?;
-    fix_syscall_exits(&mut events, &order)?;
-    order.sort_by_key(|&i| events[i as usize].ts);
-    permute(&mut events, order);
-    Ok(events)
+    exits.merge_into(&mut recs);
+    Ok(recs)
 }
 
 /// A GoSysExit is written when the goroutine gets a P back; its argument holds when the
-/// syscall really returned. Applied only now, so that broken clocks surface as ordering
-/// errors rather than as a misplaced event.
-fn fix_syscall_exits(events: &mut [Event], order: &[u32]) -> Result<(), Error> {
-    let mut last_block: IdMap<u64, i64> = IdMap::default();
-    for &i in order {
-        let ev = &mut events[i as usize];
+/// syscall really returned. Applied only once the merged stream is known to be in time
+/// order, so that broken clocks surface as ordering errors rather than as a misplaced
+/// event. The exits set aside here are the only events out of order once moved.
+#[derive(Default)]
+struct SyscallExits {
+    last_block: IdMap<u64, i64>,
+    /// With the number of other events before them in the merged stream.
+    moved: Vec<(Rec, u32)>,
+    error: Option<Error>,
+}
+
+impl SyscallExits {
+    /// Appends the next event of the merged stream to `recs`, or sets it aside.
+    fn take(&mut self, ev: &mut Event, recs: &mut Records) {
         match ev.kind {
             T::GoSysBlock | T::GoInSyscall => {
-                last_block.insert(ev.g, ev.ts);
+                self.last_block.insert(ev.g, ev.ts);
             }
             T::GoSysExit if ev.args[2] != 0 => {
                 let ts = ev.args[2] as i64;
-                let block = last_block.get(&ev.g).copied().unwrap_or(0);
-                if block == 0 {
-                    return Err(malformed(
-                        format!("stray syscall exit of goroutine {}: no syscall block before it", ev.g),
-                        ev.offset as usize,
-                    ));
-                }
-                if ts < block {
-                    return Err(time_order_error(ev, block));
+                let block = self.last_block.get(&ev.g).copied().unwrap_or(0);
+                if self.error.is_none() {
+                    if block == 0 {
+                        self.error = Some(malformed(
+                            format!("stray syscall exit of goroutine {}: no syscall block before it", ev.g),
+                            ev.offset as usize,
+                        ));
+                    } else if ts < block {
+                        self.error = Some(time_order_error(ev, block));
+                    }
                 }
                 ev.ts = ts;
+                self.moved.push((recs.rec(ev.ts, ev.g, ev.offset), recs.len() as u32));
+                return;
             }
             _ => {}
         }
+        let rec = recs.rec(ev.ts, ev.g, ev.offset);
+        recs.push(rec);
     }
-    Ok(())
+
+    /// Merges the exits into `recs` (sorted by time) as a stable sort of the merged stream
+    /// by time would place them, from the back, in place.
+    fn merge_into(mut self, recs: &mut Records) {
+        if self.moved.is_empty() {
+            return;
+        }
+        self.moved.sort_by_key(|(rec, _)| rec.ts);
+        let (mut i, mut j) = (recs.len(), self.moved.len());
+        for _ in 0..j {
+            recs.push(Rec { ts: 0, offset: 0, g: 0 });
+        }
+        while j > 0 {
+            let (exit, before) = self.moved[j - 1];
+            // The others keep their order; `recs[k]` came before the exit if k < before.
+            let exit_last = match i.checked_sub(1) {
+                None => true,
+                Some(k) => recs[k].ts < exit.ts || (recs[k].ts == exit.ts && k < before as usize),
+            };
+            if exit_last {
+                recs[i + j - 1] = exit;
+                j -= 1;
+            } else {
+                recs[i + j - 1] = recs[i - 1];
+                i -= 1;
+            }
+        }
+    }
 }

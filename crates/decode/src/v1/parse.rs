@@ -1,8 +1,6 @@
 //! One pass over the file: batches, per-P goroutine context, timestamps, tables
-//! (trace-format.md §5.1–§5.5).
-
-use std::collections::HashMap;
-use std::ops::Range;
+//! (trace-format.md §5.1–§5.5). Events are checked here but not kept: the ordering pass
+//! reads each P's batches again.
 
 use super::event::{Event, EventType as T};
 use super::tables::{StackTable, StringTable};
@@ -12,20 +10,46 @@ use crate::error::Error;
 use crate::hash::IdMap;
 use crate::header::HEADER_LEN;
 
+/// A batch's events: `start..end` in the file (records other than a P's events may sit
+/// between them), and the batch's clock and sequence number at `start`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Run {
+    pub start: u32,
+    pub end: u32,
+    pub ts: i64,
+    pub seq: i64,
+}
+
+/// A P's clock, goroutine and (1.5/1.6) sequence number as its batches are read: what
+/// its events' times and goroutines depend on.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PState {
+    pub ts: i64,
+    pub g: u64,
+    pub seq: i64,
+}
+
 pub(super) struct Parsed<'a> {
     pub strings: StringTable<'a>,
-    pub inline_strings: Vec<&'a [u8]>,
     pub stacks: StackTable,
     pub ticks_per_sec: i64,
     pub timer_goroutines: IdMap<u64, ()>,
-    /// Timed events in file order; CPU samples excluded.
-    pub events: Vec<Event>,
-    /// Each P's events as ranges of `events`, Ps in order of their first event: one range
-    /// per run of consecutive batches of the P.
-    pub procs: Vec<Vec<Range<u32>>>,
-    /// 1.5/1.6: the global sequence number of each event.
-    pub seqs: Vec<i64>,
-    pub cpu_samples: Vec<Event>,
+    /// Each P's batches with events, Ps in order of their first event.
+    pub procs: Vec<(i32, Vec<Run>)>,
+    /// Number of events in `procs`.
+    pub events: usize,
+    /// In file order.
+    pub cpu_samples: Vec<Sample>,
+    /// (start, P) of every run of `procs`, in file order.
+    pub batches: Vec<(u32, i32)>,
+}
+
+/// A CPU sample: its own time and goroutine.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sample {
+    pub ts: i64,
+    pub g: u64,
+    pub offset: u32,
 }
 
 /// Go 1.27 reads P IDs into an int32 where only `^0` ("no P") may be negative; Go 1.21
@@ -41,35 +65,90 @@ fn proc_id(pid: u64, minor: Minor, offset: usize) -> Result<i32, Error> {
     p.ok_or_else(|| malformed(format!("processor ID {pid} does not fit in 32 bits"), offset))
 }
 
+/// Whether records of this type are events of a P's stream. CPU samples are ordered as a
+/// stream of their own.
+pub(super) fn in_p_stream(kind: T) -> bool {
+    !matches!(kind, T::Batch | T::Frequency | T::TimerGoroutine | T::Stack | T::CPUSample)
+}
+
+/// The event of record `values` at `offset` in a batch of P `p`, whose state it advances
+/// (CPU samples carry their own time, P and goroutine and leave it alone). [`parse`] has
+/// checked the values.
+#[inline]
+pub(super) fn event(kind: T, values: &[u64], p: i32, state: &mut PState, minor: Minor, offset: usize) -> Event {
+    let mut ev = Event { ts: 0, g: state.g, args: [0; 4], stack: 0, p, offset: offset as u32, kind };
+    let first_arg = if minor < 7 { 2 } else { 1 };
+    let delta = values.get(first_arg - 1).copied().unwrap_or(0);
+    // Go 1.27 skips CPU samples when it replays a batch, so their deltas do not move
+    // the batch clock (Go 1.21's did; samples sit in batches of their own anyway).
+    ev.ts = state.ts.wrapping_add(delta as i64);
+    if kind != T::CPUSample || minor < 11 {
+        state.ts = ev.ts;
+    }
+    let n = values.len();
+    for (i, &v) in values.iter().enumerate().skip(first_arg) {
+        if i == n - 1 && kind.has_stack() {
+            ev.stack = v as u32;
+        } else if let Some(arg) = ev.args.get_mut(i - first_arg) {
+            *arg = v;
+        }
+    }
+    match kind {
+        T::GoStart | T::GoStartLocal | T::GoStartLabel => {
+            state.g = ev.args[0];
+            ev.g = state.g;
+        }
+        T::GoSysExit | T::GoWaiting | T::GoInSyscall => ev.g = ev.args[0],
+        // Go 1.21 attributes GC and STW to no goroutine; Go 1.27 keeps the P's one.
+        T::GCStart | T::GCDone | T::STWDone if minor < 11 => ev.g = 0,
+        T::STWStart if minor < 11 => ev.g = 0,
+        T::CPUSample => {
+            ev.ts = ev.args[0] as i64;
+            ev.p = ev.args[1] as i32;
+            ev.g = ev.args[2];
+            ev.args[0] = 0;
+            return ev;
+        }
+        _ => {}
+    }
+    if kind.ends_running_g() {
+        state.g = 0;
+    }
+    if minor < 7 {
+        state.seq = state.seq.wrapping_add(values.first().copied().unwrap_or(0) as i64);
+    }
+    ev
+}
+
 pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
     let mut out = Parsed {
         strings: StringTable::default(),
-        inline_strings: Vec::new(),
         stacks: StackTable::default(),
         ticks_per_sec: 0,
         timer_goroutines: IdMap::default(),
-        events: Vec::new(),
         procs: Vec::new(),
-        seqs: Vec::new(),
+        events: 0,
         cpu_samples: Vec::new(),
+        batches: Vec::new(),
     };
-    let mut inline_ids: HashMap<&[u8], u64> = HashMap::new();
     let mut proc_index: IdMap<u64, usize> = IdMap::default();
-    let mut last_gs: IdMap<u64, u64> = IdMap::default();
-    let (mut cur_p, mut cur_proc): (i32, Option<usize>) = (0, None);
-    let (mut last_ts, mut last_seq, mut last_g) = (0i64, 0i64, 0u64);
+    // Before 1.11 events before the first batch belong to P 0.
+    let (mut cur_p, mut cur_proc) = (0i32, None::<usize>);
+    // The current batch's run, until its first event adds it to its P.
+    let mut run = Run { start: HEADER_LEN as u32, end: HEADER_LEN as u32, ts: 0, seq: 0 };
+    let mut run_added = false;
     let mut seen_batch = false;
 
     let mut r = Reader::new(data, HEADER_LEN, minor);
     loop {
         let offset = r.pos();
         let Some(record) = r.next()? else { break };
-        let (kind, log_value) = match record {
+        let kind = match record {
             Record::String { id, bytes } => {
                 out.strings.insert(id, bytes, offset)?;
                 continue;
             }
-            Record::Event { kind, log_value } => (kind, log_value),
+            Record::Event { kind, .. } => kind,
         };
         let values = &r.values;
         if minor >= 11 && !seen_batch && kind != T::Batch {
@@ -86,14 +165,12 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         match kind {
             T::Batch => {
                 seen_batch = true;
-                last_gs.insert(cur_p as u64, last_g);
                 cur_p = proc_id(values[0], minor, offset)?;
                 cur_proc = proc_index.get(&(cur_p as u64)).copied();
-                last_g = last_gs.get(&(cur_p as u64)).copied().unwrap_or(0);
-                if minor < 7 {
-                    last_seq = values[1] as i64;
-                }
-                last_ts = values[values.len() - 1] as i64;
+                let seq = if minor < 7 { values[1] as i64 } else { 0 };
+                let ts = values[values.len() - 1] as i64;
+                run = Run { start: r.pos() as u32, end: r.pos() as u32, ts, seq };
+                run_added = false;
                 continue;
             }
             T::Frequency => {
@@ -117,81 +194,42 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
             }
             _ => {}
         }
-
-        let mut ev = Event { ts: 0, g: last_g, args: [0; 4], stack: 0, p: cur_p, offset: offset as u32, kind };
-        let first_arg = if minor < 7 { 2 } else { 1 };
-        let delta = values[first_arg - 1] as i64;
-        // Go 1.27 skips CPU samples when it replays a batch, so their deltas do not move
-        // the batch clock (Go 1.21's did; samples sit in batches of their own anyway).
-        ev.ts = last_ts.wrapping_add(delta);
-        if kind != T::CPUSample || minor < 11 {
-            last_ts = ev.ts;
-        }
-        let n = values.len();
-        for (i, &v) in values.iter().enumerate().skip(first_arg) {
-            if i == n - 1 && kind.has_stack() {
-                ev.stack = v as u32;
-            } else {
-                ev.args[i - first_arg] = v;
-            }
-        }
-        match kind {
-            T::GoStart | T::GoStartLocal | T::GoStartLabel => {
-                last_g = ev.args[0];
-                ev.g = last_g;
-            }
-            T::GoSysExit | T::GoWaiting | T::GoInSyscall => ev.g = ev.args[0],
-            // Go 1.21 attributes GC and STW to no goroutine; Go 1.27 keeps the P's one.
-            T::GCStart | T::GCDone | T::STWDone if minor < 11 => ev.g = 0,
-            T::STWStart if minor < 11 => {
-                ev.g = 0;
-                if ev.args[0] > 1 {
-                    return Err(malformed(format!("unknown STW kind {}", ev.args[0]), offset));
-                }
-            }
-            T::UserLog => {
-                let next = out.inline_strings.len() as u64;
-                ev.args[3] = *inline_ids.entry(log_value).or_insert_with(|| {
-                    out.inline_strings.push(log_value);
-                    next
-                });
-            }
-            T::CPUSample => {
-                ev.ts = ev.args[0] as i64;
-                ev.p = ev.args[1] as i32;
-                ev.g = ev.args[2];
-                ev.args[0] = 0;
-                out.cpu_samples.push(ev);
+        // Times and goroutines of a P's events depend on those before; the ordering
+        // works them out as it reads each P's batches again.
+        if kind == T::CPUSample || kind == T::STWStart && minor < 11 {
+            let ev = event(kind, values, cur_p, &mut PState::default(), minor, offset);
+            if kind == T::CPUSample {
+                out.cpu_samples.push(Sample { ts: ev.ts, g: ev.g, offset: ev.offset });
                 continue;
             }
-            _ => {}
-        }
-        if kind.ends_running_g() {
-            last_g = 0;
-        }
-        if minor < 7 {
-            last_seq = last_seq.wrapping_add(values[0] as i64);
-            out.seqs.push(last_seq);
+            if ev.args[0] > 1 {
+                return Err(malformed(format!("unknown STW kind {}", ev.args[0]), offset));
+            }
         }
         let index = match cur_proc {
             Some(i) => i,
             None => {
                 let i = out.procs.len();
-                out.procs.push(Vec::new());
+                out.procs.push((cur_p, Vec::new()));
                 proc_index.insert(cur_p as u64, i);
                 cur_proc = Some(i);
                 i
             }
         };
-        let at = out.events.len() as u32;
-        match out.procs[index].last_mut() {
-            Some(run) if run.end == at => run.end += 1,
-            _ => out.procs[index].push(at..at + 1),
+        run.end = r.pos() as u32;
+        let runs = &mut out.procs[index].1;
+        match runs.last_mut() {
+            Some(last) if run_added => last.end = run.end,
+            _ => {
+                runs.push(run);
+                out.batches.push((run.start, cur_p));
+            }
         }
-        out.events.push(ev);
+        run_added = true;
+        out.events += 1;
     }
 
-    if minor < 11 && out.events.is_empty() && out.cpu_samples.is_empty() {
+    if minor < 11 && out.events == 0 && out.cpu_samples.is_empty() {
         return Err(malformed("trace is empty", data.len()));
     }
     if out.ticks_per_sec == 0 {

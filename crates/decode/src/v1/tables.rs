@@ -54,6 +54,8 @@ pub struct StackTable {
     refs: Vec<u32>,
     ranges: IdMap<u64, (u32, u32)>,
     max_id: u32,
+    /// The largest ID of a stack from the file: synthetic ones come after it.
+    file_max: u32,
 }
 
 impl StackTable {
@@ -99,6 +101,7 @@ impl StackTable {
         }
         self.ranges.insert(u64::from(id), (start, *n as u32));
         self.max_id = self.max_id.max(id);
+        self.file_max = self.max_id;
         Ok(())
     }
 
@@ -114,6 +117,11 @@ impl StackTable {
 
     pub fn contains(&self, id: u32) -> bool {
         self.ranges.contains_key(&u64::from(id))
+    }
+
+    /// Whether an event's own stack ID names a stack of the file (0 does not).
+    pub(super) fn in_file(&self, id: u32) -> bool {
+        id != 0 && id <= self.file_max && self.contains(id)
     }
 
     /// The frames of stack `id`, innermost first; empty for 0 and unknown IDs.

@@ -65,6 +65,15 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    pub fn minor(&self) -> Minor {
+        self.minor
+    }
+
+    /// Moves to the record at `pos`, to read it again.
+    pub fn seek(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     fn strict(&self) -> bool {
         self.minor >= 11
     }
@@ -89,6 +98,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next record, or `None` at the end of the file.
+    #[inline]
     pub fn next(&mut self) -> Result<Option<Record<'a>>, Error> {
         let Some(&head) = self.data.get(self.pos) else { return Ok(None) };
         let start = self.pos;

@@ -18,7 +18,15 @@ pub(crate) struct Ids {
 }
 
 impl Ids {
+    #[inline]
     pub(crate) fn slot(&mut self, id: i64) -> u32 {
+        match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
+            Some(&s) if s != NONE => s,
+            _ => self.slot_slow(id),
+        }
+    }
+
+    fn slot_slow(&mut self, id: i64) -> u32 {
         if id == -1 {
             return NONE;
         }

@@ -2,8 +2,6 @@
 //! whether the next event of an M may be taken, validates it, and queues the events the
 //! reader reports (sometimes several per input event).
 
-use std::collections::VecDeque;
-
 use crate::dense_map::DenseMap;
 use crate::generation::Generation;
 use crate::hash::IdMap;
@@ -105,7 +103,8 @@ pub(crate) struct Ordering {
     gc_seq: u64,
     gc: Gc,
     initial_gen: u64,
-    pub queue: VecDeque<Out>,
+    /// Events to report, in order; emptied after every advance.
+    pub queue: Vec<Out>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -219,7 +218,7 @@ impl Ordering {
             gc_seq: 0,
             gc: Gc::Undetermined,
             initial_gen: 0,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
         }
     }
 
@@ -305,7 +304,7 @@ impl Ordering {
     }
 
     fn push(&mut self, ctx: Ctx, ev: BaseEvent) {
-        self.queue.push_back(Out { ctx, ev });
+        self.queue.push(Out { ctx, ev });
     }
 
     fn proc_status(&mut self, ev: &mut BaseEvent, mut cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {

@@ -8,19 +8,21 @@ pub(crate) struct Uints {
     /// slot columns) becomes 0 and costs no width.
     bytes: Vec<u8>,
     width: usize,
+    /// The largest (stored) value `width` bytes hold.
+    max: u32,
 }
 
 impl Default for Uints {
     fn default() -> Self {
-        Uints { bytes: Vec::new(), width: 1 }
+        Uints { bytes: Vec::new(), width: 1, max: 0xff }
     }
 }
 
 impl Uints {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, v: u32) {
         let x = v.wrapping_add(1);
-        if self.width < 4 && x >> (8 * self.width) != 0 {
+        if x > self.max {
             self.widen(x);
         }
         let b = x.to_le_bytes();
@@ -43,6 +45,7 @@ impl Uints {
         }
         self.bytes = bytes;
         self.width = width;
+        self.max = if width == 4 { u32::MAX } else { (1 << (8 * width)) - 1 };
     }
 
     #[inline]

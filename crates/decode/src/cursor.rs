@@ -12,8 +12,15 @@ pub(crate) struct Cursor {
     /// Index of the M in the generation's thread list.
     pub slot: usize,
     pub m: i64,
+    /// Index of the next batch to read.
     idx: usize,
-    off: usize,
+    /// The unread part of the current batch: `data[pos..end]`.
+    pos: usize,
+    end: usize,
+    /// File offset of `data[0]` in the current batch's terms.
+    base: u64,
+    /// The current batch's start time, in ticks.
+    batch_time: u64,
     last_ts: i64,
     pub ev: BaseEvent,
     /// The ordering's state slot for `m`, once looked up.
@@ -24,28 +31,51 @@ pub(crate) struct Cursor {
 
 impl Cursor {
     pub(crate) fn new(slot: usize, m: i64) -> Cursor {
-        Cursor { slot, m, idx: 0, off: 0, last_ts: 0, ev: BaseEvent::default(), m_slot: None, ev_offset: 0 }
+        Cursor {
+            slot,
+            m,
+            idx: 0,
+            pos: 0,
+            end: 0,
+            base: 0,
+            batch_time: 0,
+            last_ts: 0,
+            ev: BaseEvent::default(),
+            m_slot: None,
+            ev_offset: 0,
+        }
+    }
+
+    /// Moves to the next non-empty batch; `false` when there is none.
+    #[cold]
+    fn next_batch(&mut self, batches: &[BatchRef]) -> bool {
+        while let Some(b) = batches.get(self.idx) {
+            self.idx += 1;
+            if b.end > b.start {
+                self.pos = b.start;
+                self.end = b.end;
+                self.base = b.offset.wrapping_sub(b.start as u64);
+                self.batch_time = b.time;
+                self.last_ts = 0;
+                return true;
+            }
+        }
+        false
     }
 
     /// Reads the M's next event; `Ok(false)` when its batches are exhausted.
     /// On error, returns the message and the file offset.
     #[inline]
     pub(crate) fn next(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
-        let b = loop {
-            let Some(b) = batches.get(self.idx) else { return Ok(false) };
-            if b.end - b.start != self.off {
-                break b;
-            }
-            self.idx += 1;
-            self.off = 0;
-            self.last_ts = 0;
-        };
+        if self.pos >= self.end && !self.next_batch(batches) {
+            return Ok(false);
+        }
         // Go re-bases whenever the running time is 0, not only at a batch start.
         if self.last_ts == 0 {
-            self.last_ts = freq.mul(b.time);
+            self.last_ts = freq.mul(self.batch_time);
         }
-        let buf = &data[b.start + self.off..b.end];
-        let at = b.offset + self.off as u64;
+        let buf = &data[self.pos..self.end];
+        let at = self.base.wrapping_add(self.pos as u64);
         let typ = buf[0];
         let Some(s) = spec(typ) else { return Err(not_timed(typ, at)) };
         let mut n = 1;
@@ -67,7 +97,7 @@ impl Cursor {
         self.ev.time = time;
         self.ev.extra = [0; 2];
         self.ev_offset = at;
-        self.off += n;
+        self.pos += n;
         Ok(true)
     }
 }

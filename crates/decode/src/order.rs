@@ -20,8 +20,8 @@ pub(crate) struct BaseEvent {
 }
 
 /// An event's scheduling context: the M, P and G it happened on (-1 = none).
-/// `m` sits between `p` and `g` so that copying them into `MState` cannot become one wide
-/// load of two fields just stored separately, which stalls store forwarding on every event.
+/// `m` sits between `p` and `g` so that copying them into a thread's state cannot become one
+/// wide load of two fields just stored separately, which stalls store forwarding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Ctx {
@@ -80,11 +80,6 @@ struct PState {
     ranges: Vec<RangeType>,
 }
 
-struct MState {
-    g: i64,
-    p: i64,
-}
-
 #[derive(PartialEq, Eq)]
 enum Gc {
     Undetermined,
@@ -96,8 +91,11 @@ enum Gc {
 pub(crate) struct Ordering {
     gs: DenseMap<GState>,
     ps: DenseMap<PState>,
-    /// Thread states, by slot: every event looks its thread up, once.
-    ms: Vec<MState>,
+    /// Thread states (the context of the thread's next event), by slot: every event looks
+    /// its thread up, once. The whole context is kept, not only P and G, so that an event's
+    /// context is copied from here wholesale: assembled field by field and then copied into
+    /// the output queue (wide loads of narrow stores), it stalled on every event.
+    ms: Vec<Ctx>,
     m_slots: IdMap<i64, usize>,
     tasks: IdMap<u64, (StrId, u64)>,
     gc_seq: u64,
@@ -247,7 +245,7 @@ impl Ordering {
         };
         let cur = match slot {
             None => Ctx { m, p: -1, g: -1 },
-            Some(s) => Ctx { m, p: self.ms[s].p, g: self.ms[s].g },
+            Some(s) => self.ms[s],
         };
         let g = gen.number;
         let r = match ev.typ {
@@ -286,7 +284,9 @@ impl Ordering {
         match r {
             Ok(Some(new)) => {
                 if let Some(s) = slot {
-                    self.ms[s] = MState { g: new.g, p: new.p };
+                    let st = &mut self.ms[s];
+                    st.g = new.g;
+                    st.p = new.p;
                 }
                 Ok(true)
             }
@@ -298,7 +298,7 @@ impl Ordering {
     fn m_slot(&mut self, m: i64) -> usize {
         let ms = &mut self.ms;
         *self.m_slots.entry(m).or_insert_with(|| {
-            ms.push(MState { g: -1, p: -1 });
+            ms.push(Ctx { m, p: -1, g: -1 });
             ms.len() - 1
         })
     }
@@ -476,7 +476,7 @@ impl Ordering {
                         }
                         None => {
                             let s = self.m_slot(mid);
-                            self.ms[s] = MState { g: gid, p: -1 };
+                            self.ms[s] = Ctx { m: mid, p: -1, g: gid };
                         }
                     }
                     cur.m = mid;

@@ -377,6 +377,9 @@ impl Trace {
         i
     }
 
+    /// Inlined: called out of line, the states are passed through memory, stored a byte at
+    /// a time and loaded together, which stalls on every event.
+    #[inline(always)]
     pub(crate) fn push_go_transition(
         &mut self,
         h: Head,

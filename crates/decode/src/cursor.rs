@@ -6,7 +6,7 @@
 use crate::generation::{BatchRef, Freq};
 use crate::order::BaseEvent;
 use crate::reader::uvarint;
-use crate::wire::spec;
+use crate::wire::{LAYOUT, NOT_TIMED};
 
 pub(crate) struct Cursor {
     /// Index of the M in the generation's thread list.
@@ -77,7 +77,10 @@ impl Cursor {
         let buf = &data[self.pos..self.end];
         let at = self.base.wrapping_add(self.pos as u64);
         let typ = buf[0];
-        let Some(s) = spec(typ) else { return Err(not_timed(typ, at)) };
+        let args = usize::from(LAYOUT[usize::from(typ)].args);
+        if args == usize::from(NOT_TIMED) {
+            return Err(not_timed(typ, at));
+        }
         let mut n = 1;
         let Some(dt) = read_uvarint(buf, &mut n) else {
             return Err(("found invalid uvarint for timestamp".into(), at));
@@ -85,7 +88,7 @@ impl Cursor {
         // Written in place, field by field: building the event in a local and copying it
         // here makes wide loads of just-stored narrow values, which stalls.
         self.ev.args = [0; 4];
-        for i in 0..s.args.len() {
+        for i in 0..args {
             let Some(v) = read_uvarint(buf, &mut n) else {
                 return Err(("found invalid uvarint".into(), at));
             };

@@ -15,23 +15,36 @@ fn ctx_tuple(c: Ctx) -> (ThreadId, ProcId, GoId) {
 
 /// Go's `validateTableIDs`: every stack and string argument must exist in the generation.
 /// Returns the event's own stack (its spec's first stack argument), resolved.
+#[inline]
 fn check_ids(out: &Out, gen: &Generation) -> Result<StackId, String> {
-    let Some(s) = spec(out.ev.typ) else { return Ok(NO_STACK) };
-    let mut own = None;
-    for &i in s.stacks {
-        let id = out.ev.args[i];
+    let l = &LAYOUT[usize::from(out.ev.typ)];
+    let mut own = NO_STACK;
+    for (n, &i) in l.stacks.iter().enumerate() {
+        if i == NO_ARG {
+            break;
+        }
+        let id = out.ev.args[usize::from(i)];
         let Some(stack) = gen.stack(id) else {
-            return Err(format!("found invalid stack ID {id} for event {}", s.name));
+            return Err(bad_id("stack", id, out.ev.typ));
         };
-        own.get_or_insert(stack);
-    }
-    for &i in s.strings {
-        let id = out.ev.args[i];
-        if gen.string(id).is_none() {
-            return Err(format!("found invalid string ID {id} for event {}", s.name));
+        if n == 0 {
+            own = stack;
         }
     }
-    Ok(own.unwrap_or(NO_STACK))
+    let mut strings = l.strings;
+    while strings != 0 {
+        let id = out.ev.args[strings.trailing_zeros() as usize];
+        if gen.string(id).is_none() {
+            return Err(bad_id("string", id, out.ev.typ));
+        }
+        strings &= strings - 1;
+    }
+    Ok(own)
+}
+
+#[cold]
+fn bad_id(what: &str, id: u64, typ: u8) -> String {
+    format!("found invalid {what} ID {id} for event {}", spec(typ).map_or("?", |s| s.name))
 }
 
 /// Appends ordered events to a trace, keeping Go's time normalization state.

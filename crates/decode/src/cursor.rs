@@ -8,6 +8,15 @@ use crate::order::BaseEvent;
 use crate::reader::uvarint;
 use crate::wire::{LAYOUT, NOT_TIMED};
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ahead {
+    /// The event is in `evs[head ^ 1]`.
+    Event,
+    /// The M has no more events.
+    End,
+    Failed,
+}
+
 pub(crate) struct Cursor {
     /// Index of the M in the generation's thread list.
     pub slot: usize,
@@ -22,11 +31,20 @@ pub(crate) struct Cursor {
     /// The current batch's start time, in ticks.
     batch_time: u64,
     last_ts: i64,
-    pub ev: BaseEvent,
+    /// The M's next event (`evs[head]`, the one in the frontier) and the event after it,
+    /// read ahead: events are reported as they are taken, and when reading the one after
+    /// fails, Go reports that error instead of the event, so it must be known first.
+    evs: [BaseEvent; 2],
+    /// File offsets of `evs`.
+    offsets: [u64; 2],
+    /// Only its low bit is used: masking it spares the bounds checks.
+    head: usize,
+    /// What reading the event after the head gave.
+    ahead: Ahead,
+    /// The error to report once the head is taken, when `ahead` is `Failed`.
+    ahead_error: Option<(String, u64)>,
     /// The ordering's state slot for `m`, once looked up.
     pub m_slot: Option<usize>,
-    /// File offset of `ev`.
-    pub ev_offset: u64,
 }
 
 impl Cursor {
@@ -40,10 +58,70 @@ impl Cursor {
             base: 0,
             batch_time: 0,
             last_ts: 0,
-            ev: BaseEvent::default(),
+            evs: [BaseEvent::default(); 2],
+            offsets: [0; 2],
+            head: 0,
+            ahead: Ahead::End,
+            ahead_error: None,
             m_slot: None,
-            ev_offset: 0,
         }
+    }
+
+    /// The M's next event.
+    pub(crate) fn ev(&self) -> &BaseEvent {
+        &self.evs[self.head & 1]
+    }
+
+    /// What the ordering needs to take the next event: the event, the M, the M's slot.
+    pub(crate) fn parts(&mut self) -> (&mut BaseEvent, i64, &mut Option<usize>) {
+        (&mut self.evs[self.head & 1], self.m, &mut self.m_slot)
+    }
+
+    /// File offset of the M's next event.
+    pub(crate) fn ev_offset(&self) -> u64 {
+        self.offsets[self.head & 1]
+    }
+
+    /// Taking the next event will fail: the one after it cannot be read.
+    pub(crate) fn ahead_failed(&self) -> bool {
+        self.ahead == Ahead::Failed
+    }
+
+    /// Reads the M's first event (and the one after it); `Ok(false)` if it has none.
+    /// On error, returns the message and the file offset.
+    pub(crate) fn start(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
+        if !self.read(batches, data, freq)? {
+            return Ok(false);
+        }
+        self.head ^= 1;
+        self.read_ahead(batches, data, freq);
+        Ok(true)
+    }
+
+    /// Moves past the event just taken; `Ok(false)` when the M has no more.
+    #[inline]
+    pub(crate) fn next(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
+        match self.ahead {
+            Ahead::Event => {
+                self.head ^= 1;
+                self.read_ahead(batches, data, freq);
+                Ok(true)
+            }
+            Ahead::End => Ok(false),
+            Ahead::Failed => Err(self.ahead_error.take().unwrap_or_default()),
+        }
+    }
+
+    #[inline]
+    fn read_ahead(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) {
+        self.ahead = match self.read(batches, data, freq) {
+            Ok(true) => Ahead::Event,
+            Ok(false) => Ahead::End,
+            Err(e) => {
+                self.ahead_error = Some(e);
+                Ahead::Failed
+            }
+        };
     }
 
     /// Moves to the next non-empty batch; `false` when there is none.
@@ -63,10 +141,10 @@ impl Cursor {
         false
     }
 
-    /// Reads the M's next event; `Ok(false)` when its batches are exhausted.
-    /// On error, returns the message and the file offset.
+    /// Reads the event after the head into the other slot; `Ok(false)` when the batches
+    /// are exhausted.
     #[inline]
-    pub(crate) fn next(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
+    fn read(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
         if self.pos >= self.end && !self.next_batch(batches) {
             return Ok(false);
         }
@@ -87,19 +165,20 @@ impl Cursor {
         };
         // Written in place, field by field: building the event in a local and copying it
         // here makes wide loads of just-stored narrow values, which stalls.
-        self.ev.args = [0; 4];
+        let ev = &mut self.evs[(self.head ^ 1) & 1];
+        ev.args = [0; 4];
         for i in 0..args {
             let Some(v) = read_uvarint(buf, &mut n) else {
                 return Err(("found invalid uvarint".into(), at));
             };
-            self.ev.args[i] = v;
+            ev.args[i] = v;
         }
         let time = freq.mul(dt).wrapping_add(self.last_ts);
         self.last_ts = time;
-        self.ev.typ = typ;
-        self.ev.time = time;
-        self.ev.extra = [0; 2];
-        self.ev_offset = at;
+        ev.typ = typ;
+        ev.time = time;
+        ev.extra = [0; 2];
+        self.offsets[(self.head ^ 1) & 1] = at;
         self.pos += n;
         Ok(true)
     }

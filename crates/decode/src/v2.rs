@@ -5,7 +5,7 @@ use crate::cursor::{heap_insert, heap_remove, heap_update, Cursor, Entry};
 use crate::error::{Error, ErrorKind};
 use crate::generation::{build, frame_generation, Framing, GenEnd, Generation};
 use crate::header::Version;
-use crate::order::Ordering;
+use crate::order::{Ordering, Sink};
 use crate::report::Reporter;
 use crate::stacks::NO_STACK;
 use crate::trace::{GenerationInfo, Trace};
@@ -86,8 +86,8 @@ impl V2 {
         let mut frontier: Vec<Entry> = Vec::with_capacity(g.threads.len());
         for (slot, (m, batches)) in g.threads.iter().enumerate() {
             let mut c = Cursor::new(slot, *m as i64);
-            match c.next(batches, data, g.freq) {
-                Ok(true) => heap_insert(&mut frontier, Entry { time: c.ev.time, slot }),
+            match c.start(batches, data, g.freq) {
+                Ok(true) => heap_insert(&mut frontier, Entry { time: c.ev().time, slot }),
                 Ok(false) => {}
                 Err((what, at)) => return Err(ordering_error(what, at, gen)),
             }
@@ -116,12 +116,11 @@ impl V2 {
                 return Ok(());
             }
             let tried = frontier[0].slot;
-            let mut at = cursors[tried].ev_offset;
-            if !self.try_advance(&mut cursors, &mut frontier, 0, g, data, &mut at)? {
+            if !self.try_advance(&mut cursors, &mut frontier, 0, g, data, trace)? {
                 frontier.sort_by_key(|c| c.time);
                 let mut advanced = false;
                 for i in 1..frontier.len() {
-                    if self.try_advance(&mut cursors, &mut frontier, i, g, data, &mut at)? {
+                    if self.try_advance(&mut cursors, &mut frontier, i, g, data, trace)? {
                         advanced = true;
                         break;
                     }
@@ -130,7 +129,7 @@ impl V2 {
                 // be a cursor other than the one that just failed; retrying it avoids a
                 // spurious "failed to advance".
                 if !advanced && frontier[0].slot != tried {
-                    advanced = self.try_advance(&mut cursors, &mut frontier, 0, g, data, &mut at)?;
+                    advanced = self.try_advance(&mut cursors, &mut frontier, 0, g, data, trace)?;
                 }
                 if !advanced {
                     let heads: Vec<String> = frontier
@@ -140,17 +139,14 @@ impl V2 {
                             format!(
                                 "M {} [{} time={}]",
                                 c.m,
-                                crate::wire::spec(c.ev.typ).map_or("?", |s| s.name),
-                                c.ev.time
+                                crate::wire::spec(c.ev().typ).map_or("?", |s| s.name),
+                                c.ev().time
                             )
                         })
                         .collect();
                     let what = format!("broken trace: failed to advance: frontier: {}", heads.join(", "));
-                    return Err(ordering_error(what, cursors[frontier[0].slot].ev_offset, gen));
+                    return Err(ordering_error(what, cursors[frontier[0].slot].ev_offset(), gen));
                 }
-            }
-            for out in self.order.queue.drain(..) {
-                self.report.event(trace, &out, g).map_err(|w| ordering_error(w, at, gen))?;
             }
         }
     }
@@ -162,18 +158,20 @@ impl V2 {
         i: usize,
         g: &Generation,
         data: &[u8],
-        at: &mut u64,
+        trace: &mut Trace,
     ) -> Result<bool, Error> {
         let c = &mut cursors[frontier[i].slot];
-        match self.order.advance(&mut c.ev, c.m, &mut c.m_slot, g) {
+        let mut out = Sink { report: &mut self.report, trace, gen: g, discard: c.ahead_failed() };
+        let offset = c.ev_offset();
+        let (ev, m, m_slot) = c.parts();
+        match self.order.advance(ev, m, m_slot, g, &mut out) {
             Ok(false) => return Ok(false),
             Ok(true) => {}
-            Err(what) => return Err(ordering_error(what, c.ev_offset, g.number)),
+            Err(what) => return Err(ordering_error(what, offset, g.number)),
         }
-        *at = c.ev_offset;
         match c.next(&g.threads[c.slot].1, data, g.freq) {
             Ok(true) => {
-                frontier[i].time = c.ev.time;
+                frontier[i].time = c.ev().time;
                 heap_update(frontier, i)
             }
             Ok(false) => heap_remove(frontier, i),

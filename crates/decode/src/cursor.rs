@@ -193,16 +193,23 @@ fn not_timed(typ: u8, at: u64) -> (String, u64) {
     }
 }
 
-/// Reads the varint at `buf[*n..]` and moves `n` past it.
+/// Reads the varint at `buf[*n..]` and moves `n` past it. One- and two-byte varints
+/// (most IDs, sequence numbers and time deltas) are decoded here; longer ones by the
+/// general reader, which applies Go's overflow rules.
 #[inline(always)]
 fn read_uvarint(buf: &[u8], n: &mut usize) -> Option<u64> {
-    match buf.get(*n) {
-        Some(&b) if b < 0x80 => {
-            *n += 1;
-            Some(u64::from(b))
+    let b0 = *buf.get(*n)?;
+    if b0 < 0x80 {
+        *n += 1;
+        return Some(u64::from(b0));
+    }
+    match buf.get(*n + 1) {
+        Some(&b1) if b1 < 0x80 => {
+            *n += 2;
+            Some(u64::from(b0 & 0x7f) | u64::from(b1) << 7)
         }
         _ => {
-            let (v, len) = uvarint(buf.get(*n..)?).ok()?;
+            let (v, len) = uvarint(&buf[*n..]).ok()?;
             *n += len;
             Some(v)
         }

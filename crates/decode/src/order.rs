@@ -369,15 +369,13 @@ impl Ordering {
     fn proc_start(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let pid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        match self.ps.get(&pid) {
-            Some(s) if s.status == PROC_IDLE && seq.succeeds(s.seq) && cur.p == -1 => {}
+        let s = match self.ps.get_mut(&pid) {
+            Some(s) if s.status == PROC_IDLE && seq.succeeds(s.seq) && cur.p == -1 => s,
             _ => return Ok(None),
-        }
+        };
         validate(cur, [Req::Must, Req::MustNot, Req::May])?;
-        if let Some(s) = self.ps.get_mut(&pid) {
-            s.status = PROC_RUNNING;
-            s.seq = seq;
-        }
+        s.status = PROC_RUNNING;
+        s.seq = seq;
         out.push(cur, ev)?;
         Ok(Some(Ctx { p: pid, ..cur }))
     }
@@ -543,15 +541,13 @@ impl Ordering {
     fn go_start(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let gid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        match self.gs.get(&gid) {
-            Some(s) if s.status == GO_RUNNABLE && seq.succeeds(s.seq) => {}
+        let s = match self.gs.get_mut(&gid) {
+            Some(s) if s.status == GO_RUNNABLE && seq.succeeds(s.seq) => s,
             _ => return Ok(None),
-        }
+        };
         validate(cur, [Req::Must, Req::Must, Req::MustNot])?;
-        if let Some(s) = self.gs.get_mut(&gid) {
-            s.status = GO_RUNNING;
-            s.seq = seq;
-        }
+        s.status = GO_RUNNING;
+        s.seq = seq;
         out.push(cur, ev)?;
         Ok(Some(Ctx { g: gid, ..cur }))
     }

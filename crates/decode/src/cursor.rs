@@ -90,12 +90,8 @@ impl Cursor {
     /// Reads the M's first event (and the one after it); `Ok(false)` if it has none.
     /// On error, returns the message and the file offset.
     pub(crate) fn start(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
-        if !self.read(batches, data, freq)? {
-            return Ok(false);
-        }
-        self.head ^= 1;
         self.read_ahead(batches, data, freq);
-        Ok(true)
+        self.next(batches, data, freq)
     }
 
     /// Moves past the event just taken; `Ok(false)` when the M has no more.
@@ -112,16 +108,15 @@ impl Cursor {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_ahead(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) {
-        self.ahead = match self.read(batches, data, freq) {
-            Ok(true) => Ahead::Event,
-            Ok(false) => Ahead::End,
-            Err(e) => {
-                self.ahead_error = Some(e);
-                Ahead::Failed
-            }
-        };
+        self.ahead = self.read(batches, data, freq);
+    }
+
+    #[cold]
+    fn fail(&mut self, what: String, at: u64) -> Ahead {
+        self.ahead_error = Some((what, at));
+        Ahead::Failed
     }
 
     /// Moves to the next non-empty batch; `false` when there is none.
@@ -141,12 +136,12 @@ impl Cursor {
         false
     }
 
-    /// Reads the event after the head into the other slot; `Ok(false)` when the batches
-    /// are exhausted.
-    #[inline]
-    fn read(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Result<bool, (String, u64)> {
+    /// Reads the event after the head into the other slot. Kept out of line: inlined
+    /// into the reader loop it costs more (in spilled registers) than the call.
+    #[inline(never)]
+    fn read(&mut self, batches: &[BatchRef], data: &[u8], freq: Freq) -> Ahead {
         if self.pos >= self.end && !self.next_batch(batches) {
-            return Ok(false);
+            return Ahead::End;
         }
         // Go re-bases whenever the running time is 0, not only at a batch start.
         if self.last_ts == 0 {
@@ -157,39 +152,40 @@ impl Cursor {
         let typ = buf[0];
         let args = usize::from(LAYOUT[usize::from(typ)].args);
         if args == usize::from(NOT_TIMED) {
-            return Err(not_timed(typ, at));
+            return self.fail(not_timed(typ), at);
         }
         let mut n = 1;
         let Some(dt) = read_uvarint(buf, &mut n) else {
-            return Err(("found invalid uvarint for timestamp".into(), at));
+            return self.fail("found invalid uvarint for timestamp".into(), at);
         };
         // Written in place, field by field: building the event in a local and copying it
         // here makes wide loads of just-stored narrow values, which stalls.
-        let ev = &mut self.evs[(self.head ^ 1) & 1];
-        ev.args = [0; 4];
+        let slot = (self.head ^ 1) & 1;
+        self.evs[slot].args = [0; 4];
         for i in 0..args {
             let Some(v) = read_uvarint(buf, &mut n) else {
-                return Err(("found invalid uvarint".into(), at));
+                return self.fail("found invalid uvarint".into(), at);
             };
-            ev.args[i] = v;
+            self.evs[slot].args[i] = v;
         }
         let time = freq.mul(dt).wrapping_add(self.last_ts);
         self.last_ts = time;
+        let ev = &mut self.evs[slot];
         ev.typ = typ;
         ev.time = time;
         ev.extra = [0; 2];
-        self.offsets[(self.head ^ 1) & 1] = at;
+        self.offsets[slot] = at;
         self.pos += n;
-        Ok(true)
+        Ahead::Event
     }
 }
 
 #[cold]
-fn not_timed(typ: u8, at: u64) -> (String, u64) {
+fn not_timed(typ: u8) -> String {
     if typ > 136 {
-        (format!("found invalid event type: {typ}"), at)
+        format!("found invalid event type: {typ}")
     } else {
-        (format!("found event without a timestamp: type={typ}"), at)
+        format!("found event without a timestamp: type={typ}")
     }
 }
 

@@ -25,23 +25,23 @@ impl Uints {
         if x > self.max {
             self.widen(x);
         }
-        let b = x.to_le_bytes();
-        match self.width {
-            1 => self.bytes.push(b[0]),
-            2 => self.bytes.extend_from_slice(&b[..2]),
-            3 => self.bytes.extend_from_slice(&b[..3]),
-            _ => self.bytes.extend_from_slice(&b),
-        }
+        // All four bytes, then the unused ones dropped: one fixed-size store and no branch
+        // on the width (a variable-length copy would call `memcpy`).
+        let len = self.bytes.len();
+        self.bytes.extend_from_slice(&x.to_le_bytes());
+        self.bytes.truncate(len + self.width);
     }
 
     /// Re-encodes the column wide enough for `x`: at most three times per column.
     #[cold]
     fn widen(&mut self, x: u32) {
         let width = (4 - x.leading_zeros() as usize / 8).max(self.width);
-        let n = self.len();
         let mut bytes = Vec::with_capacity(self.bytes.capacity() / self.width * width);
-        for i in 0..n {
-            bytes.extend_from_slice(&self.raw(i).to_le_bytes()[..width]);
+        for old in self.bytes.chunks_exact(self.width) {
+            let v = from_le(old);
+            let len = bytes.len();
+            bytes.extend_from_slice(&v.to_le_bytes());
+            bytes.truncate(len + width);
         }
         self.bytes = bytes;
         self.width = width;
@@ -51,9 +51,7 @@ impl Uints {
     #[inline]
     fn raw(&self, i: usize) -> u32 {
         let w = self.width;
-        let mut b = [0u8; 4];
-        b[..w].copy_from_slice(&self.bytes[i * w..i * w + w]);
-        u32::from_le_bytes(b)
+        from_le(&self.bytes[i * w..i * w + w])
     }
 
     #[inline]
@@ -81,6 +79,12 @@ impl Uints {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.bytes.capacity()
     }
+}
+
+/// A little-endian value of up to four bytes, read without a call to `memcpy`.
+#[inline]
+fn from_le(bytes: &[u8]) -> u32 {
+    bytes.iter().rev().fold(0, |v, &b| v << 8 | u32::from(b))
 }
 
 #[cfg(test)]

@@ -69,7 +69,8 @@ impl Uints {
 
     /// Room for `n` more values of the current width; fails instead of aborting.
     pub(crate) fn try_reserve(&mut self, n: usize) -> Result<(), std::collections::TryReserveError> {
-        self.bytes.try_reserve(n.saturating_mul(self.width))
+        // Plus the three bytes a push writes past its value before dropping them.
+        self.bytes.try_reserve(n.saturating_mul(self.width).saturating_add(3))
     }
 
     pub(crate) fn shrink(&mut self) {

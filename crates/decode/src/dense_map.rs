@@ -24,6 +24,7 @@ impl<V> Default for DenseMap<V> {
 }
 
 impl<V> DenseMap<V> {
+    #[inline]
     fn slot(&self, id: i64) -> Option<u32> {
         match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
             Some(&ABSENT) => None,
@@ -32,15 +33,18 @@ impl<V> DenseMap<V> {
         }
     }
 
+    #[inline]
     pub(crate) fn get(&self, id: &i64) -> Option<&V> {
         self.values[self.slot(*id)? as usize].as_ref()
     }
 
+    #[inline]
     pub(crate) fn get_mut(&mut self, id: &i64) -> Option<&mut V> {
         let s = self.slot(*id)?;
         self.values[s as usize].as_mut()
     }
 
+    #[inline]
     pub(crate) fn contains_key(&self, id: &i64) -> bool {
         self.slot(*id).is_some()
     }

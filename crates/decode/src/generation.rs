@@ -126,11 +126,32 @@ pub(crate) fn frame_generation(data: &[u8], mut pos: usize, base: u64, version: 
 
 /// Trace clock units to ns, exactly as Go converts them (float64, truncated).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Freq(f64);
+pub(crate) struct Freq {
+    ns_per_tick: f64,
+    /// `ns_per_tick` when it is a whole number (64 on Linux, where the trace clock ticks
+    /// every 64 ns), and the ticks below which multiplying integers gives what the float
+    /// multiplication does: products under 2^53 are exact in a float. Saves converting
+    /// every event's time delta to and from floating point.
+    whole: u64,
+    exact_below: u64,
+}
 
 impl Freq {
+    pub(crate) fn new(ns_per_tick: f64) -> Freq {
+        let whole = ns_per_tick as u64;
+        let exact = whole >= 1 && whole as f64 == ns_per_tick;
+        let exact_below = if exact { (1u64 << 53) / whole } else { 0 };
+        Freq { ns_per_tick, whole, exact_below }
+    }
+
+    #[inline]
     pub(crate) fn mul(self, t: u64) -> i64 {
-        (t as f64 * self.0) as i64
+        if t < self.exact_below {
+            // `exact_below` ≤ 2^53 / `whole`, so this neither overflows nor rounds.
+            (t * self.whole) as i64
+        } else {
+            (t as f64 * self.ns_per_tick) as i64
+        }
     }
 }
 
@@ -262,7 +283,7 @@ pub(crate) fn build(
     let offset = batches.first().map_or(0, |b| b.offset);
     let mut g = Generation {
         number,
-        freq: Freq(0.0),
+        freq: Freq::new(0.0),
         freq_hz: 0,
         strings: IdMap::default(),
         stacks: IdMap::default(),
@@ -424,7 +445,7 @@ pub(crate) fn build(
         return Err(malformed(end_offset, "the clock frequency is 0".into()));
     }
     g.freq_hz = hz;
-    g.freq = Freq(1.0 / (hz as f64 / 1e9));
+    g.freq = Freq::new(1.0 / (hz as f64 / 1e9));
     if version.0 >= 25 {
         let Some((t, mono, sec, nsec)) = snapshot else {
             return Err(malformed(end_offset, "no clock snapshot event found".into()));

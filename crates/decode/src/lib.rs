@@ -33,6 +33,7 @@ mod stacks;
 mod strings;
 mod times;
 mod trace;
+mod uints;
 pub mod v1;
 mod v2;
 mod wire;

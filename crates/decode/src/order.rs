@@ -2,13 +2,13 @@
 //! whether the next event of an M may be taken, validates it, and queues the events the
 //! reader reports (sometimes several per input event).
 
-use std::collections::VecDeque;
-
 use crate::dense_map::DenseMap;
 use crate::generation::Generation;
 use crate::hash::IdMap;
 use crate::model::{GoState, ProcState};
+use crate::report::Reporter;
 use crate::strings::StrId;
+use crate::trace::Trace;
 use crate::wire::*;
 
 /// A decoded timed event (or one the ordering synthesized). `args` excludes `dt`;
@@ -22,8 +22,8 @@ pub(crate) struct BaseEvent {
 }
 
 /// An event's scheduling context: the M, P and G it happened on (-1 = none).
-/// `m` sits between `p` and `g` so that copying them into `MState` cannot become one wide
-/// load of two fields just stored separately, which stalls store forwarding on every event.
+/// `m` sits between `p` and `g` so that copying them into a thread's state cannot become one
+/// wide load of two fields just stored separately, which stalls store forwarding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Ctx {
@@ -32,9 +32,25 @@ pub(crate) struct Ctx {
     pub g: i64,
 }
 
-pub(crate) struct Out {
-    pub ctx: Ctx,
-    pub ev: BaseEvent,
+/// Where the ordering hands the events it takes, as it takes them: straight to the
+/// reporter, without queueing copies of them in between.
+pub(crate) struct Sink<'a> {
+    pub report: &'a mut Reporter,
+    pub trace: &'a mut Trace,
+    pub gen: &'a Generation,
+    /// Drop the events instead: decoding stops right after this advance, and Go reports
+    /// none of them.
+    pub discard: bool,
+}
+
+impl Sink<'_> {
+    #[inline]
+    fn push(&mut self, ctx: Ctx, ev: &BaseEvent) -> Result<(), String> {
+        if self.discard {
+            return Ok(());
+        }
+        self.report.event(self.trace, ctx, ev, self.gen)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -48,6 +64,10 @@ impl Seq {
         self.gen == prev.gen && self.n == prev.n.wrapping_add(1)
     }
 }
+
+/// What a handler makes of an event: the thread's new context if it was taken, `None` if
+/// not yet, or why the trace is inconsistent.
+type Step = Result<Option<Ctx>, String>;
 
 /// An in-flight special range: the type of its begin event and, for STW, its kind.
 type RangeType = (u8, StrId);
@@ -82,11 +102,6 @@ struct PState {
     ranges: Vec<RangeType>,
 }
 
-struct MState {
-    g: i64,
-    p: i64,
-}
-
 #[derive(PartialEq, Eq)]
 enum Gc {
     Undetermined,
@@ -98,14 +113,16 @@ enum Gc {
 pub(crate) struct Ordering {
     gs: DenseMap<GState>,
     ps: DenseMap<PState>,
-    /// Thread states, by slot: every event looks its thread up, once.
-    ms: Vec<MState>,
+    /// Thread states (the context of the thread's next event), by slot: every event looks
+    /// its thread up, once. The whole context is kept, not only P and G, so that an event's
+    /// context is copied from here wholesale: assembled field by field and then copied into
+    /// the output queue (wide loads of narrow stores), it stalled on every event.
+    ms: Vec<Ctx>,
     m_slots: IdMap<i64, usize>,
     tasks: IdMap<u64, (StrId, u64)>,
     gc_seq: u64,
     gc: Gc,
     initial_gen: u64,
-    pub queue: VecDeque<Out>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -219,20 +236,20 @@ impl Ordering {
             gc_seq: 0,
             gc: Gc::Undetermined,
             initial_gen: 0,
-            queue: VecDeque::new(),
         }
     }
 
     /// Tries to take `ev`, written by thread `m` (whose state slot the caller keeps in
     /// `m_slot` between calls). `Ok(false)`: not yet (another M must go first), and `ev`
-    /// is untouched. `Ok(true)`: `ev` may have been annotated for reporting. `Err`: the
-    /// trace is inconsistent.
+    /// is untouched. `Ok(true)`: `ev` was taken and the events it makes were handed to
+    /// `out`. `Err`: the trace is inconsistent, or `out` refused an event.
     pub(crate) fn advance(
         &mut self,
         ev: &mut BaseEvent,
         m: i64,
         m_slot: &mut Option<usize>,
         gen: &Generation,
+        out: &mut Sink<'_>,
     ) -> Result<bool, String> {
         if self.initial_gen == 0 {
             self.initial_gen = gen.number;
@@ -248,46 +265,48 @@ impl Ordering {
         };
         let cur = match slot {
             None => Ctx { m, p: -1, g: -1 },
-            Some(s) => Ctx { m, p: self.ms[s].p, g: self.ms[s].g },
+            Some(s) => self.ms[s],
         };
         let g = gen.number;
         let r = match ev.typ {
-            EV_PROCS_CHANGE | EV_GO_LABEL | EV_USER_LOG => self.annotation(ev, cur),
-            EV_PROC_START => self.proc_start(ev, cur, g),
-            EV_PROC_STOP => self.proc_stop(ev, cur),
-            EV_PROC_STEAL => self.proc_steal(ev, cur, g),
-            EV_PROC_STATUS => self.proc_status(ev, cur, g),
-            EV_GO_CREATE | EV_GO_CREATE_BLOCKED => self.go_create(ev, cur, g),
-            EV_GO_CREATE_SYSCALL => self.go_create_syscall(ev, cur, g),
-            EV_GO_START => self.go_start(ev, cur, g),
-            EV_GO_DESTROY | EV_GO_STOP | EV_GO_BLOCK => self.go_stop_exec(ev, cur),
-            EV_GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, cur),
-            EV_GO_UNBLOCK => self.go_unblock(ev, cur, g),
-            EV_GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, cur, g),
-            EV_GO_SYSCALL_END => self.go_syscall_end(ev, cur),
-            EV_GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, cur),
-            EV_GO_STATUS | EV_GO_STATUS_STACK => self.go_status(ev, cur, g),
-            EV_STW_BEGIN | EV_GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, cur, gen),
-            EV_STW_END | EV_GC_MARK_ASSIST_END => self.go_range_end(ev, cur),
-            EV_GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, cur, g),
-            EV_GC_ACTIVE => self.gc_active(ev, cur, g),
-            EV_GC_BEGIN => self.gc_begin(ev, cur),
-            EV_GC_END => self.gc_end(ev, cur),
-            EV_GC_SWEEP_ACTIVE => self.sweep_active(ev, cur, g),
-            EV_GC_SWEEP_BEGIN => self.sweep_begin(ev, cur),
-            EV_GC_SWEEP_END => self.sweep_end(ev, cur),
-            EV_HEAP_ALLOC | EV_HEAP_GOAL => self.heap_metric(ev, cur),
-            EV_USER_TASK_BEGIN => self.task_begin(ev, cur, gen),
-            EV_USER_TASK_END => self.task_end(ev, cur),
-            EV_USER_REGION_BEGIN | EV_USER_REGION_END => self.region(ev, cur, gen),
-            EV_GO_SWITCH | EV_GO_SWITCH_DESTROY => self.go_switch(ev, cur, g),
-            EV_FIRST_EXPERIMENTAL..=EV_LAST_EXPERIMENTAL => self.alloc_free(ev, cur),
+            EV_PROCS_CHANGE | EV_GO_LABEL | EV_USER_LOG => self.annotation(ev, cur, out),
+            EV_PROC_START => self.proc_start(ev, cur, g, out),
+            EV_PROC_STOP => self.proc_stop(ev, cur, out),
+            EV_PROC_STEAL => self.proc_steal(ev, cur, g, out),
+            EV_PROC_STATUS => self.proc_status(ev, cur, g, out),
+            EV_GO_CREATE | EV_GO_CREATE_BLOCKED => self.go_create(ev, cur, g, out),
+            EV_GO_CREATE_SYSCALL => self.go_create_syscall(ev, cur, g, out),
+            EV_GO_START => self.go_start(ev, cur, g, out),
+            EV_GO_DESTROY | EV_GO_STOP | EV_GO_BLOCK => self.go_stop_exec(ev, cur, out),
+            EV_GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, cur, out),
+            EV_GO_UNBLOCK => self.go_unblock(ev, cur, g, out),
+            EV_GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, cur, g, out),
+            EV_GO_SYSCALL_END => self.go_syscall_end(ev, cur, out),
+            EV_GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, cur, out),
+            EV_GO_STATUS | EV_GO_STATUS_STACK => self.go_status(ev, cur, g, out),
+            EV_STW_BEGIN | EV_GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, cur, gen, out),
+            EV_STW_END | EV_GC_MARK_ASSIST_END => self.go_range_end(ev, cur, out),
+            EV_GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, cur, g, out),
+            EV_GC_ACTIVE => self.gc_active(ev, cur, g, out),
+            EV_GC_BEGIN => self.gc_begin(ev, cur, out),
+            EV_GC_END => self.gc_end(ev, cur, out),
+            EV_GC_SWEEP_ACTIVE => self.sweep_active(ev, cur, g, out),
+            EV_GC_SWEEP_BEGIN => self.sweep_begin(ev, cur, out),
+            EV_GC_SWEEP_END => self.sweep_end(ev, cur, out),
+            EV_HEAP_ALLOC | EV_HEAP_GOAL => self.heap_metric(ev, cur, out),
+            EV_USER_TASK_BEGIN => self.task_begin(ev, cur, gen, out),
+            EV_USER_TASK_END => self.task_end(ev, cur, out),
+            EV_USER_REGION_BEGIN | EV_USER_REGION_END => self.region(ev, cur, gen, out),
+            EV_GO_SWITCH | EV_GO_SWITCH_DESTROY => self.go_switch(ev, cur, g, out),
+            EV_FIRST_EXPERIMENTAL..=EV_LAST_EXPERIMENTAL => self.alloc_free(ev, cur, out),
             t => Err(format!("bad event type found while ordering: {t}")),
         };
         match r {
             Ok(Some(new)) => {
                 if let Some(s) = slot {
-                    self.ms[s] = MState { g: new.g, p: new.p };
+                    let st = &mut self.ms[s];
+                    st.g = new.g;
+                    st.p = new.p;
                 }
                 Ok(true)
             }
@@ -299,16 +318,12 @@ impl Ordering {
     fn m_slot(&mut self, m: i64) -> usize {
         let ms = &mut self.ms;
         *self.m_slots.entry(m).or_insert_with(|| {
-            ms.push(MState { g: -1, p: -1 });
+            ms.push(Ctx { m, p: -1, g: -1 });
             ms.len() - 1
         })
     }
 
-    fn push(&mut self, ctx: Ctx, ev: BaseEvent) {
-        self.queue.push_back(Out { ctx, ev });
-    }
-
-    fn proc_status(&mut self, ev: &mut BaseEvent, mut cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn proc_status(&mut self, ev: &mut BaseEvent, mut cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let pid = ev.args[0] as i64;
         let status = ev.args[1];
         if status > PROC_SYSCALL_ABANDONED {
@@ -347,27 +362,25 @@ impl Ordering {
             };
             cur = Ctx { m: mid, p: pid, g: self.ms[s].g };
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(new))
     }
 
-    fn proc_start(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn proc_start(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let pid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        match self.ps.get(&pid) {
-            Some(s) if s.status == PROC_IDLE && seq.succeeds(s.seq) && cur.p == -1 => {}
+        let s = match self.ps.get_mut(&pid) {
+            Some(s) if s.status == PROC_IDLE && seq.succeeds(s.seq) && cur.p == -1 => s,
             _ => return Ok(None),
-        }
+        };
         validate(cur, [Req::Must, Req::MustNot, Req::May])?;
-        if let Some(s) = self.ps.get_mut(&pid) {
-            s.status = PROC_RUNNING;
-            s.seq = seq;
-        }
-        self.push(cur, *ev);
+        s.status = PROC_RUNNING;
+        s.seq = seq;
+        out.push(cur, ev)?;
         Ok(Some(Ctx { p: pid, ..cur }))
     }
 
-    fn proc_stop(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn proc_stop(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         let Some(s) = self.ps.get_mut(&cur.p) else {
             return Err(format!("event ProcStop for proc ({}) that doesn't exist", cur.p));
         };
@@ -376,11 +389,11 @@ impl Ordering {
         }
         validate(cur, [Req::Must, Req::Must, Req::May])?;
         s.status = PROC_IDLE;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(Ctx { p: -1, ..cur }))
     }
 
-    fn proc_steal(&mut self, ev: &mut BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn proc_steal(&mut self, ev: &mut BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let pid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
         let old = match self.ps.get(&pid) {
@@ -397,7 +410,7 @@ impl Ordering {
         }
         // An abandoned P's thread may have moved on: leave it alone.
         if old == PROC_SYSCALL_ABANDONED {
-            self.push(cur, *ev);
+            out.push(cur, ev)?;
             return Ok(Some(cur));
         }
         let mid = ev.args[2] as i64;
@@ -405,7 +418,7 @@ impl Ordering {
             if cur.p != pid {
                 return Err(format!("tried to self-steal proc {pid} (thread {mid}), but got proc {} instead", cur.p));
             }
-            self.push(cur, *ev);
+            out.push(cur, ev)?;
             return Ok(Some(Ctx { p: -1, ..cur }));
         }
         let Some(&s) = self.m_slots.get(&mid) else {
@@ -416,11 +429,11 @@ impl Ordering {
             return Err(format!("tried to steal proc {pid} from thread {mid}, but got proc {} instead", victim.p));
         }
         victim.p = -1;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_status(&mut self, ev: &mut BaseEvent, mut cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_status(&mut self, ev: &mut BaseEvent, mut cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let gid = ev.args[0] as i64;
         let mid = ev.args[1] as i64;
         let status = ev.args[2];
@@ -477,7 +490,7 @@ impl Ordering {
                         }
                         None => {
                             let s = self.m_slot(mid);
-                            self.ms[s] = MState { g: gid, p: -1 };
+                            self.ms[s] = Ctx { m: mid, p: -1, g: gid };
                         }
                     }
                     cur.m = mid;
@@ -485,11 +498,11 @@ impl Ordering {
             }
             _ => {}
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(new))
     }
 
-    fn go_create(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_create(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         validate(cur, [Req::Must, Req::Must, Req::May])?;
         if let Some(s) = self.gs.get(&cur.g) {
             if s.status != GO_RUNNING {
@@ -502,11 +515,11 @@ impl Ordering {
         }
         let status = if ev.typ == EV_GO_CREATE_BLOCKED { GO_WAITING } else { GO_RUNNABLE };
         self.gs.insert(new_g, GState::new(status, Seq { gen, n: 0 }));
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_stop_exec(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn go_stop_exec(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
         let Some(s) = self.gs.get_mut(&cur.g) else {
             return Err(format!("event {} for goroutine ({}) that doesn't exist", name(ev.typ), cur.g));
@@ -521,27 +534,25 @@ impl Ordering {
             EV_GO_STOP => s.status = GO_RUNNABLE,
             _ => s.status = GO_WAITING,
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(Ctx { g: -1, ..cur }))
     }
 
-    fn go_start(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_start(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let gid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        match self.gs.get(&gid) {
-            Some(s) if s.status == GO_RUNNABLE && seq.succeeds(s.seq) => {}
+        let s = match self.gs.get_mut(&gid) {
+            Some(s) if s.status == GO_RUNNABLE && seq.succeeds(s.seq) => s,
             _ => return Ok(None),
-        }
+        };
         validate(cur, [Req::Must, Req::Must, Req::MustNot])?;
-        if let Some(s) = self.gs.get_mut(&gid) {
-            s.status = GO_RUNNING;
-            s.seq = seq;
-        }
-        self.push(cur, *ev);
+        s.status = GO_RUNNING;
+        s.seq = seq;
+        out.push(cur, ev)?;
         Ok(Some(Ctx { g: gid, ..cur }))
     }
 
-    fn go_unblock(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_unblock(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let gid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
         match self.gs.get_mut(&gid) {
@@ -551,11 +562,11 @@ impl Ordering {
             }
             _ => return Ok(None),
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_switch(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_switch(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
         match self.gs.get(&cur.g) {
             None => return Err(format!("event {} for goroutine ({}) that doesn't exist", name(ev.typ), cur.g)),
@@ -570,7 +581,7 @@ impl Ordering {
             Some(s) if s.status == GO_WAITING && seq.succeeds(s.seq) => {}
             _ => return Ok(None),
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         let mut synth = BaseEvent { time: ev.time, ..BaseEvent::default() };
         if ev.typ == EV_GO_SWITCH {
             if let Some(s) = self.gs.get_mut(&cur.g) {
@@ -581,17 +592,17 @@ impl Ordering {
             self.gs.remove(&cur.g);
             synth.typ = EV_GO_DESTROY;
         }
-        self.push(cur, synth);
+        out.push(cur, &synth)?;
         if let Some(s) = self.gs.get_mut(&next) {
             s.status = GO_RUNNING;
             s.seq = seq;
         }
         let start = BaseEvent { typ: EV_GO_START, time: ev.time, args: [next as u64, ev.args[1], 0, 0], extra: [0; 2] };
-        self.push(Ctx { g: -1, ..cur }, start);
+        out.push(Ctx { g: -1, ..cur }, &start)?;
         Ok(Some(Ctx { g: next, ..cur }))
     }
 
-    fn go_syscall_begin(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_syscall_begin(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
         let Some(s) = self.gs.get_mut(&cur.g) else {
             return Err(format!("event GoSyscallBegin for goroutine ({}) that doesn't exist", cur.g));
@@ -613,11 +624,11 @@ impl Ordering {
             ));
         }
         p.seq = seq;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_syscall_end(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn go_syscall_end(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
         let Some(s) = self.gs.get_mut(&cur.g) else {
             return Err(format!("event GoSyscallEnd for goroutine ({}) that doesn't exist", cur.g));
@@ -637,11 +648,11 @@ impl Ordering {
             ));
         }
         p.status = PROC_RUNNING;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_syscall_end_blocked(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn go_syscall_end_blocked(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         // Not before the P is out of the syscall (stolen or stopped): until then this M
         // still holds a P it is known to lose.
         if cur.p != -1 {
@@ -659,22 +670,22 @@ impl Ordering {
             return Err("GoSyscallEndBlocked event for goroutine that's not Running".into());
         }
         s.status = GO_RUNNABLE;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(Ctx { g: -1, ..cur }))
     }
 
-    fn go_create_syscall(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_create_syscall(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         validate(cur, [Req::Must, Req::May, Req::MustNot])?;
         let new_g = ev.args[0] as i64;
         if self.gs.contains_key(&new_g) {
             return Err(format!("tried to create goroutine ({new_g}) in syscall that already exists"));
         }
         self.gs.insert(new_g, GState::new(GO_SYSCALL, Seq { gen, n: 0 }));
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(Ctx { g: new_g, ..cur }))
     }
 
-    fn go_destroy_syscall(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn go_destroy_syscall(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, [Req::Must, Req::May, Req::Must])?;
         match self.gs.get(&cur.g) {
             None => return Err(format!("event GoDestroySyscall for goroutine ({}) that doesn't exist", cur.g)),
@@ -706,13 +717,13 @@ impl Ordering {
                 args: [cur.p as u64, 0, 0, 0],
                 extra: [PROC_SYSCALL, 0],
             };
-            self.push(cur, steal);
+            out.push(cur, &steal)?;
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(new))
     }
 
-    fn task_begin(&mut self, ev: &mut BaseEvent, cur: Ctx, gen: &Generation) -> Result<Option<Ctx>, String> {
+    fn task_begin(&mut self, ev: &mut BaseEvent, cur: Ctx, gen: &Generation, out: &mut Sink<'_>) -> Step {
         let id = ev.args[0];
         if self.tasks.contains_key(&id) {
             return Err(format!("task ID conflict: {id}"));
@@ -726,21 +737,21 @@ impl Ordering {
         };
         self.tasks.insert(id, (name, ev.args[1]));
         validate(cur, USER_GO)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn task_end(&mut self, ev: &mut BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn task_end(&mut self, ev: &mut BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         // The name is carried over because the begin may be in an earlier generation,
         // whose string table is gone.
         let (name, parent) = self.tasks.remove(&ev.args[0]).unwrap_or((0, crate::model::NO_TASK));
         ev.extra = [parent, u64::from(name)];
         validate(cur, USER_GO)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn region(&mut self, ev: &BaseEvent, cur: Ctx, gen: &Generation) -> Result<Option<Ctx>, String> {
+    fn region(&mut self, ev: &BaseEvent, cur: Ctx, gen: &Generation, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
         let task = ev.args[0];
         let Some(name) = gen.string(ev.args[1]) else {
@@ -765,11 +776,11 @@ impl Ordering {
             }
             s.regions.pop();
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn gc_active(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn gc_active(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let seq = ev.args[0];
         if gen == self.initial_gen {
             if self.gc != Gc::Undetermined {
@@ -777,7 +788,7 @@ impl Ordering {
             }
             self.gc_seq = seq;
             self.gc = Gc::Running;
-            self.push(cur, *ev);
+            out.push(cur, ev)?;
             return Ok(Some(cur));
         }
         if seq != self.gc_seq.wrapping_add(1) {
@@ -788,16 +799,16 @@ impl Ordering {
         }
         self.gc_seq = seq;
         validate(cur, USER_GO)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn gc_begin(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn gc_begin(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         let seq = ev.args[0];
         if self.gc == Gc::Undetermined {
             self.gc_seq = seq;
             self.gc = Gc::Running;
-            self.push(cur, *ev);
+            out.push(cur, ev)?;
             return Ok(Some(cur));
         }
         if seq != self.gc_seq.wrapping_add(1) {
@@ -809,11 +820,11 @@ impl Ordering {
         self.gc_seq = seq;
         self.gc = Gc::Running;
         validate(cur, USER_GO)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn gc_end(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn gc_end(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         let seq = ev.args[0];
         if seq != self.gc_seq.wrapping_add(1) {
             return Ok(None);
@@ -826,54 +837,54 @@ impl Ordering {
         self.gc_seq = seq;
         self.gc = Gc::NotRunning;
         validate(cur, USER_GO)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn annotation(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn annotation(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn heap_metric(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn heap_metric(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, [Req::Must, Req::Must, Req::May])?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn sweep_begin(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn sweep_begin(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, [Req::Must, Req::Must, Req::May])?;
         let Some(p) = self.ps.get_mut(&cur.p) else {
             return Err(format!("uninitialized proc {} found during GCSweepBegin", cur.p));
         };
         begin_range(&mut p.ranges, (EV_GC_SWEEP_BEGIN, 0))?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn sweep_active(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn sweep_active(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let pid = ev.args[0] as i64;
         let initial = gen == self.initial_gen;
         let Some(p) = self.ps.get_mut(&pid) else {
             return Err(format!("encountered GCSweepActive for unknown proc {pid}"));
         };
         active_range(&mut p.ranges, (EV_GC_SWEEP_BEGIN, 0), initial)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn sweep_end(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn sweep_end(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, [Req::Must, Req::Must, Req::May])?;
         let Some(p) = self.ps.get_mut(&cur.p) else {
             return Err(format!("uninitialized proc {} found during GCSweepEnd", cur.p));
         };
         end_range(&mut p.ranges, ev.typ)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_range_begin(&mut self, ev: &BaseEvent, cur: Ctx, gen: &Generation) -> Result<Option<Ctx>, String> {
+    fn go_range_begin(&mut self, ev: &BaseEvent, cur: Ctx, gen: &Generation, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
         let desc = if ev.typ == EV_STW_BEGIN { gen.string(ev.args[0]).unwrap_or(MISSING_STRING) } else { 0 };
         let Some(s) = self.gs.get_mut(&cur.g) else {
@@ -883,22 +894,22 @@ impl Ordering {
             ));
         };
         begin_range(&mut s.spans().ranges, (ev.typ, desc))?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_range_active(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64) -> Result<Option<Ctx>, String> {
+    fn go_range_active(&mut self, ev: &BaseEvent, cur: Ctx, gen: u64, out: &mut Sink<'_>) -> Step {
         let gid = ev.args[0] as i64;
         let initial = gen == self.initial_gen;
         let Some(s) = self.gs.get_mut(&gid) else {
             return Err(format!("uninitialized goroutine {gid} found during {}", name(ev.typ)));
         };
         active_range(&mut s.spans().ranges, (EV_GC_MARK_ASSIST_BEGIN, 0), initial)?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn go_range_end(&mut self, ev: &mut BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn go_range_end(&mut self, ev: &mut BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, USER_GO)?;
         let Some(s) = self.gs.get_mut(&cur.g) else {
             return Err(format!(
@@ -911,13 +922,13 @@ impl Ordering {
             // The kind, already resolved to a global string: the begin's table may be gone.
             ev.args[0] = u64::from(desc);
         }
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 
-    fn alloc_free(&mut self, ev: &BaseEvent, cur: Ctx) -> Result<Option<Ctx>, String> {
+    fn alloc_free(&mut self, ev: &BaseEvent, cur: Ctx, out: &mut Sink<'_>) -> Step {
         validate(cur, [Req::Must, Req::May, Req::May])?;
-        self.push(cur, *ev);
+        out.push(cur, ev)?;
         Ok(Some(cur))
     }
 }

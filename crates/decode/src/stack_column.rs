@@ -1,8 +1,10 @@
 //! The per-event stack column, stored sparsely: about half of a trace's events (proc
 //! transitions, starts, GC ranges…) have no stack, and a bit per event plus a running count
-//! per 64 events costs much less than a 4-byte ID each, still with O(1) access.
+//! per 64 events costs much less than a 4-byte ID each, still with O(1) access. The IDs
+//! themselves take two bytes while a trace has fewer than 65535 distinct stacks.
 
 use crate::stacks::{StackId, NO_STACK};
+use crate::uints::Uints;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StackColumn {
@@ -10,7 +12,7 @@ pub(crate) struct StackColumn {
     has: Vec<u64>,
     /// Per word: the number of events with a stack before it.
     rank: Vec<u32>,
-    stacks: Vec<StackId>,
+    stacks: Uints,
     len: usize,
 }
 
@@ -37,24 +39,25 @@ impl StackColumn {
             return NO_STACK;
         }
         let before = (w & ((1u64 << bit) - 1)).count_ones();
-        self.stacks[(self.rank[i / 64] + before) as usize]
+        self.stacks.get((self.rank[i / 64] + before) as usize)
     }
 
     /// Room for `n` more events, assuming about half have a stack.
     pub(crate) fn reserve(&mut self, n: usize) {
         self.has.reserve(n / 64 + 1);
         self.rank.reserve(n / 64 + 1);
-        self.stacks.reserve(n / 2);
+        // Only a hint: decoding goes on if it is refused.
+        let _ = self.stacks.try_reserve(n / 2);
     }
 
     pub(crate) fn shrink(&mut self) {
         self.has.shrink_to_fit();
         self.rank.shrink_to_fit();
-        self.stacks.shrink_to_fit();
+        self.stacks.shrink();
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.has.capacity() * 8 + self.rank.capacity() * 4 + self.stacks.capacity() * 4
+        self.has.capacity() * 8 + self.rank.capacity() * 4 + self.stacks.heap_bytes()
     }
 }
 

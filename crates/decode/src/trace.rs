@@ -11,6 +11,7 @@ use crate::stack_column::StackColumn;
 use crate::stacks::{StackId, Stacks, NO_STACK};
 use crate::strings::{StrId, Strings};
 use crate::times::Times;
+use crate::uints::Uints;
 
 /// A transition's `aux` byte: the low 6 bits encode which states it goes between
 /// (goroutine pairs first, then proc pairs), plus two flags.
@@ -99,8 +100,8 @@ struct Groups {
 }
 
 impl Groups {
-    /// Groups events by their context slot (`ctx[i]`) and, if different, by the resource a
-    /// state transition is about (`resource(i)`).
+    /// Groups events by their context's slot (`ctx`, event by event) and, if different, by
+    /// the resource a state transition is about (`resource(i)`).
     fn build(n_groups: usize, ctx: impl Iterator<Item = u32> + Clone, resource: impl Fn(usize) -> u32) -> Groups {
         let mut ends = vec![0u32; n_groups + 1];
         for (i, c) in ctx.clone().enumerate() {
@@ -152,10 +153,12 @@ pub struct Trace {
     kind: Vec<EventKind>,
     aux: Vec<u8>,
     time: Times,
-    /// Index into `contexts.triples`.
-    ctx: Vec<u32>,
+    /// Index into `contexts.pairs`.
+    pair: Uints,
+    /// Goroutine slot.
+    gor: Uints,
     stack: StackColumn,
-    arg: Vec<u32>,
+    arg: Uints,
     contexts: Contexts,
     metrics: Vec<u64>,
     /// (event, scope) of ranges not scoped to their context's goroutine or proc.
@@ -189,9 +192,10 @@ impl Trace {
             kind: Vec::new(),
             aux: Vec::new(),
             time: Times::default(),
-            ctx: Vec::new(),
+            pair: Uints::default(),
+            gor: Uints::default(),
             stack: StackColumn::default(),
-            arg: Vec::new(),
+            arg: Uints::default(),
             contexts: Contexts::default(),
             metrics: Vec::new(),
             range_scopes: Vec::new(),
@@ -289,19 +293,19 @@ impl Trace {
 
     fn groups(&self) -> &(Groups, Groups) {
         self.groups.get_or_init(|| {
-            let (kind, aux, arg, triples) = (&self.kind, &self.aux, &self.arg, &self.contexts.triples);
+            let (kind, aux, arg, pairs) = (&self.kind, &self.aux, &self.arg, &self.contexts.pairs);
             let resource = |i: usize, procs: bool| {
                 let is_proc = aux[i] & PAIR_MASK >= GO_PAIRS;
                 if kind[i] == EventKind::StateTransition && is_proc == procs && aux[i] & SELF == 0 {
-                    arg[i]
+                    arg.get(i)
                 } else {
                     NONE
                 }
             };
-            let slots = |which: usize| self.ctx.iter().map(move |&c| triples[c as usize][which]);
+            let procs = self.pair.iter().map(|p| pairs[p as usize][1]);
             (
-                Groups::build(self.contexts.goroutines.ids.len(), slots(2), |i| resource(i, false)),
-                Groups::build(self.contexts.procs.ids.len(), slots(1), |i| resource(i, true)),
+                Groups::build(self.contexts.goroutines.ids.len(), self.gor.iter(), |i| resource(i, false)),
+                Groups::build(self.contexts.procs.ids.len(), procs, |i| resource(i, true)),
             )
         })
     }
@@ -315,9 +319,10 @@ impl Trace {
         v(&self.kind)
             + v(&self.aux)
             + self.time.heap_bytes()
-            + v(&self.ctx)
+            + self.pair.heap_bytes()
+            + self.gor.heap_bytes()
             + self.stack.heap_bytes()
-            + v(&self.arg)
+            + self.arg.heap_bytes()
             + self.contexts.heap_bytes()
             + v(&self.metrics)
             + v(&self.range_scopes)
@@ -344,7 +349,8 @@ impl Trace {
     /// the allocator refuses (a huge file, or junk behind a valid header in a 4 GiB wasm
     /// memory), the columns grow as events actually arrive and decoding goes on.
     pub(crate) fn reserve(&mut self, events: usize) {
-        let granted = self.ctx.try_reserve(events).is_ok()
+        let granted = self.pair.try_reserve(events).is_ok()
+            && self.gor.try_reserve(events).is_ok()
             && self.arg.try_reserve(events).is_ok()
             && self.kind.try_reserve(events).is_ok()
             && self.aux.try_reserve(events).is_ok();
@@ -359,17 +365,21 @@ impl Trace {
     #[inline]
     pub(crate) fn push(&mut self, kind: EventKind, h: Head, aux: u8, arg: u32) -> u32 {
         let Head { time, ctx, stack } = h;
-        let c = self.contexts.intern(ctx);
+        let (pair, g) = self.contexts.intern(ctx);
         let i = self.kind.len() as u32;
         self.kind.push(kind);
         self.aux.push(aux);
         self.time.push(time);
-        self.ctx.push(c);
+        self.pair.push(pair);
+        self.gor.push(g);
         self.stack.push(stack);
         self.arg.push(arg);
         i
     }
 
+    /// Inlined: called out of line, the states are passed through memory, stored a byte at
+    /// a time and loaded together, which stalls on every event.
+    #[inline(always)]
     pub(crate) fn push_go_transition(
         &mut self,
         h: Head,
@@ -464,9 +474,10 @@ impl Trace {
         self.kind.shrink_to_fit();
         self.aux.shrink_to_fit();
         self.time.shrink();
-        self.ctx.shrink_to_fit();
+        self.pair.shrink();
+        self.gor.shrink();
         self.stack.shrink();
-        self.arg.shrink_to_fit();
+        self.arg.shrink();
         self.contexts.shrink();
         self.strings.drop_index();
         self.stacks.drop_index();
@@ -525,19 +536,19 @@ impl<'a> EventRef<'a> {
     }
 
     pub fn thread(&self) -> ThreadId {
-        self.trace.contexts.threads.id(self.triple()[0])
+        self.trace.contexts.threads.id(self.pair()[0])
     }
 
     pub fn proc(&self) -> ProcId {
-        self.trace.contexts.procs.id(self.triple()[1])
+        self.trace.contexts.procs.id(self.pair()[1])
     }
 
     pub fn goroutine(&self) -> GoId {
-        self.trace.contexts.goroutines.id(self.triple()[2])
+        self.trace.contexts.goroutines.id(self.trace.gor.get(self.i))
     }
 
-    fn triple(&self) -> [u32; 3] {
-        self.trace.contexts.triples[self.trace.ctx[self.i] as usize]
+    fn pair(&self) -> [u32; 2] {
+        self.trace.contexts.pairs[self.trace.pair.get(self.i) as usize]
     }
 
     /// The stack of the event's execution context.
@@ -546,7 +557,7 @@ impl<'a> EventRef<'a> {
     }
 
     fn arg(&self) -> u32 {
-        self.trace.arg[self.i]
+        self.trace.arg.get(self.i)
     }
 
     pub fn transition(&self) -> Option<Transition> {

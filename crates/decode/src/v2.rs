@@ -1,11 +1,11 @@
 //! The v2 reader loop (`internal/trace/reader.go`): generation by generation, merge the
 //! Ms' batches through the ordering, interleave CPU samples, and emit Sync events.
 
-use crate::cursor::{heap_insert, heap_remove, heap_update, Cursor};
+use crate::cursor::{heap_insert, heap_remove, heap_update, Cursor, Entry};
 use crate::error::{Error, ErrorKind};
 use crate::generation::{build, frame_generation, Framing, GenEnd, Generation};
 use crate::header::Version;
-use crate::order::Ordering;
+use crate::order::{Ordering, Sink};
 use crate::report::Reporter;
 use crate::stacks::NO_STACK;
 use crate::trace::{GenerationInfo, Trace};
@@ -82,14 +82,16 @@ impl V2 {
 
     fn run(&mut self, g: &Generation, data: &[u8], trace: &mut Trace) -> Result<(), Error> {
         let gen = g.number;
-        let mut frontier: Vec<Cursor> = Vec::with_capacity(g.threads.len());
+        let mut cursors: Vec<Cursor> = Vec::with_capacity(g.threads.len());
+        let mut frontier: Vec<Entry> = Vec::with_capacity(g.threads.len());
         for (slot, (m, batches)) in g.threads.iter().enumerate() {
             let mut c = Cursor::new(slot, *m as i64);
-            match c.next(batches, data, g.freq) {
-                Ok(true) => heap_insert(&mut frontier, c),
+            match c.start(batches, data, g.freq) {
+                Ok(true) => heap_insert(&mut frontier, Entry { time: c.ev().time, slot }),
                 Ok(false) => {}
                 Err((what, at)) => return Err(ordering_error(what, at, gen)),
             }
+            cursors.push(c);
         }
         let info = trace.generations.len() as u32;
         trace.generations.push(GenerationInfo {
@@ -103,7 +105,7 @@ impl V2 {
         let mut samples = g.cpu_samples.iter().peekable();
         loop {
             if let Some(s) = samples.peek() {
-                if frontier.first().is_none_or(|c| s.time < c.ev.time) {
+                if frontier.first().is_none_or(|c| s.time < c.time) {
                     let stack = g.stack(s.stack).unwrap_or(NO_STACK);
                     self.report.cpu_sample(trace, s.time, (s.m, s.p, s.g), stack);
                     samples.next();
@@ -114,12 +116,11 @@ impl V2 {
                 return Ok(());
             }
             let tried = frontier[0].slot;
-            let mut at = frontier[0].ev_offset;
-            if !self.try_advance(&mut frontier, 0, g, data, &mut at)? {
-                frontier.sort_by_key(|c| c.ev.time);
+            if !self.try_advance(&mut cursors, &mut frontier, 0, g, data, trace)? {
+                frontier.sort_by_key(|c| c.time);
                 let mut advanced = false;
                 for i in 1..frontier.len() {
-                    if self.try_advance(&mut frontier, i, g, data, &mut at)? {
+                    if self.try_advance(&mut cursors, &mut frontier, i, g, data, trace)? {
                         advanced = true;
                         break;
                     }
@@ -128,47 +129,51 @@ impl V2 {
                 // be a cursor other than the one that just failed; retrying it avoids a
                 // spurious "failed to advance".
                 if !advanced && frontier[0].slot != tried {
-                    advanced = self.try_advance(&mut frontier, 0, g, data, &mut at)?;
+                    advanced = self.try_advance(&mut cursors, &mut frontier, 0, g, data, trace)?;
                 }
                 if !advanced {
                     let heads: Vec<String> = frontier
                         .iter()
-                        .map(|c| {
+                        .map(|e| {
+                            let c = &cursors[e.slot];
                             format!(
                                 "M {} [{} time={}]",
                                 c.m,
-                                crate::wire::spec(c.ev.typ).map_or("?", |s| s.name),
-                                c.ev.time
+                                crate::wire::spec(c.ev().typ).map_or("?", |s| s.name),
+                                c.ev().time
                             )
                         })
                         .collect();
                     let what = format!("broken trace: failed to advance: frontier: {}", heads.join(", "));
-                    return Err(ordering_error(what, frontier[0].ev_offset, gen));
+                    return Err(ordering_error(what, cursors[frontier[0].slot].ev_offset(), gen));
                 }
-            }
-            while let Some(out) = self.order.queue.pop_front() {
-                self.report.event(trace, &out, g).map_err(|w| ordering_error(w, at, gen))?;
             }
         }
     }
 
     fn try_advance(
         &mut self,
-        frontier: &mut Vec<Cursor>,
+        cursors: &mut [Cursor],
+        frontier: &mut Vec<Entry>,
         i: usize,
         g: &Generation,
         data: &[u8],
-        at: &mut u64,
+        trace: &mut Trace,
     ) -> Result<bool, Error> {
-        let c = &mut frontier[i];
-        match self.order.advance(&mut c.ev, c.m, &mut c.m_slot, g) {
+        let c = &mut cursors[frontier[i].slot];
+        let mut out = Sink { report: &mut self.report, trace, gen: g, discard: c.ahead_failed() };
+        let offset = c.ev_offset();
+        let (ev, m, m_slot) = c.parts();
+        match self.order.advance(ev, m, m_slot, g, &mut out) {
             Ok(false) => return Ok(false),
             Ok(true) => {}
-            Err(what) => return Err(ordering_error(what, c.ev_offset, g.number)),
+            Err(what) => return Err(ordering_error(what, offset, g.number)),
         }
-        *at = c.ev_offset;
         match c.next(&g.threads[c.slot].1, data, g.freq) {
-            Ok(true) => heap_update(frontier, i),
+            Ok(true) => {
+                frontier[i].time = c.ev().time;
+                heap_update(frontier, i)
+            }
             Ok(false) => heap_remove(frontier, i),
             Err((what, off)) => return Err(ordering_error(what, off, g.number)),
         }

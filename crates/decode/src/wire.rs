@@ -79,7 +79,9 @@ const fn s(
 
 /// Specs of timed event types, indexed by type byte. `None` = not a timed event.
 /// ClockSnapshot is listed because Go's cursor accepts it as timed (ordering then rejects it).
-pub(crate) static TIMED: [Option<Spec>; 137] = {
+pub(crate) static TIMED: [Option<Spec>; 137] = TIMED_SPECS;
+
+const TIMED_SPECS: [Option<Spec>; 137] = {
     const NONE: Option<Spec> = None;
     let mut t = [NONE; 137];
     t[9] = s("ProcsChange", &["procs_value", "stack"], &[1], &[]);
@@ -138,6 +140,46 @@ pub(crate) static TIMED: [Option<Spec>; 137] = {
 pub(crate) fn spec(typ: u8) -> Option<&'static Spec> {
     TIMED.get(usize::from(typ)).and_then(Option::as_ref)
 }
+
+/// `Layout::args` of a type that is not a timed event.
+pub(crate) const NOT_TIMED: u8 = u8::MAX;
+/// No such argument.
+pub(crate) const NO_ARG: u8 = u8::MAX;
+
+/// What the per-event loops need of a type's [`Spec`], in four bytes found with one load
+/// (the spec itself is a chain of pointers to follow on every event).
+#[derive(Clone, Copy)]
+pub(crate) struct Layout {
+    /// Number of arguments after `dt`, or `NOT_TIMED`.
+    pub args: u8,
+    /// Position of the event's own stack, then of a second stack argument, or `NO_ARG`.
+    pub stacks: [u8; 2],
+    /// Bit `i`: argument `i` is a string ID.
+    pub strings: u8,
+}
+
+pub(crate) static LAYOUT: [Layout; 256] = {
+    let mut t = [Layout { args: NOT_TIMED, stacks: [NO_ARG; 2], strings: 0 }; 256];
+    let mut i = 0;
+    while i < TIMED_SPECS.len() {
+        if let Some(s) = &TIMED_SPECS[i] {
+            let mut l = Layout { args: s.args.len() as u8, stacks: [NO_ARG; 2], strings: 0 };
+            let mut j = 0;
+            while j < s.stacks.len() {
+                l.stacks[j] = s.stacks[j] as u8;
+                j += 1;
+            }
+            j = 0;
+            while j < s.strings.len() {
+                l.strings |= 1 << s.strings[j];
+                j += 1;
+            }
+            t[i] = l;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// Wire goroutine statuses (§3.10).
 pub(crate) const GO_RUNNABLE: u64 = 1;

@@ -1,0 +1,106 @@
+//! A column of `u32` values, each stored in as many bytes (1 to 4) as the largest value
+//! needs: slots of a trace's few threads and procs take one byte, the millions of
+//! goroutines of a big trace three, where a `Vec<u32>` would always take four.
+
+#[derive(Debug, Clone)]
+pub(crate) struct Uints {
+    /// Values plus one, little-endian, `width` bytes each: `u32::MAX` (the "none" of the
+    /// slot columns) becomes 0 and costs no width.
+    bytes: Vec<u8>,
+    width: usize,
+    /// The largest (stored) value `width` bytes hold.
+    max: u32,
+}
+
+impl Default for Uints {
+    fn default() -> Self {
+        Uints { bytes: Vec::new(), width: 1, max: 0xff }
+    }
+}
+
+impl Uints {
+    #[inline(always)]
+    pub(crate) fn push(&mut self, v: u32) {
+        let x = v.wrapping_add(1);
+        if x > self.max {
+            self.widen(x);
+        }
+        // All four bytes, then the unused ones dropped: one fixed-size store and no branch
+        // on the width (a variable-length copy would call `memcpy`).
+        let len = self.bytes.len();
+        self.bytes.extend_from_slice(&x.to_le_bytes());
+        self.bytes.truncate(len + self.width);
+    }
+
+    /// Re-encodes the column wide enough for `x`: at most three times per column.
+    #[cold]
+    fn widen(&mut self, x: u32) {
+        let width = (4 - x.leading_zeros() as usize / 8).max(self.width);
+        let mut bytes = Vec::with_capacity(self.bytes.capacity() / self.width * width);
+        for old in self.bytes.chunks_exact(self.width) {
+            let v = from_le(old);
+            let len = bytes.len();
+            bytes.extend_from_slice(&v.to_le_bytes());
+            bytes.truncate(len + width);
+        }
+        self.bytes = bytes;
+        self.width = width;
+        self.max = if width == 4 { u32::MAX } else { (1 << (8 * width)) - 1 };
+    }
+
+    #[inline]
+    fn raw(&self, i: usize) -> u32 {
+        let w = self.width;
+        from_le(&self.bytes[i * w..i * w + w])
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u32 {
+        self.raw(i).wrapping_sub(1)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len() / self.width
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + Clone + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Room for `n` more values of the current width; fails instead of aborting.
+    pub(crate) fn try_reserve(&mut self, n: usize) -> Result<(), std::collections::TryReserveError> {
+        // Plus the three bytes a push writes past its value before dropping them.
+        self.bytes.try_reserve(n.saturating_mul(self.width).saturating_add(3))
+    }
+
+    pub(crate) fn shrink(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+    }
+}
+
+/// A little-endian value of up to four bytes, read without a call to `memcpy`.
+#[inline]
+fn from_le(bytes: &[u8]) -> u32 {
+    bytes.iter().rev().fold(0, |v, &b| v << 8 | u32::from(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widens_as_values_grow_and_reads_back() {
+        let mut c = Uints::default();
+        let want: Vec<u32> =
+            (0..3000u32).map(|i| if i % 11 == 0 { u32::MAX } else { i * i * (i / 1000 + 1) * 97 }).collect();
+        for &v in &want {
+            c.push(v);
+        }
+        assert_eq!(c.len(), want.len());
+        assert!(c.iter().eq(want.iter().copied()));
+    }
+}

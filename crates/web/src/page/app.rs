@@ -183,6 +183,11 @@ impl App {
                 s.shown = Some(r);
                 self.render(&mut s);
             }
+            FromWorker::Findings(findings) => {
+                if shown {
+                    self.view.findings(&findings);
+                }
+            }
             FromWorker::Failed { message } => {
                 let name = if opening { s.opening.as_ref() } else { s.shown.as_ref() }.map(|r| r.name.clone());
                 let name = name.unwrap_or_default();

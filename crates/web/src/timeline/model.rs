@@ -12,8 +12,13 @@ pub const OPEN: u32 = u32::MAX;
 /// A span that began before the trace did (a goroutine found running or in a syscall): Go
 /// backdates these to the trace's start.
 const BEFORE: u32 = u32::MAX - 1;
+/// No goroutine has this id, in [`Goroutines`]' table.
+const NO_INDEX: u32 = u32::MAX;
 /// A counter row's points are merged to about this many across the whole trace.
 const COUNTER_POINTS: i64 = 50_000;
+
+/// Spans per entry of [`Spans::block_ends`].
+const BLOCK: usize = 16;
 
 /// Spans on one lane, in time order and not overlapping (a P or M runs one goroutine at a time).
 #[derive(Default)]
@@ -22,6 +27,11 @@ pub struct Spans {
     end: Vec<u32>,
     goroutine: Vec<u32>,
     state: Vec<GoState>,
+    /// The end time of the last span of each block of `BLOCK`. Zoomed out, a frame looks up
+    /// where every pixel column starts: a binary search over millions of spans reads the trace's
+    /// time column all over memory, about twenty cache misses per column; this small array
+    /// narrows it to one block first.
+    block_ends: Vec<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,7 +71,14 @@ impl Spans {
 
     /// The first span that ends after `t`: where drawing from `t` starts.
     pub fn first_ending_after(&self, trace: &Trace, t: f64) -> usize {
-        self.end.partition_point(|&ev| ev != OPEN && (trace.time(ev as usize) as f64) <= t)
+        let from = self.block_ends.partition_point(|&end| (end as f64) <= t) * BLOCK;
+        let block = &self.end[from.min(self.len())..(from + BLOCK).min(self.len())];
+        from + block.partition_point(|&ev| ev != OPEN && (trace.time(ev as usize) as f64) <= t)
+    }
+
+    fn index_blocks(&mut self, trace: &Trace) {
+        let time = |ev: u32| if ev == OPEN { i64::MAX } else { trace.time(ev as usize) };
+        self.block_ends = self.end.iter().skip(BLOCK - 1).step_by(BLOCK).map(|&ev| time(ev)).collect();
     }
 }
 
@@ -73,6 +90,11 @@ pub struct Lane {
 /// Every goroutine, by id, with its group (goroutines are grouped by function, as Go does).
 pub struct Goroutines {
     pub ids: Vec<GoId>,
+    /// Index by `id - first_id`, when ids are dense enough for a table (the runtime hands them
+    /// out in order): building the model looks one up per state transition, tens of millions
+    /// on a big trace, and a binary search through millions of ids costs seconds there.
+    by_id: Vec<u32>,
+    first_id: GoId,
     pub group: Vec<u32>,
     /// Groups by total execution time, busiest first.
     pub groups: Vec<GroupLanes>,
@@ -102,11 +124,30 @@ impl Goroutines {
                 lanes.members.push(i as u32);
             }
         }
-        Goroutines { ids, group, groups }
+        let first_id = ids.first().copied().unwrap_or(0);
+        let range = ids.last().map_or(0, |&last| last.saturating_sub(first_id).saturating_add(1));
+        // At most four slots per goroutine: sparse ids keep the binary search.
+        let by_id = match usize::try_from(range) {
+            Ok(range) if range <= ids.len().saturating_mul(4) => {
+                let mut table = vec![NO_INDEX; range];
+                for (i, &id) in ids.iter().enumerate() {
+                    if let Some(slot) = usize::try_from(id.wrapping_sub(first_id)).ok().and_then(|s| table.get_mut(s)) {
+                        *slot = i as u32;
+                    }
+                }
+                table
+            }
+            _ => Vec::new(),
+        };
+        Goroutines { ids, by_id, first_id, group, groups }
     }
 
     pub fn index(&self, id: GoId) -> Option<u32> {
-        self.ids.binary_search(&id).ok().map(|i| i as u32)
+        if self.by_id.is_empty() {
+            return self.ids.binary_search(&id).ok().map(|i| i as u32);
+        }
+        let slot = usize::try_from(id.wrapping_sub(self.first_id)).ok()?;
+        self.by_id.get(slot).copied().filter(|&i| i != NO_INDEX)
     }
 
     pub fn name(&self, i: u32) -> &str {
@@ -121,11 +162,13 @@ pub struct CounterRow {
     pub times: Vec<i64>,
     /// `values[k][i]`: series k at point i.
     pub values: Vec<Vec<f64>>,
+    /// The highest stack, which the row's height is scaled to.
+    pub max_total: f64,
 }
 
 impl CounterRow {
     fn new(label: &'static str, series: &'static [&'static str]) -> CounterRow {
-        CounterRow { label, series, times: Vec::new(), values: vec![Vec::new(); series.len()] }
+        CounterRow { label, series, times: Vec::new(), values: vec![Vec::new(); series.len()], max_total: 0.0 }
     }
 
     /// Adds a point, merged into the previous one when closer than `resolution` (keeping the
@@ -173,8 +216,10 @@ impl CounterRow {
         row
     }
 
-    pub fn max_total(&self) -> f64 {
-        (0..self.times.len()).map(|i| self.values.iter().map(|s| s[i]).sum::<f64>()).fold(0.0, f64::max)
+    fn with_max_total(mut self) -> CounterRow {
+        self.max_total =
+            (0..self.times.len()).map(|i| self.values.iter().map(|s| s[i]).sum::<f64>()).fold(0.0, f64::max);
+        self
     }
 }
 
@@ -313,10 +358,10 @@ impl Model {
         Model {
             start_ns,
             end_ns,
-            procs: procs.sorted(),
-            threads: threads.sorted(),
+            procs: procs.sorted(trace),
+            threads: threads.sorted(trace),
             goroutines,
-            counters: vec![goroutine_row, heap, thread_row],
+            counters: [goroutine_row, heap, thread_row].into_iter().map(CounterRow::with_max_total).collect(),
             gc: gc_ranges,
             stw,
         }
@@ -349,8 +394,11 @@ impl LaneSet {
         }
     }
 
-    fn sorted(mut self) -> Vec<Lane> {
+    fn sorted(mut self, trace: &Trace) -> Vec<Lane> {
         self.lanes.sort_by_key(|l| l.id);
+        for lane in &mut self.lanes {
+            lane.spans.index_blocks(trace);
+        }
         self.lanes
     }
 }

@@ -224,3 +224,31 @@ fn the_selected_goroutine_gets_its_arrows_drawn() {
     // Each arrow is a shaft and a head.
     assert_eq!(r.lines, 2 * flows(&trace, id).len());
 }
+
+#[test]
+fn where_a_column_starts_is_where_a_plain_search_says() {
+    let (trace, m) = load("stress-go1.27");
+    for lane in m.procs.iter().chain(&m.threads) {
+        let spans = &lane.spans;
+        let ends: Vec<i64> = (0..spans.len()).map(|i| spans.get(&trace, (m.start_ns, m.end_ns), i).end_ns).collect();
+        for &end in ends.iter().step_by(3).filter(|&&e| e < m.end_ns) {
+            for t in [end - 1, end, end + 1] {
+                let want = ends.partition_point(|&e| e <= t);
+                assert_eq!(spans.first_ending_after(&trace, t as f64), want, "lane {} at {t}", lane.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_goroutine_is_found_by_its_id_and_no_other_id_is() {
+    let (_, m) = load("workshop-go1.27");
+    let ids = &m.goroutines.ids;
+    for (i, &id) in ids.iter().enumerate() {
+        assert_eq!(m.goroutines.index(id), Some(i as u32));
+    }
+    let absent = (ids[0]..ids[ids.len() - 1]).find(|id| ids.binary_search(id).is_err());
+    for id in [i64::MIN, -1, ids[ids.len() - 1] + 1, i64::MAX].into_iter().chain(absent) {
+        assert_eq!(m.goroutines.index(id), None, "G{id}");
+    }
+}

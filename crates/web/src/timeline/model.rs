@@ -4,6 +4,7 @@
 //! Goroutine lanes are not stored: they are read from the trace's per-goroutine index when a
 //! group is expanded, because there can be millions of goroutines.
 
+use super::paint::{color_of, Rgb};
 use gotv_analysis::{GcAnalysis, GoroutineAnalysis};
 use gotv_decode::{EventKind, GoId, GoState, IdMap, ProcState, Trace, Transition};
 
@@ -102,8 +103,16 @@ pub struct Goroutines {
 
 pub struct GroupLanes {
     pub name: String,
+    /// The color of its goroutines' spans, computed once rather than per pixel column.
+    pub color: Rgb,
     /// Indices into [`Goroutines::ids`], by goroutine id.
     pub members: Vec<u32>,
+}
+
+impl GroupLanes {
+    fn new(name: String) -> GroupLanes {
+        GroupLanes { color: color_of(&name), name, members: Vec::new() }
+    }
 }
 
 impl Goroutines {
@@ -113,7 +122,7 @@ impl Goroutines {
         let rank: std::collections::HashMap<&str, u32> =
             order.iter().enumerate().map(|(r, &i)| (&*gs.groups[i].name, r as u32)).collect();
         let mut groups: Vec<GroupLanes> =
-            order.iter().map(|&i| GroupLanes { name: gs.groups[i].name.to_string(), members: Vec::new() }).collect();
+            order.iter().map(|&i| GroupLanes::new(gs.groups[i].name.to_string())).collect();
         let mut ids = Vec::with_capacity(gs.goroutines.len());
         let mut group = Vec::with_capacity(gs.goroutines.len());
         for (i, g) in gs.goroutines.iter().enumerate() {
@@ -151,7 +160,15 @@ impl Goroutines {
     }
 
     pub fn name(&self, i: u32) -> &str {
-        self.group.get(i as usize).and_then(|&g| self.groups.get(g as usize)).map_or("", |g| &g.name)
+        self.group_of(i).map_or("", |g| &g.name)
+    }
+
+    pub fn color(&self, i: u32) -> Rgb {
+        self.group_of(i).map_or_else(|| color_of(""), |g| g.color)
+    }
+
+    fn group_of(&self, i: u32) -> Option<&GroupLanes> {
+        self.group.get(i as usize).and_then(|&g| self.groups.get(g as usize))
     }
 }
 

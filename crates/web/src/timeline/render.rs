@@ -5,7 +5,7 @@
 use super::goroutine::{flows, states};
 use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
 use super::model::{CounterRow, Model, Range, Spans};
-use super::paint::{color_of, Painter, Rgb};
+use super::paint::{Painter, Rgb};
 use super::viewport::{Viewport, AXIS, GUTTER};
 use crate::protocol::Frame;
 use gotv_decode::{GoId, GoState, Trace};
@@ -139,8 +139,7 @@ impl Scene<'_> {
             if s.start_ns as f64 > v.end_ns {
                 break;
             }
-            let name = m.goroutines.name(s.goroutine);
-            let color = if s.state == GoState::Syscall { SYSCALL } else { color_of(name) };
+            let color = if s.state == GoState::Syscall { SYSCALL } else { m.goroutines.color(s.goroutine) };
             let (x0, x1) = (v.x(s.start_ns as f64).max(GUTTER - 1.0), v.x(s.end_ns as f64).min(v.width + 1.0));
             if x1 - x0 >= 1.0 {
                 p.rect(x0, y + 1.0, x1 - x0, h - 2.0, color);
@@ -149,7 +148,7 @@ impl Scene<'_> {
                 }
                 if x1 - x0 > 36.0 {
                     let id = m.goroutines.ids[s.goroutine as usize];
-                    let label = format!("G{id} {name}");
+                    let label = format!("G{id} {}", m.goroutines.name(s.goroutine));
                     p.text(x0 + 3.0, y + h - FONT_BASELINE - 1.0, &label, TEXT, x1 - x0 - 6.0);
                 }
                 i += 1;
@@ -165,7 +164,7 @@ impl Scene<'_> {
     fn goroutine_lane(&self, v: &Viewport, member: u32, selected: bool, y: f64, p: &mut impl Painter) {
         let (trace, m) = (self.trace, self.model);
         let id = m.goroutines.ids[member as usize];
-        let running = color_of(m.goroutines.name(member));
+        let running = m.goroutines.color(member);
         let mut column = f64::NEG_INFINITY;
         for seg in states(trace, id, (m.start_ns, m.end_ns), v.start_ns, v.end_ns) {
             let color = match seg.state {

@@ -70,11 +70,12 @@ async function navigate(page) {
   const box = await page.locator('#timeline').boundingBox();
   const plot = (f) => box.x + 180 + (box.width - 180) * f;
   const y = box.y + box.height / 2;
-  const frames = () => page.evaluate(() => Number(document.getElementById('timeline').dataset.frames));
   const phase = async (name, body) => {
-    const before = await frames();
+    const before = await page.evaluate(() => globalThis.gotvFrames.length);
     await body();
-    log(`  ${name}: ${(await frames()) - before} frames`);
+    const times = (await page.evaluate((n) => globalThis.gotvFrames.slice(n), before)).sort((a, b) => a - b);
+    const ms = (p) => percentile(times, p).toFixed(1);
+    log(`  ${name}: ${times.length} frames, p50 ${ms(50)} p95 ${ms(95)} max ${ms(100)} ms`);
   };
   const key = async (k, times = 1) => {
     for (let i = 0; i < times; i++) {

@@ -47,7 +47,8 @@ fn main() {
     drop(data);
     let gs = timed("goroutines", || gotv_analysis::goroutines(&trace));
     let gc = timed("gc", || gotv_analysis::gc(&trace));
-    let model = timed("Model::new", || Model::new(&trace, &gs, &gc));
+    let mut model = timed("Model::new", || Model::new(&trace, &gs, &gc));
+    timed("add_counters", || model.add_counters(&trace));
     let scene = Scene { trace: &trace, model: &model };
 
     let mut frame = Frame {

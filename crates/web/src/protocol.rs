@@ -31,7 +31,8 @@ pub enum ToWorker {
 pub enum FromWorker {
     Progress(Progress),
     Loaded(Loaded),
-    /// Problems found unasked; sent after the first frame, which does not wait for them.
+    /// Problems found unasked; sent after the first frame, which does not wait for them (nor
+    /// for the goroutine and thread counter rows: the page draws again when this arrives).
     Findings(Vec<FindingView>),
     /// The trace broke at some point: what and where. What decoded before is still loaded.
     Failed {

@@ -186,6 +186,8 @@ impl App {
             FromWorker::Findings(findings) => {
                 if shown {
                     self.view.findings(&findings);
+                    // The counter rows are complete now.
+                    self.render(&mut s);
                 }
             }
             FromWorker::Failed { message } => {

@@ -156,7 +156,8 @@ impl Scene<'_> {
                 // Everything until the next pixel is one column, in the color of its first span.
                 let px = x0.floor();
                 p.column(px, y + 1.0, 1.0, h - 2.0, color);
-                i = spans.first_ending_after(trace, v.time_at(px + 1.0)).max(i + 1);
+                // The spans before i end before this pixel's right edge.
+                i = spans.first_ending_after_from(trace, v.time_at(px + 1.0), i).max(i + 1);
             }
         }
     }
@@ -237,6 +238,7 @@ fn outline(p: &mut impl Painter, x: f64, y: f64, w: f64, h: f64) {
 /// A stacked step chart, at most one column per pixel (the highest values within it).
 fn counter(v: &Viewport, row: &CounterRow, end_ns: i64, y: f64, h: f64, p: &mut impl Painter) {
     let max = row.max_total;
+    let row = row.level(v.ns_per_px());
     if max <= 0.0 || row.times.is_empty() {
         return;
     }

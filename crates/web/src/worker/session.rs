@@ -74,7 +74,7 @@ impl Session {
         let error = decoded.error.map(|e| e.to_string());
         let trace = decoded.trace;
         let Some(version) = trace.version else { return Opened { session: None, error } };
-        // Only what the header and the first frame need: the rest waits for `findings`. The
+        // Only what the header and the first frame need: the rest waits for `finish`. The
         // header's counts are `gotv_analysis::summary`'s, read without the rest of the summary,
         // which takes seconds on a big trace.
         let goroutines = gotv_analysis::goroutines(&trace);
@@ -97,10 +97,12 @@ impl Session {
         Opened { session: Some((session, loaded)), error }
     }
 
-    /// The findings, the first time this is called: the worker makes them after the first
-    /// frame, so that a big trace is on screen seconds earlier.
-    pub fn findings(&mut self) -> Option<Vec<FindingView>> {
+    /// What the first frame goes without, the first time this is called: the counter rows'
+    /// goroutines and threads, and the findings. The worker does this after the first frame,
+    /// so that a big trace is on screen seconds earlier.
+    pub fn finish(&mut self) -> Option<Vec<FindingView>> {
         let goroutines = self.goroutines.take()?;
+        self.model.add_counters(&self.trace);
         let sync = gotv_analysis::profile(&self.trace, &goroutines, ProfileKind::Sync);
         let findings = gotv_analysis::findings(&self.trace, &goroutines, &sync)
             .into_iter()

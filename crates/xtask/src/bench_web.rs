@@ -1,4 +1,4 @@
-//! `cargo xtask bench-web [--no-go] [FILE…]`: the page in Chromium against `go tool trace` on
+//! `cargo xtask bench-web [--no-go] [--runs N] [FILE…]`: the page in Chromium against `go tool trace` on
 //! the same files, on the same machine (issue 6's speed targets).
 //!
 //! The page's side is `tests/e2e/bench.mjs` (drop → first timeline paint, frame times during
@@ -26,6 +26,7 @@ struct Page {
     file: PathBuf,
     bytes: u64,
     first_paint_ms: f64,
+    first_paint_all_ms: Vec<f64>,
     frames: u64,
     p50_ms: f64,
     p95_ms: f64,
@@ -40,12 +41,18 @@ struct GoTrace {
 
 pub fn run(rest: &[String]) -> Result {
     let mut with_go = true;
+    let mut runs = 3;
     let mut files = Vec::new();
-    for a in rest {
+    let mut args = rest.iter();
+    while let Some(a) = args.next() {
         match a.as_str() {
             "--no-go" => with_go = false,
+            "--runs" => {
+                runs =
+                    args.next().and_then(|n| n.parse().ok()).filter(|&n: &u32| n > 0).ok_or("--runs needs a number")?;
+            }
             "-h" | "--help" => {
-                eprintln!("usage: cargo xtask bench-web [--no-go] [FILE…]");
+                eprintln!("usage: cargo xtask bench-web [--no-go] [--runs N] [FILE…]");
                 return Ok(());
             }
             f => files.push(std::fs::canonicalize(f).map_err(|e| format!("{f}: {e}"))?),
@@ -64,7 +71,14 @@ pub fn run(rest: &[String]) -> Result {
     provision::apt(&[("/usr/bin/chromium", "chromium")])?;
     let e2e = root().join("tests/e2e");
     provision::npm(&e2e)?;
-    let out = output(Command::new("node").arg("bench.mjs").args(&files).current_dir(&e2e).stderr(Stdio::inherit()))?;
+    let out = output(
+        Command::new("node")
+            .arg("bench.mjs")
+            .args(["--runs", &runs.to_string()])
+            .args(&files)
+            .current_dir(&e2e)
+            .stderr(Stdio::inherit()),
+    )?;
     let pages: Vec<Page> = String::from_utf8_lossy(&out)
         .lines()
         .map(|l| serde_json::from_str(l).map_err(|e| format!("bench.mjs printed {l:?}: {e}")))
@@ -124,8 +138,13 @@ pub fn run(rest: &[String]) -> Result {
             wasm_mb,
         );
     }
-    println!("first paint: drop to the first timeline frame drawn (headless Chromium, this machine).");
-    println!("p50/p95/max: time the worker spent drawing each frame of the scripted W/S/A/D/drag/wheel run.");
+    for p in &pages {
+        let all: Vec<String> = p.first_paint_all_ms.iter().map(|ms| format!("{:.2}", ms / 1e3)).collect();
+        println!("{}: first paint in each run (s): {}", p.file.display(), all.join(" "));
+    }
+    println!("first paint: drop to the first timeline frame drawn (headless Chromium, this machine), median of");
+    println!("{runs} runs. p50/p95/max: time the worker spent drawing each frame of the scripted W/S/A/D/drag/");
+    println!("wheel run (about 300 frames per run, all runs pooled).");
     println!("wasm MB: the worker's wasm memory once the trace is loaded (all of the page's data for it).");
     println!("go UI: `go tool trace` start until its web UI answers; go maxRSS: its peak resident memory.");
     println!("time, memory: go tool trace's divided by gotv's (above 1: gotv is faster or smaller).");

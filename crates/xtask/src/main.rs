@@ -23,7 +23,7 @@ usage: cargo xtask <task>
   test                 run every test: Rust (native and wasm), then the browser tests
   fixtures [WORKLOAD…] regenerate tests/fixtures with every Go release, and Go's answers
   bench [--runs N] [FILE…]  decoder speed and peak memory against Go's internal/trace reader
-  bench-web [--no-go] [FILE…]  the page in Chromium (first paint, frame times, memory) against go tool trace
+  bench-web [--no-go] [--runs N] [FILE…]  the page in Chromium (first paint, frame times, memory) against go tool trace
 ";
 
 fn main() -> ExitCode {

@@ -3,6 +3,7 @@ import { initSync, worker_main } from './pkg/gotv_web.js';
 
 self.onmessage = (e) => {
   self.onmessage = null;
-  initSync({ module: e.data });
+  // The benchmark (tests/e2e/bench.mjs) reads the trace's memory from here.
+  globalThis.gotvMemory = initSync({ module: e.data }).memory;
   worker_main();
 };

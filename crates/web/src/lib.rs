@@ -4,8 +4,9 @@
 
 mod page;
 mod panic;
-mod protocol;
-mod timeline;
+// Public for the native timeline benchmark (examples/timeline.rs).
+pub mod protocol;
+pub mod timeline;
 mod worker;
 
 use wasm_bindgen::prelude::*;

@@ -31,6 +31,9 @@ pub enum ToWorker {
 pub enum FromWorker {
     Progress(Progress),
     Loaded(Loaded),
+    /// Problems found unasked; sent after the first frame, which does not wait for them (nor
+    /// for the goroutine and thread counter rows: the page draws again when this arrives).
+    Findings(Vec<FindingView>),
     /// The trace broke at some point: what and where. What decoded before is still loaded.
     Failed {
         message: String,
@@ -54,7 +57,7 @@ pub struct Progress {
     pub whole_file_first: bool,
 }
 
-/// What the header and findings panel show once a trace is loaded.
+/// What the header shows once a trace is loaded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Loaded {
     pub name: String,
@@ -66,7 +69,6 @@ pub struct Loaded {
     pub events: u64,
     pub goroutines: u64,
     pub gc_cycles: u64,
-    pub findings: Vec<FindingView>,
     /// The timeline's rows above the goroutine groups, top to bottom, in the P view.
     pub rows: Vec<String>,
     /// Goroutine groups in lane order: name and goroutine count.

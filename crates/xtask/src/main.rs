@@ -4,6 +4,7 @@
 //! Node) into caches under `~/.cache/gotv`, so the README's two commands work from a clean clone.
 
 mod bench;
+mod bench_web;
 mod fixtures;
 mod go;
 mod provision;
@@ -22,6 +23,7 @@ usage: cargo xtask <task>
   test                 run every test: Rust (native and wasm), then the browser tests
   fixtures [WORKLOAD…] regenerate tests/fixtures with every Go release, and Go's answers
   bench [--runs N] [FILE…]  decoder speed and peak memory against Go's internal/trace reader
+  bench-web [--no-go] [--runs N] [FILE…]  the page in Chromium (first paint, frame times, memory) against go tool trace
 ";
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "fixtures" => fixtures::run(rest),
         "bench" => bench::run(rest),
+        "bench-web" => bench_web::run(rest),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

@@ -183,6 +183,13 @@ impl App {
                 s.shown = Some(r);
                 self.render(&mut s);
             }
+            FromWorker::Findings(findings) => {
+                if shown {
+                    self.view.findings(&findings);
+                    // The counter rows are complete now.
+                    self.render(&mut s);
+                }
+            }
             FromWorker::Failed { message } => {
                 let name = if opening { s.opening.as_ref() } else { s.shown.as_ref() }.map(|r| r.name.clone());
                 let name = name.unwrap_or_default();

@@ -90,16 +90,16 @@ impl View {
                 let _ = self.header.append_child(&item);
             }
         }
-        self.findings(&l.findings);
         for e in [&self.header, &self.timeline] {
             show(e, true);
         }
-        for e in [&self.landing, &self.message, &self.progress] {
+        // The previous trace's findings go; this one's come after its first frame.
+        for e in [&self.landing, &self.message, &self.progress, &self.findings] {
             show(e, false);
         }
     }
 
-    fn findings(&self, findings: &[FindingView]) {
+    pub fn findings(&self, findings: &[FindingView]) {
         self.findings_list.set_inner_html("");
         if findings.is_empty() {
             let _ = el("li", "finding all-clear", "No problems found: no goroutine explosion, lock contention, GC pressure, idle Ps or long scheduling waits.")

@@ -4,6 +4,7 @@
 //! Goroutine lanes are not stored: they are read from the trace's per-goroutine index when a
 //! group is expanded, because there can be millions of goroutines.
 
+use super::paint::{color_of, Rgb};
 use gotv_analysis::{GcAnalysis, GoroutineAnalysis};
 use gotv_decode::{EventKind, GoId, GoState, IdMap, ProcState, Trace, Transition};
 
@@ -12,8 +13,17 @@ pub const OPEN: u32 = u32::MAX;
 /// A span that began before the trace did (a goroutine found running or in a syscall): Go
 /// backdates these to the trace's start.
 const BEFORE: u32 = u32::MAX - 1;
+/// Each coarser level of a counter row merges points this much further apart…
+const LOD_STEP: i64 = 8;
+/// …until a level has fewer points than this.
+const LOD_MIN_POINTS: usize = 2000;
+/// No goroutine has this id, in [`Goroutines`]' table.
+const NO_INDEX: u32 = u32::MAX;
 /// A counter row's points are merged to about this many across the whole trace.
 const COUNTER_POINTS: i64 = 50_000;
+
+/// Spans per entry of [`Spans::block_ends`].
+const BLOCK: usize = 16;
 
 /// Spans on one lane, in time order and not overlapping (a P or M runs one goroutine at a time).
 #[derive(Default)]
@@ -22,6 +32,11 @@ pub struct Spans {
     end: Vec<u32>,
     goroutine: Vec<u32>,
     state: Vec<GoState>,
+    /// The end time of the last span of each block of `BLOCK`. Zoomed out, a frame looks up
+    /// where every pixel column starts: a binary search over millions of spans reads the trace's
+    /// time column all over memory, about twenty cache misses per column; this small array
+    /// narrows it to one block first.
+    block_ends: Vec<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,7 +76,31 @@ impl Spans {
 
     /// The first span that ends after `t`: where drawing from `t` starts.
     pub fn first_ending_after(&self, trace: &Trace, t: f64) -> usize {
-        self.end.partition_point(|&ev| ev != OPEN && (trace.time(ev as usize) as f64) <= t)
+        self.first_ending_after_from(trace, t, 0)
+    }
+
+    /// The same, knowing that the spans before `from` end before `t`: searching forward from
+    /// there, as each pixel column does from the last, stays in memory just read.
+    pub fn first_ending_after_from(&self, trace: &Trace, t: f64, from: usize) -> usize {
+        let ends = &self.block_ends;
+        let n = ends.len();
+        // Blocks before `lo` end by `t`; `hi` is the next one to try, ever further ahead.
+        let (mut lo, mut hi, mut step) = ((from / BLOCK).min(n), (from / BLOCK).min(n), 1);
+        while hi < n && (ends[hi] as f64) <= t {
+            lo = hi + 1;
+            hi += step;
+            step *= 2;
+        }
+        let hi = hi.min(n);
+        let block = (lo + ends[lo..hi].partition_point(|&end| (end as f64) <= t)) * BLOCK;
+        let start = block.max(from).min(self.len());
+        let spans = &self.end[start..(block + BLOCK).min(self.len()).max(start)];
+        start + spans.partition_point(|&ev| ev != OPEN && (trace.time(ev as usize) as f64) <= t)
+    }
+
+    fn index_blocks(&mut self, trace: &Trace) {
+        let time = |ev: u32| if ev == OPEN { i64::MAX } else { trace.time(ev as usize) };
+        self.block_ends = self.end.iter().skip(BLOCK - 1).step_by(BLOCK).map(|&ev| time(ev)).collect();
     }
 }
 
@@ -73,6 +112,11 @@ pub struct Lane {
 /// Every goroutine, by id, with its group (goroutines are grouped by function, as Go does).
 pub struct Goroutines {
     pub ids: Vec<GoId>,
+    /// Index by `id - first_id`, when ids are dense enough for a table (the runtime hands them
+    /// out in order): building the model looks one up per state transition, tens of millions
+    /// on a big trace, and a binary search through millions of ids costs seconds there.
+    by_id: Vec<u32>,
+    first_id: GoId,
     pub group: Vec<u32>,
     /// Groups by total execution time, busiest first.
     pub groups: Vec<GroupLanes>,
@@ -80,8 +124,16 @@ pub struct Goroutines {
 
 pub struct GroupLanes {
     pub name: String,
+    /// The color of its goroutines' spans, computed once rather than per pixel column.
+    pub color: Rgb,
     /// Indices into [`Goroutines::ids`], by goroutine id.
     pub members: Vec<u32>,
+}
+
+impl GroupLanes {
+    fn new(name: String) -> GroupLanes {
+        GroupLanes { color: color_of(&name), name, members: Vec::new() }
+    }
 }
 
 impl Goroutines {
@@ -91,7 +143,7 @@ impl Goroutines {
         let rank: std::collections::HashMap<&str, u32> =
             order.iter().enumerate().map(|(r, &(_, name))| (name, r as u32)).collect();
         let mut groups: Vec<GroupLanes> =
-            order.iter().map(|&(_, name)| GroupLanes { name: name.to_string(), members: Vec::new() }).collect();
+            order.iter().map(|&(_, name)| GroupLanes::new(name.to_string())).collect();
         let mut ids = Vec::with_capacity(gs.goroutines().len());
         let mut group = Vec::with_capacity(ids.capacity());
         for (i, g) in gs.goroutines().enumerate() {
@@ -102,15 +154,42 @@ impl Goroutines {
                 lanes.members.push(i as u32);
             }
         }
-        Goroutines { ids, group, groups }
+        let first_id = ids.first().copied().unwrap_or(0);
+        let range = ids.last().map_or(0, |&last| last.saturating_sub(first_id).saturating_add(1));
+        // At most four slots per goroutine: sparse ids keep the binary search.
+        let by_id = match usize::try_from(range) {
+            Ok(range) if range <= ids.len().saturating_mul(4) => {
+                let mut table = vec![NO_INDEX; range];
+                for (i, &id) in ids.iter().enumerate() {
+                    if let Some(slot) = usize::try_from(id.wrapping_sub(first_id)).ok().and_then(|s| table.get_mut(s)) {
+                        *slot = i as u32;
+                    }
+                }
+                table
+            }
+            _ => Vec::new(),
+        };
+        Goroutines { ids, by_id, first_id, group, groups }
     }
 
     pub fn index(&self, id: GoId) -> Option<u32> {
-        self.ids.binary_search(&id).ok().map(|i| i as u32)
+        if self.by_id.is_empty() {
+            return self.ids.binary_search(&id).ok().map(|i| i as u32);
+        }
+        let slot = usize::try_from(id.wrapping_sub(self.first_id)).ok()?;
+        self.by_id.get(slot).copied().filter(|&i| i != NO_INDEX)
     }
 
     pub fn name(&self, i: u32) -> &str {
-        self.group.get(i as usize).and_then(|&g| self.groups.get(g as usize)).map_or("", |g| &g.name)
+        self.group_of(i).map_or("", |g| &g.name)
+    }
+
+    pub fn color(&self, i: u32) -> Rgb {
+        self.group_of(i).map_or_else(|| color_of(""), |g| g.color)
+    }
+
+    fn group_of(&self, i: u32) -> Option<&GroupLanes> {
+        self.group.get(i as usize).and_then(|&g| self.groups.get(g as usize))
     }
 }
 
@@ -121,11 +200,24 @@ pub struct CounterRow {
     pub times: Vec<i64>,
     /// `values[k][i]`: series k at point i.
     pub values: Vec<Vec<f64>>,
+    /// The highest stack, which the row's height is scaled to (the same at every level).
+    pub max_total: f64,
+    /// The same row at coarser resolutions, `(resolution, row)`, finest first: zoomed out, a
+    /// frame draws from the level with about a point per pixel instead of going through dozens
+    /// of points per pixel (a 200 MB trace has 50,000 per row).
+    pub coarser: Vec<(i64, CounterRow)>,
 }
 
 impl CounterRow {
     fn new(label: &'static str, series: &'static [&'static str]) -> CounterRow {
-        CounterRow { label, series, times: Vec::new(), values: vec![Vec::new(); series.len()] }
+        CounterRow {
+            label,
+            series,
+            times: Vec::new(),
+            values: vec![Vec::new(); series.len()],
+            max_total: 0.0,
+            coarser: Vec::new(),
+        }
     }
 
     /// Adds a point, merged into the previous one when closer than `resolution` (keeping the
@@ -173,8 +265,33 @@ impl CounterRow {
         row
     }
 
-    pub fn max_total(&self) -> f64 {
-        (0..self.times.len()).map(|i| self.values.iter().map(|s| s[i]).sum::<f64>()).fold(0.0, f64::max)
+    /// With its coarser levels and its maximum, for a row whose points are `resolution` apart.
+    fn finished(mut self, resolution: i64) -> CounterRow {
+        let mut levels: Vec<(i64, CounterRow)> = Vec::new();
+        loop {
+            let finer = levels.last().map_or(&self, |l| &l.1);
+            if finer.times.len() < LOD_MIN_POINTS {
+                break;
+            }
+            let resolution = levels.last().map_or(resolution, |l| l.0).saturating_mul(LOD_STEP);
+            let mut coarse = CounterRow::new(self.label, self.series);
+            for i in 0..finer.times.len() {
+                let values: Vec<f64> = finer.values.iter().map(|s| s[i]).collect();
+                coarse.add(finer.times[i], &values, resolution);
+            }
+            levels.push((resolution, coarse));
+        }
+        // Merged points keep each series' highest value, so coarser stacks can be higher.
+        let highest =
+            |r: &CounterRow| (0..r.times.len()).map(|i| r.values.iter().map(|s| s[i]).sum::<f64>()).fold(0.0, f64::max);
+        self.max_total = levels.iter().map(|l| highest(&l.1)).fold(highest(&self), f64::max);
+        self.coarser = levels;
+        self
+    }
+
+    /// The coarsest level still finer than `ns_per_px`.
+    pub fn level(&self, ns_per_px: f64) -> &CounterRow {
+        self.coarser.iter().rev().find(|l| (l.0 as f64) <= ns_per_px).map_or(self, |l| &l.1)
     }
 }
 
@@ -194,6 +311,10 @@ pub struct Model {
     pub counters: Vec<CounterRow>,
     pub gc: Vec<Range>,
     pub stw: Vec<Range>,
+    /// Of the counter rows' points, in ns.
+    resolution: i64,
+    /// Threads in syscalls over time, kept for `add_counters`.
+    syscalls: Vec<(i64, f64)>,
 }
 
 impl Model {
@@ -281,11 +402,6 @@ impl Model {
             procs.close(o.proc, o.proc_start, OPEN, g as u32, o.state);
             threads.close(o.thread, o.thread_start, OPEN, g as u32, o.state);
         }
-        let counts = gotv_analysis::counters(trace, resolution);
-        let mut goroutine_row = CounterRow::new("Goroutines", &["Running", "Runnable", "GCWaiting"]);
-        for c in &counts.goroutines {
-            goroutine_row.add(c.time, &[c.running as f64, c.runnable as f64, c.gc_waiting as f64], 0);
-        }
         let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time, p.value as f64)).collect::<Vec<_>>();
         // Go draws the goal as the headroom above what is allocated.
         let heap = CounterRow::merged(
@@ -296,10 +412,6 @@ impl Model {
             resolution,
             |a, g| [a, (g - a).max(0.0)],
         );
-        // Running Ps come from the counters; threads in syscalls from the pass above.
-        let running: Vec<(i64, f64)> = counts.procs.iter().map(|p| (p.time, p.running as f64)).collect();
-        let thread_row =
-            CounterRow::merged("Threads", &["Running", "InSyscall"], &running, &syscalls, resolution, |r, s| [r, s]);
         let gc_ranges = gc
             .cycles
             .iter()
@@ -313,15 +425,41 @@ impl Model {
         Model {
             start_ns,
             end_ns,
-            procs: procs.sorted(),
-            threads: threads.sorted(),
+            procs: procs.sorted(trace),
+            threads: threads.sorted(trace),
             goroutines,
-            counters: vec![goroutine_row, heap, thread_row],
+            // Filled by `add_counters`.
+            counters: vec![
+                CounterRow::new(GOROUTINES.0, GOROUTINES.1),
+                heap.finished(resolution),
+                CounterRow::new(THREADS.0, THREADS.1),
+            ],
             gc: gc_ranges,
             stw,
+            resolution,
+            syscalls,
         }
     }
+
+    /// The goroutine and thread rows, from one more pass over the trace (a second on a 200 MB
+    /// trace in the page): the worker adds them after the first frame, which shows them empty.
+    pub fn add_counters(&mut self, trace: &Trace) {
+        let counts = gotv_analysis::counters(trace, self.resolution);
+        let mut goroutine_row = CounterRow::new(GOROUTINES.0, GOROUTINES.1);
+        for c in &counts.goroutines {
+            goroutine_row.add(c.time, &[c.running as f64, c.runnable as f64, c.gc_waiting as f64], 0);
+        }
+        // Running Ps come from the counters; threads in syscalls from the pass in `new`.
+        let running: Vec<(i64, f64)> = counts.procs.iter().map(|p| (p.time, p.running as f64)).collect();
+        let syscalls = std::mem::take(&mut self.syscalls);
+        let thread_row = CounterRow::merged(THREADS.0, THREADS.1, &running, &syscalls, self.resolution, |r, s| [r, s]);
+        self.counters[0] = goroutine_row.finished(self.resolution);
+        self.counters[2] = thread_row.finished(self.resolution);
+    }
 }
+
+const GOROUTINES: (&str, &[&str]) = ("Goroutines", &["Running", "Runnable", "GCWaiting"]);
+const THREADS: (&str, &[&str]) = ("Threads", &["Running", "InSyscall"]);
 
 /// Lanes created in the order their P or M first appears; sorted by id at the end.
 #[derive(Default)]
@@ -349,8 +487,36 @@ impl LaneSet {
         }
     }
 
-    fn sorted(mut self) -> Vec<Lane> {
+    fn sorted(mut self, trace: &Trace) -> Vec<Lane> {
         self.lanes.sort_by_key(|l| l.id);
+        for lane in &mut self.lanes {
+            lane.spans.index_blocks(trace);
+        }
         self.lanes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coarser_counter_levels_keep_every_peak_and_are_picked_by_zoom() {
+        let mut row = CounterRow::new(THREADS.0, THREADS.1);
+        for t in 0..20_000i64 {
+            // A one-point spike every 1000 points.
+            let spike = if t % 1000 == 500 { 100.0 } else { 1.0 };
+            row.add(t * 10, &[spike, (t % 7) as f64], 0);
+        }
+        let row = row.finished(10);
+        assert!(row.coarser.len() >= 2, "{} levels", row.coarser.len());
+        for (resolution, level) in &row.coarser {
+            assert!(level.times.len() * (*resolution as usize / 10) <= 20_000 + level.times.len());
+            assert_eq!(level.values[0].iter().filter(|&&v| v == 100.0).count(), 20, "at {resolution} ns");
+        }
+        assert!(std::ptr::eq(row.level(5.0), &row));
+        assert!(std::ptr::eq(row.level(80.0), &row.coarser[0].1));
+        assert!(std::ptr::eq(row.level(1e12), &row.coarser.last().expect("a level").1));
+        assert_eq!(row.max_total, 106.0);
     }
 }

@@ -5,7 +5,7 @@
 use super::goroutine::{flows, states};
 use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
 use super::model::{CounterRow, Model, Range, Spans};
-use super::paint::{color_of, Painter, Rgb};
+use super::paint::{Painter, Rgb};
 use super::viewport::{Viewport, AXIS, GUTTER};
 use crate::protocol::Frame;
 use gotv_decode::{GoId, GoState, Trace};
@@ -140,8 +140,7 @@ impl Scene<'_> {
             if s.start_ns as f64 > v.end_ns {
                 break;
             }
-            let name = m.goroutines.name(s.goroutine);
-            let color = if s.state == GoState::Syscall { SYSCALL } else { color_of(name) };
+            let color = if s.state == GoState::Syscall { SYSCALL } else { m.goroutines.color(s.goroutine) };
             let (x0, x1) = (v.x(s.start_ns as f64).max(GUTTER - 1.0), v.x(s.end_ns as f64).min(v.width + 1.0));
             if x1 - x0 >= 1.0 {
                 p.rect(x0, y + 1.0, x1 - x0, h - 2.0, color);
@@ -150,15 +149,16 @@ impl Scene<'_> {
                 }
                 if x1 - x0 > 36.0 {
                     let id = m.goroutines.ids[s.goroutine as usize];
-                    let label = format!("G{id} {name}");
+                    let label = format!("G{id} {}", m.goroutines.name(s.goroutine));
                     p.text(x0 + 3.0, y + h - FONT_BASELINE - 1.0, &label, TEXT, x1 - x0 - 6.0);
                 }
                 i += 1;
             } else {
                 // Everything until the next pixel is one column, in the color of its first span.
                 let px = x0.floor();
-                p.rect(px, y + 1.0, 1.0, h - 2.0, color);
-                i = spans.first_ending_after(trace, v.time_at(px + 1.0)).max(i + 1);
+                p.column(px, y + 1.0, 1.0, h - 2.0, color);
+                // The spans before i end before this pixel's right edge.
+                i = spans.first_ending_after_from(trace, v.time_at(px + 1.0), i).max(i + 1);
             }
         }
     }
@@ -166,7 +166,7 @@ impl Scene<'_> {
     fn goroutine_lane(&self, v: &Viewport, member: u32, selected: bool, y: f64, p: &mut impl Painter) {
         let (trace, m) = (self.trace, self.model);
         let id = m.goroutines.ids[member as usize];
-        let running = color_of(m.goroutines.name(member));
+        let running = m.goroutines.color(member);
         let mut column = f64::NEG_INFINITY;
         for seg in states(trace, id, (m.start_ns, m.end_ns), v.start_ns, v.end_ns) {
             let color = match seg.state {
@@ -184,7 +184,7 @@ impl Scene<'_> {
                 column = x1.floor();
             } else if x0.floor() > column && seg.state != GoState::Waiting {
                 column = x0.floor();
-                p.rect(column, y + 1.0, 1.0, LANE_H - 2.0, color);
+                p.column(column, y + 1.0, 1.0, LANE_H - 2.0, color);
             }
         }
     }
@@ -238,41 +238,44 @@ fn outline(p: &mut impl Painter, x: f64, y: f64, w: f64, h: f64) {
 
 /// A stacked step chart, at most one column per pixel (the highest values within it).
 fn counter(v: &Viewport, row: &CounterRow, end_ns: i64, y: f64, h: f64, p: &mut impl Painter) {
-    let max = row.max_total();
+    let max = row.max_total;
+    let row = row.level(v.ns_per_px());
     if max <= 0.0 || row.times.is_empty() {
         return;
     }
     let scale = (h - 4.0) / max;
     let bottom = y + h - 1.0;
-    let draw = |p: &mut dyn FnMut(f64, f64, f64, f64, Rgb), x0: f64, x1: f64, values: &[f64]| {
+    let series = row.values.len().min(MAX_SERIES);
+    let mut draw = |x0: f64, x1: f64, values: &Values| {
         // Whole pixels: steps drawn at fractional edges leave hairline seams between them.
         let (x0, x1) = (x0.floor(), x1.ceil());
         let mut top = bottom;
-        for (k, v) in values.iter().enumerate() {
+        for (k, v) in values[..series].iter().enumerate() {
             let hh = v * scale;
-            p(x0, top - hh, x1 - x0, hh, SERIES[k % SERIES.len()]);
+            p.column(x0, top - hh, x1 - x0, hh, SERIES[k % SERIES.len()]);
             top -= hh;
         }
     };
-    let mut put = |x: f64, y: f64, w: f64, h: f64, c: Rgb| p.rect(x, y, w, h, c);
+    // Zoomed out there are dozens of points per pixel: no allocation per point.
+    let values_at = |i: usize| {
+        let mut out = [0.0; MAX_SERIES];
+        for (o, s) in out.iter_mut().zip(&row.values) {
+            *o = s[i];
+        }
+        out
+    };
     let mut i = row.times.partition_point(|&t| (t as f64) <= v.start_ns).saturating_sub(1);
-    let mut column: Option<(f64, Vec<f64>)> = None;
-    let values_at = |i: usize| row.values.iter().map(|s| s[i]).collect::<Vec<f64>>();
+    let mut column: Option<(f64, Values)> = None;
     while i < row.times.len() && (row.times[i] as f64) <= v.end_ns {
         let next = row.times.get(i + 1).copied().unwrap_or(end_ns);
         let (x0, x1) = (v.x(row.times[i] as f64).max(GUTTER - 1.0), v.x(next as f64).min(v.width + 1.0));
         let px = x0.floor();
-        if let Some((cx, ref vals)) = column {
-            if cx != px {
-                draw(&mut put, cx, cx + 1.0, vals);
-                column = None;
-            }
+        if let Some((cx, vals)) = column.filter(|c| c.0 != px || x1 - x0 >= 1.0) {
+            draw(cx, cx + 1.0, &vals);
+            column = None;
         }
         if x1 - x0 >= 1.0 {
-            if let Some((cx, vals)) = column.take() {
-                draw(&mut put, cx, cx + 1.0, &vals);
-            }
-            draw(&mut put, x0, x1, &values_at(i));
+            draw(x0, x1, &values_at(i));
         } else {
             let vals = values_at(i);
             match &mut column {
@@ -283,9 +286,13 @@ fn counter(v: &Viewport, row: &CounterRow, end_ns: i64, y: f64, h: f64, p: &mut 
         i += 1;
     }
     if let Some((cx, vals)) = column {
-        draw(&mut put, cx, cx + 1.0, &vals);
+        draw(cx, cx + 1.0, &vals);
     }
 }
+
+/// Counter rows have at most this many series (the goroutine row's three).
+const MAX_SERIES: usize = 3;
+type Values = [f64; MAX_SERIES];
 
 /// GC cycles or pauses: sorted by start, drawn with the same per-pixel merging as spans.
 fn ranges(v: &Viewport, ranges: &[Range], color: Rgb, y: f64, h: f64, p: &mut impl Painter) {

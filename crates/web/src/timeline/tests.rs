@@ -33,7 +33,8 @@ fn load(name: &str) -> (Trace, Model) {
     let fixture = gotv_fixtures::all().into_iter().find(|f| f.name == name).expect("fixture");
     let trace = gotv_decode::decode(&fixture.bytes()).trace;
     let gs = gotv_analysis::goroutines(&trace);
-    let model = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+    let mut model = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+    model.add_counters(&trace);
     (trace, model)
 }
 
@@ -223,4 +224,53 @@ fn the_selected_goroutine_gets_its_arrows_drawn() {
     scene.render(&f, &mut r);
     // Each arrow is a shaft and a head.
     assert_eq!(r.lines, 2 * flows(&trace, id).len());
+}
+
+#[test]
+fn where_a_column_starts_is_where_a_plain_search_says() {
+    let (trace, m) = load("stress-go1.27");
+    for lane in m.procs.iter().chain(&m.threads) {
+        let spans = &lane.spans;
+        let ends: Vec<i64> = (0..spans.len()).map(|i| spans.get(&trace, (m.start_ns, m.end_ns), i).end_ns).collect();
+        for &end in ends.iter().step_by(3).filter(|&&e| e < m.end_ns) {
+            for t in [end - 1, end, end + 1] {
+                let want = ends.partition_point(|&e| e <= t);
+                assert_eq!(spans.first_ending_after(&trace, t as f64), want, "lane {} at {t}", lane.id);
+                for from in [want / 2, want.saturating_sub(17), want.saturating_sub(1), want] {
+                    assert_eq!(spans.first_ending_after_from(&trace, t as f64, from), want, "from {from}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_goroutine_is_found_by_its_id_and_no_other_id_is() {
+    let (_, m) = load("workshop-go1.27");
+    let ids = &m.goroutines.ids;
+    for (i, &id) in ids.iter().enumerate() {
+        assert_eq!(m.goroutines.index(id), Some(i as u32));
+    }
+    let absent = (ids[0]..ids[ids.len() - 1]).find(|id| ids.binary_search(id).is_err());
+    for id in [i64::MIN, -1, ids[ids.len() - 1] + 1, i64::MAX].into_iter().chain(absent) {
+        assert_eq!(m.goroutines.index(id), None, "G{id}");
+    }
+}
+
+#[test]
+fn the_first_frame_has_every_row_and_the_counters_come_after() {
+    let fixture = gotv_fixtures::all().into_iter().find(|f| f.name == "workshop-go1.27").expect("fixture");
+    let trace = gotv_decode::decode(&fixture.bytes()).trace;
+    let gs = gotv_analysis::goroutines(&trace);
+    let mut m = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+    let f = frame(&m, 1200.0, 800.0);
+    let rows = m.row_names();
+    let (mut first, mut later) = (Recorder::default(), Recorder::default());
+    let height = Scene { trace: &trace, model: &m }.render(&f, &mut first);
+    assert!(m.counters[0].times.is_empty() && m.counters[2].times.is_empty());
+    m.add_counters(&trace);
+    assert!(!m.counters[0].times.is_empty() && !m.counters[2].times.is_empty());
+    assert_eq!(m.row_names(), rows);
+    assert_eq!(Scene { trace: &trace, model: &m }.render(&f, &mut later), height, "the rows stay where they were");
+    assert!(later.rects > first.rects);
 }

@@ -65,6 +65,9 @@ fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsVal
         ToWorker::Render(frame) => {
             if let Some(s) = session.borrow_mut().as_mut() {
                 post(&FromWorker::Rendered(s.render(&frame, now)));
+                if let Some(findings) = s.finish() {
+                    post(&FromWorker::Findings(findings));
+                }
             }
         }
         ToWorker::Pick { frame, x, y } => {

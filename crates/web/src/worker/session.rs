@@ -4,8 +4,8 @@
 use super::canvas::Canvas;
 use crate::protocol::{Details, FindingView, Frame, Loaded, Pick, Progress, Rendered};
 use crate::timeline::{self, Model, Scene};
-use gotv_analysis::ProfileKind;
-use gotv_decode::{Decoder, Format, Trace};
+use gotv_analysis::{GoroutineAnalysis, ProfileKind};
+use gotv_decode::{Decoder, EventKind, Format, Trace};
 use web_sys::{Blob, FileReaderSync, OffscreenCanvas};
 
 /// Bytes read from the Blob per step: progress is reported after each.
@@ -15,6 +15,8 @@ pub struct Session {
     trace: Trace,
     model: Model,
     canvas: Canvas,
+    /// Kept for the findings, which are made once the first frame is on screen.
+    goroutines: Option<GoroutineAnalysis>,
 }
 
 /// What opening produced: a session if anything decoded, and why decoding stopped early.
@@ -72,18 +74,10 @@ impl Session {
         let error = decoded.error.map(|e| e.to_string());
         let trace = decoded.trace;
         let Some(version) = trace.version else { return Opened { session: None, error } };
-        let summary = gotv_analysis::summary(&trace);
+        // Only what the header and the first frame need: the rest waits for `finish`. The
+        // header's counts are `gotv_analysis::summary`'s, read without the rest of the summary,
+        // which takes seconds on a big trace.
         let goroutines = gotv_analysis::goroutines(&trace);
-        let sync = gotv_analysis::profile(&trace, &goroutines, ProfileKind::Sync);
-        let findings = gotv_analysis::findings(&trace, &goroutines, &sync)
-            .into_iter()
-            .map(|f| FindingView {
-                id: f.id.to_string(),
-                severity: f.severity.name().to_string(),
-                message: f.message,
-                location: f.location.map(|at| format!("{}:{} ({})", at.file, at.line, at.func)),
-            })
-            .collect();
         let gc = gotv_analysis::gc(&trace);
         let model = Model::new(&trace, &goroutines, &gc);
         let loaded = Loaded {
@@ -93,14 +87,33 @@ impl Session {
             writers: version.writers().to_string(),
             start_ns: model.start_ns,
             end_ns: model.end_ns,
-            events: summary.total,
-            goroutines: summary.goroutines as u64,
-            gc_cycles: summary.gc_cycles,
-            findings,
+            events: trace.len() as u64,
+            goroutines: trace.goroutine_ids().len() as u64,
+            gc_cycles: gc_cycles(&trace),
             groups: model.goroutines.groups.iter().map(|g| (g.name.clone(), g.members.len() as u64)).collect(),
             rows: model.row_names(),
         };
-        Opened { session: Some((Session { trace, model, canvas }, loaded)), error }
+        let session = Session { trace, model, canvas, goroutines: Some(goroutines) };
+        Opened { session: Some((session, loaded)), error }
+    }
+
+    /// What the first frame goes without, the first time this is called: the counter rows'
+    /// goroutines and threads, and the findings. The worker does this after the first frame,
+    /// so that a big trace is on screen seconds earlier.
+    pub fn finish(&mut self) -> Option<Vec<FindingView>> {
+        let goroutines = self.goroutines.take()?;
+        self.model.add_counters(&self.trace);
+        let sync = gotv_analysis::profile(&self.trace, &goroutines, ProfileKind::Sync);
+        let findings = gotv_analysis::findings(&self.trace, &goroutines, &sync)
+            .into_iter()
+            .map(|f| FindingView {
+                id: f.id.to_string(),
+                severity: f.severity.name().to_string(),
+                message: f.message,
+                location: f.location.map(|at| format!("{}:{} ({})", at.file, at.line, at.func)),
+            })
+            .collect();
+        Some(findings)
     }
 
     fn scene(&self) -> Scene<'_> {
@@ -113,6 +126,7 @@ impl Session {
         self.canvas.begin(v.width, v.height, v.dpr);
         let scene = Scene { trace: &self.trace, model: &self.model };
         let content_height = scene.render(frame, &mut self.canvas);
+        self.canvas.flush();
         Rendered { ms: now() - start, content_height }
     }
 
@@ -125,3 +139,12 @@ impl Session {
         Some(timeline::details(&self.trace, id, self.model.goroutines.name(i)))
     }
 }
+
+/// GC cycles begun, as `gotv stats` counts them.
+fn gc_cycles(trace: &Trace) -> u64 {
+    let begins = trace.kinds().iter().enumerate().filter(|(_, k)| **k == EventKind::RangeBegin);
+    begins.filter(|(i, _)| trace.event(*i).range().is_some_and(|r| trace.strings.bytes(r.name) == GC_MARK)).count()
+        as u64
+}
+
+const GC_MARK: &[u8] = b"GC concurrent mark phase";

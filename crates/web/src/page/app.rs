@@ -4,9 +4,12 @@
 
 use super::details::DetailsPanel;
 use super::dom::document;
+use super::i18n::{self, Lang};
+use super::link::{self, Link};
 use super::nav::Nav;
 use super::view::{show_panic, View};
-use crate::protocol::{from_js, to_js, FromWorker, Loaded, Pick, ToWorker};
+use super::views::{Tab, Views};
+use crate::protocol::{from_js, to_js, FromWorker, Loaded, Pick, Query, ToWorker};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -46,10 +49,15 @@ struct State {
     download: Option<(String, web_sys::AbortController)>,
     nav: Option<Nav>,
     opened: u32,
+    /// What the URL asked for when the page loaded: applied to the first trace shown.
+    link: Option<Link>,
+    /// The URL is written a moment after the last change (a drag changes it every frame).
+    remember: Option<gloo::timers::callback::Timeout>,
 }
 
 pub struct App {
     view: View,
+    views: Views,
     details: DetailsPanel,
     host: web_sys::Element,
     state: RefCell<State>,
@@ -59,12 +67,19 @@ pub type Shared = Rc<App>;
 
 impl App {
     pub fn mount() -> Result<Shared, JsValue> {
+        let link = link::read();
+        i18n::set(i18n::initial(link.lang.as_deref()));
         Ok(Rc::new(App {
             view: View::mount()?,
+            views: Views::mount()?,
             details: DetailsPanel::mount()?,
             host: super::dom::by_id("timeline")?,
-            state: RefCell::default(),
+            state: RefCell::new(State { link: Some(link), ..State::default() }),
         }))
+    }
+
+    pub fn views(&self) -> &Views {
+        &self.views
     }
 
     /// A source could not deliver bytes (a failed fetch, an unreadable file).
@@ -177,11 +192,23 @@ impl App {
                     self.host.set_attribute("aria-label", &format!("Timeline: {rows}, then {groups} goroutine groups"));
                 let _ = self.host.set_attribute("data-rows", &loaded.rows.join("|"));
                 let (width, height) = self.host_size();
-                s.nav = Some(Nav::new(&loaded, width, height, dpr()));
+                let mut nav = Nav::new(&loaded, width, height, dpr());
+                let link = s.link.take().unwrap_or_default();
+                restore(&mut nav, &link);
+                s.nav = Some(nav);
                 r.loaded = Some(loaded);
                 // The old trace's worker and canvas go with it.
                 s.shown = Some(r);
+                self.views.reset();
+                if let Some(name) = link.group {
+                    self.post(&s, &ToWorker::Query(Query::Group { name }));
+                }
                 self.render(&mut s);
+                drop(s);
+                if let Some(id) = link.selected {
+                    self.jump(id, None);
+                }
+                self.tab(link.view.as_deref().and_then(Tab::from_name).unwrap_or(Tab::Timeline));
             }
             FromWorker::Failed { message } => {
                 let name = if opening { s.opening.as_ref() } else { s.shown.as_ref() }.map(|r| r.name.clone());
@@ -200,6 +227,9 @@ impl App {
                 }
                 if s.nav.as_ref().is_some_and(|n| n.dirty) {
                     self.render(&mut s);
+                } else {
+                    drop(s);
+                    self.remember();
                 }
             }
             FromWorker::Picked(pick) => self.picked(&mut s, pick),
@@ -207,8 +237,108 @@ impl App {
                 let origin = s.nav.as_ref().map_or(0, |n| n.origin_ns);
                 self.details.show(details.as_ref(), origin)
             }
+            FromWorker::Revealed(Some(y)) => {
+                if let Some(nav) = s.nav.as_mut() {
+                    // The lane a third of the way down, with the lanes above it for context.
+                    let v = &mut nav.frame.view;
+                    let dy = y - v.height / 3.0 - v.scroll_y;
+                    nav.scroll(dy);
+                }
+                self.render(&mut s);
+            }
+            FromWorker::Revealed(None) => {}
+            FromWorker::Answer(a) => {
+                drop(s);
+                self.views.answer(a);
+            }
             FromWorker::Panic { message } => show_panic(&message),
         }
+    }
+
+    /// Shows one of the views, asking the worker for what it lacks.
+    pub fn tab(&self, tab: Tab) {
+        let queries = self.views.show(tab);
+        let mut s = self.state.borrow_mut();
+        for q in queries {
+            self.post(&s, &ToWorker::Query(q));
+        }
+        if tab == Tab::Timeline {
+            // The timeline may have been resized while hidden.
+            let (w, h) = self.host_size();
+            if let Some(nav) = s.nav.as_mut() {
+                nav.resize(w, h, dpr());
+            }
+            self.render(&mut s);
+        }
+        drop(s);
+        self.remember();
+    }
+
+    pub fn query(&self, q: Query) {
+        self.post(&self.state.borrow(), &ToWorker::Query(q));
+    }
+
+    /// Opens goroutine `id` in the timeline: its group gets lanes, and time `at_ns` is centred.
+    pub fn show_goroutine(&self, group: Option<&str>, id: i64, at_ns: Option<i64>) {
+        {
+            let mut s = self.state.borrow_mut();
+            let index = group.and_then(|name| {
+                let groups = &s.shown.as_ref()?.loaded.as_ref()?.groups;
+                groups.iter().position(|g| g.0 == name)
+            });
+            if let (Some(i), Some(nav)) = (index, s.nav.as_mut()) {
+                if !nav.frame.expanded.contains(&(i as u32)) {
+                    nav.frame.expanded.push(i as u32);
+                }
+            }
+        }
+        self.tab(Tab::Timeline);
+        self.jump(id, at_ns);
+        let s = self.state.borrow();
+        if let Some(nav) = s.nav.as_ref() {
+            self.post(&s, &ToWorker::Reveal { frame: nav.frame.clone(), id });
+        }
+    }
+
+    /// Where a finding's evidence is: the view that shows it.
+    pub fn evidence(&self, finding: &str) {
+        match finding {
+            "unbounded-goroutines" => {
+                self.views.goroutines.by_count();
+                self.tab(Tab::Goroutines);
+            }
+            _ => self.tab(Tab::Timeline),
+        }
+    }
+
+    pub fn set_lang(&self, l: Lang) {
+        i18n::set(l);
+        if let Some(loaded) = self.state.borrow().shown.as_ref().and_then(|r| r.loaded.as_ref()) {
+            self.view.relabel(loaded);
+        }
+        self.views.relabel();
+        self.remember();
+    }
+
+    /// Puts where the page is into the URL, shortly after the last change.
+    pub fn remember(&self) {
+        let link = {
+            let s = self.state.borrow();
+            let Some(nav) = s.nav.as_ref() else { return };
+            let v = &nav.frame.view;
+            let tab = self.views.current();
+            Link {
+                view: (tab != Tab::Timeline).then(|| tab.name().to_string()),
+                range: Some(((v.start_ns - nav.origin_ns as f64) as i64, (v.end_ns - nav.origin_ns as f64) as i64)),
+                selected: nav.frame.selected,
+                expanded: nav.frame.expanded.clone(),
+                group: self.views.goroutines.opened(),
+                profile: None,
+                lang: Some(i18n::lang().code().to_string()),
+            }
+        };
+        let timeout = gloo::timers::callback::Timeout::new(REMEMBER_MS, move || link::write(&link));
+        self.state.borrow_mut().remember = Some(timeout);
     }
 
     fn picked(&self, s: &mut State, pick: Option<Pick>) {
@@ -285,6 +415,19 @@ impl App {
         let r = self.host.get_bounding_client_rect();
         (r.width().max(300.0), r.height().max(200.0))
     }
+}
+
+/// How long the URL waits for the page to settle before it is rewritten.
+const REMEMBER_MS: u32 = 300;
+
+/// Puts the timeline where a deep link says.
+fn restore(nav: &mut Nav, link: &Link) {
+    if let Some((from, to)) = link.range {
+        let o = nav.origin_ns as f64;
+        nav.frame.view.show(o + from as f64, o + to as f64);
+    }
+    nav.frame.selected = link.selected;
+    nav.frame.expanded = link.expanded.clone();
 }
 
 pub fn dpr() -> f64 {

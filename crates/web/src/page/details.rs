@@ -49,6 +49,7 @@ impl DetailsPanel {
     pub fn show(&self, details: Option<&Details>, origin_ns: i64) {
         self.history.set_inner_html("");
         let Some(d) = details else { return };
+        show(&self.panel, true);
         add(&self.history, "h3", "goroutine-name", &d.name);
         if let Some(creator) = d.created_by {
             if let Some(p) = add(&self.history, "p", "created-by", "Created by ") {

@@ -2,9 +2,10 @@
 //! drawn and queried for as long as the page shows it.
 
 use super::canvas::Canvas;
-use crate::protocol::{Details, FindingView, Frame, Loaded, Pick, Progress, Rendered};
+use super::queries::Answers;
+use crate::protocol::{Answer, Details, FindingView, Frame, Loaded, Pick, Progress, Query, Rendered, SourceLine};
 use crate::timeline::{self, Model, Scene};
-use gotv_analysis::ProfileKind;
+use gotv_analysis::{GoroutineAnalysis, ProfileKind};
 use gotv_decode::{Decoder, Format, Trace};
 use web_sys::{Blob, FileReaderSync, OffscreenCanvas};
 
@@ -13,8 +14,10 @@ const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
 
 pub struct Session {
     trace: Trace,
+    goroutines: GoroutineAnalysis,
     model: Model,
     canvas: Canvas,
+    answers: Answers,
 }
 
 /// What opening produced: a session if anything decoded, and why decoding stopped early.
@@ -81,7 +84,8 @@ impl Session {
                 id: f.id.to_string(),
                 severity: f.severity.name().to_string(),
                 message: f.message,
-                location: f.location.map(|at| format!("{}:{} ({})", at.file, at.line, at.func)),
+                numbers: f.numbers.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
+                location: f.location.map(|at| SourceLine { func: at.func, file: at.file, line: at.line }),
             })
             .collect();
         let gc = gotv_analysis::gc(&trace);
@@ -100,7 +104,8 @@ impl Session {
             groups: model.goroutines.groups.iter().map(|g| (g.name.clone(), g.members.len() as u64)).collect(),
             rows: model.row_names(),
         };
-        Opened { session: Some((Session { trace, model, canvas }, loaded)), error }
+        let session = Session { trace, goroutines, model, canvas, answers: Answers::default() };
+        Opened { session: Some((session, loaded)), error }
     }
 
     fn scene(&self) -> Scene<'_> {
@@ -118,6 +123,14 @@ impl Session {
 
     pub fn pick(&self, frame: &Frame, x: f64, y: f64) -> Option<Pick> {
         self.scene().pick(frame, x, y)
+    }
+
+    pub fn reveal(&self, frame: &Frame, id: i64) -> Option<f64> {
+        self.scene().lane_of(frame, id)
+    }
+
+    pub fn query(&mut self, q: Query) -> Result<Answer, String> {
+        self.answers.get(&self.trace, &self.goroutines, q)
     }
 
     pub fn goroutine(&self, id: i64) -> Option<Details> {

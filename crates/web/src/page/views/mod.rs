@@ -1,0 +1,152 @@
+//! The analysis views, as tabs above the timeline's place: each module holds one view and
+//! draws what the worker answers (`Query`/`Answer`); the worker computes each answer once.
+
+mod goroutines;
+
+use super::app::Shared;
+use super::dom::{by_id, show};
+use crate::protocol::{Answer, Query};
+use goroutines::Goroutines;
+use std::cell::Cell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Timeline,
+    Goroutines,
+}
+
+impl Tab {
+    const ALL: [Tab; 2] = [Tab::Timeline, Tab::Goroutines];
+
+    /// As in the URL and the shell's ids (`tab-NAME`, `view-NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Timeline => "timeline",
+            Tab::Goroutines => "goroutines",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+pub struct Views {
+    tabs: Element,
+    sections: Vec<(Tab, Element, Element)>,
+    current: Cell<Tab>,
+    pub goroutines: Goroutines,
+}
+
+impl Views {
+    pub fn mount() -> Result<Views, JsValue> {
+        let mut sections = Vec::new();
+        for tab in Tab::ALL {
+            let section =
+                if tab == Tab::Timeline { by_id("timeline-section")? } else { by_id(&format!("view-{}", tab.name()))? };
+            sections.push((tab, by_id(&format!("tab-{}", tab.name()))?, section));
+        }
+        Ok(Views {
+            tabs: by_id("tabs")?,
+            sections,
+            current: Cell::new(Tab::Timeline),
+            goroutines: Goroutines::new(by_id("goroutines-body")?),
+        })
+    }
+
+    pub fn current(&self) -> Tab {
+        self.current.get()
+    }
+
+    /// Shows `tab`; returns what it needs from the worker that it does not have yet.
+    pub fn show(&self, tab: Tab) -> Vec<Query> {
+        self.current.set(tab);
+        show(&self.tabs, true);
+        for (t, button, section) in &self.sections {
+            show(section, *t == tab);
+            let _ = button.set_attribute("aria-selected", if *t == tab { "true" } else { "false" });
+        }
+        match tab {
+            Tab::Goroutines if !self.goroutines.has_data() => vec![Query::Groups],
+            _ => Vec::new(),
+        }
+    }
+
+    /// A new trace: what the views held belongs to the old one.
+    pub fn reset(&self) {
+        self.goroutines.reset();
+    }
+
+    pub fn answer(&self, a: Answer) {
+        match a {
+            Answer::Groups(groups) => self.goroutines.groups(groups),
+            Answer::Group { name, goroutines } => self.goroutines.members(name, goroutines),
+            _ => {}
+        }
+    }
+
+    /// The language changed: every view draws its labels again.
+    pub fn relabel(&self) {
+        self.goroutines.draw();
+    }
+}
+
+/// The element a click landed in that carries `attribute`.
+fn clicked(e: &web_sys::Event, attribute: &str) -> Option<Element> {
+    e.target()?.dyn_into::<Element>().ok()?.closest(&format!("[{attribute}]")).ok().flatten()
+}
+
+pub fn attach(app: Shared) -> Result<(), JsValue> {
+    let mut listeners = Vec::new();
+    for tab in Tab::ALL {
+        let app = app.clone();
+        listeners.push(super::dom::on(&format!("tab-{}", tab.name()), "click", move |_| app.tab(tab))?);
+    }
+    listeners.push({
+        let app = app.clone();
+        super::dom::on("goroutines-body", "click", move |e| {
+            if let Some(link) = clicked(e, "data-goroutine") {
+                let number = |k: &str| link.get_attribute(k).and_then(|v| v.parse::<i64>().ok());
+                let group = app.views().goroutines.opened();
+                if let Some(id) = number("data-goroutine") {
+                    app.show_goroutine(group.as_deref(), id, number("data-at"));
+                }
+            } else if let Some(th) = clicked(e, "data-sort") {
+                if let Some(i) = th.get_attribute("data-sort").and_then(|v| v.parse().ok()) {
+                    app.views().goroutines.sort_by(i);
+                }
+            } else if let Some(row) = clicked(e, "data-group").filter(|r| r.tag_name() == "TR") {
+                let name = row.get_attribute("data-group").unwrap_or_default();
+                let views = app.views();
+                if views.goroutines.opened().as_deref() == Some(name.as_str()) {
+                    views.goroutines.close_group();
+                } else {
+                    app.query(Query::Group { name });
+                }
+                app.remember();
+            }
+        })?
+    });
+    listeners.push({
+        let app = app.clone();
+        super::dom::on("findings-list", "click", move |e| {
+            let Some(id) = clicked(e, "data-evidence").and_then(|b| b.get_attribute("data-evidence")) else { return };
+            app.evidence(&id);
+        })?
+    });
+    listeners.push({
+        let app = app.clone();
+        super::dom::on("lang", "change", move |e| {
+            let value = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+            app.set_lang(super::i18n::Lang::from_code(&value.unwrap_or_default()));
+        })?
+    });
+    // The page lives as long as these listeners do.
+    for l in listeners {
+        l.forget();
+    }
+    Ok(())
+}

@@ -4,7 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serve, launch, checkedPage, screenshot, fixtures, gotv } from './harness.mjs';
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { serve, launch, checkedPage, screenshot, fixtures, gotv, gotvText } from './harness.mjs';
 
 let server;
 let browser;
@@ -88,5 +91,121 @@ test('goroutine groups and a group\'s goroutines equal gotv goroutines --json; a
     assert.ok(Number(frame.startNs) < first.start_ns - cli.trace_start_ns && first.start_ns - cli.trace_start_ns < Number(frame.endNs),
       'the goroutine\'s start is in view');
     await screenshot(page, 'views-goroutine-lane', { fullPage: false });
+  });
+});
+
+const pprofJson = (kind, file) => JSON.parse(gotvText(['pprof', '--kind', kind, '--json', file]));
+
+/** The top-functions table as the page computes it, from the CLI's samples. */
+function topFunctions(samples) {
+  const index = new Map();
+  const rows = [];
+  samples.forEach((s, i) => {
+    const frames = s.stack.map((f) => {
+      const key = `${f.func}\0${f.file}\0${f.line}`;
+      if (!index.has(key)) { index.set(key, rows.length); rows.push({ func: f.func, self: 0, total: 0, count: 0, seen: -1, order: rows.length }); }
+      return rows[index.get(key)];
+    });
+    if (frames.length) frames[0].self += s.delay_ns;
+    for (const r of frames) if (r.seen !== i) { r.seen = i; r.total += s.delay_ns; r.count += s.count; }
+  });
+  return rows.sort((a, b) => b.self - a.self || b.total - a.total || a.order - b.order).slice(0, 50)
+    .map((r) => [r.func, r.self, r.total, r.count]);
+}
+
+/** Top-level fields of a protobuf message, by number: how many times each occurs. */
+function protoFields(buf) {
+  const counts = {};
+  let i = 0;
+  const varint = () => { let v = 0n; let shift = 0n; for (;;) { const b = buf[i++]; v |= BigInt(b & 0x7f) << shift; if (!(b & 0x80)) return v; shift += 7n; } };
+  while (i < buf.length) {
+    const key = Number(varint());
+    const [field, type] = [key >> 3, key & 7];
+    counts[field] = (counts[field] ?? 0) + 1;
+    if (type === 0) varint();
+    else if (type === 2) { const n = Number(varint()); i += n; }
+    else if (type === 1) i += 8;
+    else if (type === 5) i += 4;
+    else throw new Error(`wire type ${type}`);
+  }
+  assert.equal(i, buf.length, 'the message ends where its last field does');
+  return counts;
+}
+
+test('the lock finding opens the sync profile on searchFile; flame graph, top table and pprof equal the CLI', async () => {
+  const cli = pprofJson('sync', workshop);
+  await withPage(server.url, async (page) => {
+    await open(page, workshop);
+    await page.locator('#findings-list li[data-id="lock-contention"] [data-evidence]').click();
+    await page.locator('#profile-summary[data-total]').waitFor();
+    assert.equal(await page.locator('#profile-kind').inputValue(), 'sync');
+    assert.equal(await page.locator('#profile-search').inputValue(), 'main.searchFile');
+    const summary = await page.locator('#profile-summary').evaluate((e) => e.dataset);
+    assert.equal(Number(summary.total), cli.samples.reduce((a, s) => a + s.delay_ns, 0));
+    assert.equal(Number(summary.count), cli.samples.reduce((a, s) => a + s.count, 0));
+    assert.equal(Number(summary.stacks), cli.samples.length);
+    const flame = page.locator('#flame');
+    assert.equal(Number(await flame.getAttribute('data-total')), Number(summary.total));
+    const through = cli.samples.filter((s) => s.stack.some((f) => f.func === 'main.searchFile')).reduce((a, s) => a + s.delay_ns, 0);
+    assert.equal(Number(await flame.getAttribute('data-matched')), through, 'the search highlights every stack through searchFile');
+    const top = await page.locator('#profile-top tr[data-func]').evaluateAll((trs) =>
+      trs.map((tr) => [tr.dataset.func, ...[...tr.querySelectorAll('td.num')].map((td) => Number(td.dataset.value))]));
+    assert.deepEqual(top, topFunctions(cli.samples));
+    await screenshot(page, 'views-profile-search', { fullPage: false });
+
+    // A click on a frame below the root zooms into it; hovering names it.
+    const box = await flame.boundingBox();
+    await page.mouse.move(box.x + 40, box.y + 18 * 1.5);
+    await page.locator('#flame-tooltip .at').waitFor();
+    await flame.click({ position: { x: 40, y: 18 * 1.5 } });
+    const zoom = await flame.getAttribute('data-zoom');
+    assert.ok(zoom, 'a frame is zoomed into');
+    assert.ok(Number(await flame.getAttribute('data-zoom-total')) < Number(summary.total), 'the zoomed frame holds part of the profile');
+    await screenshot(page, 'views-flame-zoomed', { fullPage: false });
+    await page.locator('#flame-reset').click();
+    assert.equal(await flame.getAttribute('data-zoom'), '');
+
+    // The download is the CLI's pprof file, byte for byte once unzipped.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#profile-download').click()]);
+    assert.equal(download.suggestedFilename(), 'sync.pb.gz');
+    const dir = await mkdtemp(join(tmpdir(), 'gotv-'));
+    await download.saveAs(join(dir, 'page.pb.gz'));
+    const body = gunzipSync(await readFile(join(dir, 'page.pb.gz')));
+    gotvText(['pprof', '--kind', 'sync', '-o', join(dir, 'cli.pb.gz'), workshop]);
+    assert.ok(body.equals(gunzipSync(await readFile(join(dir, 'cli.pb.gz')))), 'the same profile as gotv pprof -o');
+    const fields = protoFields(body);
+    assert.equal(fields[2], cli.samples.length, 'one pprof sample per stack');
+    assert.ok(fields[6] > 0, 'a string table');
+  });
+});
+
+test('every blocking profile equals gotv pprof; a group filter narrows it', async () => {
+  await withPage(server.url, async (page) => {
+    await open(page, workshop);
+    await page.locator('#tab-profiles').click();
+    for (const kind of ['net', 'syscall', 'sched', 'sync']) {
+      await page.locator('#profile-kind').selectOption(kind);
+      const cli = pprofJson(kind, workshop);
+      const total = cli.samples.reduce((a, s) => a + s.delay_ns, 0);
+      await page.waitForFunction((t) => document.getElementById('profile-summary').dataset.total === String(t), total);
+      assert.equal(Number(await page.locator('#profile-summary').getAttribute('data-stacks')), cli.samples.length, kind);
+    }
+    const all = Number(await page.locator('#profile-summary').getAttribute('data-total'));
+    await page.locator('#profile-group').selectOption('main.(*server).handleSearch.func1');
+    await page.waitForFunction((t) => document.getElementById('profile-summary').dataset.total !== String(t), all);
+    const part = Number(await page.locator('#profile-summary').getAttribute('data-total'));
+    assert.ok(part > 0 && part < all, `one group's share: ${part} of ${all}`);
+  });
+});
+
+test('CPU samples, when the trace has them, as a flame graph', async () => {
+  const file = join(fixtures, 'cpuprofile-go1.27.trace');
+  await withPage(server.url, async (page) => {
+    await open(page, file);
+    await page.locator('#tab-profiles').click();
+    await page.locator('#profile-kind').selectOption('cpu');
+    await page.waitForFunction(() => Number(document.getElementById('profile-summary').dataset.count) > 0);
+    assert.equal(await page.locator('#profile-download').isDisabled(), true, 'CPU samples are not a blocking profile');
+    await screenshot(page, 'views-cpu', { fullPage: false });
   });
 });

@@ -196,10 +196,13 @@ impl App {
                 let link = s.link.take().unwrap_or_default();
                 restore(&mut nav, &link);
                 s.nav = Some(nav);
+                self.views.reset(&loaded);
+                if let Some(kind) = &link.profile {
+                    self.views.profiles.choose(kind, "");
+                }
                 r.loaded = Some(loaded);
                 // The old trace's worker and canvas go with it.
                 s.shown = Some(r);
-                self.views.reset();
                 if let Some(name) = link.group {
                     self.post(&s, &ToWorker::Query(Query::Group { name }));
                 }
@@ -307,6 +310,20 @@ impl App {
                 self.views.goroutines.by_count();
                 self.tab(Tab::Goroutines);
             }
+            "lock-contention" => {
+                let func = {
+                    let s = self.state.borrow();
+                    let loaded = s.shown.as_ref().and_then(|r| r.loaded.as_ref());
+                    let f = loaded.and_then(|l| l.findings.iter().find(|f| f.id == finding));
+                    f.and_then(|f| f.location.as_ref()).map(|l| l.func.clone()).unwrap_or_default()
+                };
+                self.views.profiles.choose("sync", &func);
+                self.tab(Tab::Profiles);
+            }
+            "sched-latency" => {
+                self.views.profiles.choose("sched", "");
+                self.tab(Tab::Profiles);
+            }
             _ => self.tab(Tab::Timeline),
         }
     }
@@ -333,7 +350,7 @@ impl App {
                 selected: nav.frame.selected,
                 expanded: nav.frame.expanded.clone(),
                 group: self.views.goroutines.opened(),
-                profile: None,
+                profile: (tab == Tab::Profiles).then(|| self.views.profiles.kind()),
                 lang: Some(i18n::lang().code().to_string()),
             }
         };

@@ -3,7 +3,8 @@
 //! material (ゴルーチン分析, 同期ブロッキングプロファイル, スケジューラレイテンシ, …).
 //!
 //! The shell's static labels name their key in `data-i18n` (text), `data-i18n-html` (text
-//! with markup), `data-i18n-title` (tooltip) or `data-i18n-label` (aria-label).
+//! with markup), `data-i18n-title` (tooltip), `data-i18n-label` (aria-label) or
+//! `data-i18n-placeholder`.
 
 use super::dom::document;
 use std::cell::Cell;
@@ -63,6 +64,9 @@ pub fn set(l: Lang) {
         }),
         ("data-i18n-label", |e, s| {
             let _ = e.set_attribute("aria-label", s);
+        }),
+        ("data-i18n-placeholder", |e, s| {
+            let _ = e.set_attribute("placeholder", s);
         }),
     ] {
         let Ok(list) = doc.query_selector_all(&format!("[{attribute}]")) else { continue };
@@ -174,7 +178,26 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("unit.goroutines", "goroutines", "個のゴルーチン"),
     ("more.goroutines", "… and {n} more goroutines", "… ほか {n} 個のゴルーチン"),
     ("goroutines.hint", "Click a group for its goroutines, a goroutine for its lane in the timeline.", "グループをクリックするとゴルーチン一覧、ゴルーチンをクリックするとタイムライン上のレーンを表示します。"),
-    ("loading", "Computing…", "計算中…"),
+    ("col.self", "Self", "自身"),
+    ("col.function", "Function", "関数"),
+    ("col.location", "File:line", "ファイル:行"),
+    ("profile.kind", "Profile", "プロファイル"),
+    ("profile.sync", "Synchronization blocking", "同期ブロッキングプロファイル"),
+    ("profile.net", "Network blocking", "ネットワークブロッキングプロファイル"),
+    ("profile.syscall", "Syscall blocking", "システムコールブロッキングプロファイル"),
+    ("profile.sched", "Scheduler latency", "スケジューラレイテンシプロファイル"),
+    ("profile.cpu", "CPU samples", "CPU サンプル"),
+    ("profile.group", "Goroutines", "ゴルーチン"),
+    ("profile.all", "All goroutines", "すべてのゴルーチン"),
+    ("profile.search", "Search functions", "関数を検索"),
+    ("profile.download", "Download pprof (.pb.gz)", "pprof をダウンロード (.pb.gz)"),
+    ("profile.top", "Top functions", "上位の関数"),
+    ("profile.summary", "{total} in {count} intervals over {stacks} stacks", "{stacks} 個のスタック、{count} 区間で合計 {total}"),
+    ("profile.empty", "Nothing in this profile for this trace.", "このトレースにはこのプロファイルのデータがありません。"),
+    ("flame.reset", "Reset zoom", "ズームを戻す"),
+    ("flame.hint", "Click a frame to zoom into it, an ancestor to zoom out; hover for its numbers.", "フレームをクリックで拡大、祖先をクリックで縮小、ホバーで詳細を表示します。"),
+    ("flame.root", "all", "すべて"),
+    ("unit.samples", "samples", "サンプル"),
 ];
 
 #[cfg(test)]
@@ -191,14 +214,16 @@ mod tests {
             include_str!("view.rs"),
             include_str!("views/mod.rs"),
             include_str!("views/goroutines.rs"),
+            include_str!("views/profiles.rs"),
+            include_str!("views/flame.rs"),
         ];
-        let namespaces = ["col.", "part.", "tab.", "finding.", "field.", "severity.", "keys.", "lanes."];
+        let namespaces = ["col.", "part.", "tab.", "finding.", "field.", "severity.", "keys.", "lanes.", "profile."];
         let mut missing = Vec::new();
         for src in sources {
             for (i, piece) in src.split('"').enumerate().skip(1) {
                 // Odd pieces are inside quotes (near enough for this code and HTML).
                 let before = src.split('"').nth(i - 1).unwrap_or("");
-                let called = [" t(", "(t(", "data-i18n=", "data-i18n-html=", "data-i18n-title=", "data-i18n-label="]
+                let called = [" t(", "(t(", "data-i18n=", "-html=", "-title=", "data-i18n-label=", "-placeholder="]
                     .iter()
                     .any(|p| before.ends_with(p));
                 let key_like = namespaces.iter().any(|n| piece.starts_with(n)) && !piece.contains(['{', ' ']);

@@ -1,12 +1,15 @@
 //! The analysis views, as tabs above the timeline's place: each module holds one view and
 //! draws what the worker answers (`Query`/`Answer`); the worker computes each answer once.
 
+mod flame;
 mod goroutines;
+mod profiles;
 
 use super::app::Shared;
 use super::dom::{by_id, show};
-use crate::protocol::{Answer, Query};
+use crate::protocol::{Answer, Loaded, Query};
 use goroutines::Goroutines;
+use profiles::Profiles;
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,16 +19,18 @@ use web_sys::Element;
 pub enum Tab {
     Timeline,
     Goroutines,
+    Profiles,
 }
 
 impl Tab {
-    const ALL: [Tab; 2] = [Tab::Timeline, Tab::Goroutines];
+    const ALL: [Tab; 3] = [Tab::Timeline, Tab::Goroutines, Tab::Profiles];
 
     /// As in the URL and the shell's ids (`tab-NAME`, `view-NAME`).
     pub fn name(self) -> &'static str {
         match self {
             Tab::Timeline => "timeline",
             Tab::Goroutines => "goroutines",
+            Tab::Profiles => "profiles",
         }
     }
 
@@ -39,6 +44,7 @@ pub struct Views {
     sections: Vec<(Tab, Element, Element)>,
     current: Cell<Tab>,
     pub goroutines: Goroutines,
+    pub profiles: Profiles,
 }
 
 impl Views {
@@ -54,6 +60,7 @@ impl Views {
             sections,
             current: Cell::new(Tab::Timeline),
             goroutines: Goroutines::new(by_id("goroutines-body")?),
+            profiles: Profiles::mount()?,
         })
     }
 
@@ -71,19 +78,36 @@ impl Views {
         }
         match tab {
             Tab::Goroutines if !self.goroutines.has_data() => vec![Query::Groups],
+            Tab::Profiles => {
+                let q = self.profiles.wanted();
+                if self.profiles.has(&q) {
+                    // Drawn while hidden, the canvas had no width.
+                    self.profiles.flame.borrow_mut().draw();
+                    Vec::new()
+                } else {
+                    vec![q]
+                }
+            }
             _ => Vec::new(),
         }
     }
 
     /// A new trace: what the views held belongs to the old one.
-    pub fn reset(&self) {
+    pub fn reset(&self, loaded: &Loaded) {
         self.goroutines.reset();
+        self.profiles.reset(&loaded.groups);
     }
 
     pub fn answer(&self, a: Answer) {
         match a {
             Answer::Groups(groups) => self.goroutines.groups(groups),
             Answer::Group { name, goroutines } => self.goroutines.members(name, goroutines),
+            Answer::Profile { kind, group, profile } => self.profiles.profile(kind, group, profile),
+            Answer::Pprof { kind, gzipped } => {
+                if let Err(e) = profiles::download(&format!("{kind}.pb.gz"), &gzipped) {
+                    super::view::show_panic(&format!("gotv: cannot offer the download: {}", super::app::describe(&e)));
+                }
+            }
             _ => {}
         }
     }
@@ -91,6 +115,7 @@ impl Views {
     /// The language changed: every view draws its labels again.
     pub fn relabel(&self) {
         self.goroutines.draw();
+        self.profiles.relabel();
     }
 }
 
@@ -129,6 +154,58 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
                 app.remember();
             }
         })?
+    });
+    for id in ["profile-kind", "profile-group"] {
+        let app = app.clone();
+        listeners.push(super::dom::on(id, "change", move |_| app.tab(Tab::Profiles))?);
+    }
+    listeners.push({
+        let app = app.clone();
+        super::dom::on("profile-search", "input", move |e| {
+            let text = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value());
+            app.views().profiles.flame.borrow_mut().search(&text.unwrap_or_default());
+        })?
+    });
+    listeners.push({
+        let app = app.clone();
+        super::dom::on("flame-reset", "click", move |_| app.views().profiles.flame.borrow_mut().zoom_out())?
+    });
+    listeners.push({
+        let app = app.clone();
+        super::dom::on("profile-download", "click", move |_| {
+            if let Some(q) = app.views().profiles.pprof() {
+                app.query(q);
+            }
+        })?
+    });
+    let flame = by_id("flame")?;
+    let local = {
+        let flame = flame.clone();
+        move |e: &web_sys::Event| {
+            let e = e.dyn_ref::<web_sys::MouseEvent>()?;
+            let r = flame.get_bounding_client_rect();
+            Some((e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top()))
+        }
+    };
+    listeners.push({
+        let (app, local) = (app.clone(), local.clone());
+        gloo::events::EventListener::new(&flame, "click", move |e| {
+            if let Some((x, y)) = local(e) {
+                app.views().profiles.flame.borrow_mut().click(x, y);
+            }
+        })
+    });
+    listeners.push({
+        let app = app.clone();
+        gloo::events::EventListener::new(&flame, "mousemove", move |e| {
+            if let Some((x, y)) = local(e) {
+                app.views().profiles.flame.borrow().hover(x, y);
+            }
+        })
+    });
+    listeners.push({
+        let app = app.clone();
+        gloo::events::EventListener::new(&flame, "mouseleave", move |_| app.views().profiles.flame.borrow().leave())
     });
     listeners.push({
         let app = app.clone();

@@ -209,3 +209,74 @@ test('CPU samples, when the trace has them, as a flame graph', async () => {
     await screenshot(page, 'views-cpu', { fullPage: false });
   });
 });
+
+test('GC and memory: cycles and pauses equal gotv stats, the MMU equals gotv mmu, a worst window opens in the timeline', async () => {
+  const stats = gotv('stats', workshop);
+  const { vitals } = gotv('diagnose', workshop);
+  const mmu = gotv('mmu', workshop);
+  await withPage(server.url, async (page) => {
+    await open(page, workshop);
+    await page.locator('#findings-list li[data-id="gc-pressure"] [data-evidence]').click();
+    await page.locator('#gc-summary[data-cycles]').waitFor();
+    const g = await page.locator('#gc-summary').evaluate((e) => e.dataset);
+    assert.equal(Number(g.cycles), stats.gc.cycles);
+    assert.equal(Number(g.pauses), stats.stw.count);
+    assert.equal(Number(g.stwNs), stats.stw.total_ns);
+    assert.equal(Number(g.stwNs), vitals.stw_ns);
+    assert.equal(Number(g.markNs), vitals.gc_mark_ns);
+    assert.equal(await page.locator('#gc-cycles tr td.num[data-value]').count(), stats.gc.cycles);
+    assert.equal(await page.locator('#gc-pauses tr td.num[data-value]').count(), stats.stw.count);
+    const worst = await page.locator('#mmu-worst li').evaluateAll((lis) => lis.map((l) => [Number(l.dataset.start), Number(l.dataset.util)]));
+    const start = stats.events.first_ns;
+    assert.deepEqual(worst, mmu.worst.map((w) => [w.start_ns - start, w.util]));
+    assert.equal(Number(await page.locator('#mmu-chart').getAttribute('data-points')), mmu.curve.filter((p) => p[0] > 0).length);
+    await screenshot(page, 'views-gc', { fullPage: false });
+    await page.locator('#mmu-chart').scrollIntoViewIfNeeded();
+    await screenshot(page, 'views-gc-mmu', { fullPage: false });
+
+    // Other flags: the answer is gotv mmu's with the same flags.
+    await page.locator('#mmu-flags input[value="sweep"]').check();
+    const withSweep = JSON.parse(gotvText(['mmu', '--flags', 'stw,background,assist,sweep', '--json', workshop]));
+    await page.waitForFunction((w) => document.querySelector('#mmu-worst li')?.dataset.util === String(w), withSweep.worst[0].util);
+
+    await page.locator('#mmu-worst li button').first().click();
+    await page.locator('#timeline-section').waitFor();
+    await page.waitForFunction(() => { const e = document.getElementById('timeline'); return e.dataset.frames === e.dataset.framesAsked; });
+    const t = await page.locator('#timeline').evaluate((e) => [Number(e.dataset.startNs), Number(e.dataset.endNs)]);
+    const w = withSweep.worst[0].start_ns - start;
+    assert.ok(t[0] <= w && w + mmu.window_ns <= t[1] && t[1] - t[0] < mmu.window_ns * 2, `the window is in view: ${t}`);
+  });
+});
+
+test('tasks and regions per type equal Go\'s pages; the slowest instance opens in the timeline', async () => {
+  const file = join(fixtures, 'annotations-go1.27.trace');
+  const go = JSON.parse(await readFile(join(fixtures, 'answers/annotations-go1.27/usertasks.json'), 'utf8'));
+  // Go lists a pseudo-task of empty type holding what is outside any task.
+  const types = go.types.filter((t) => t.type !== '');
+  await withPage(server.url, async (page) => {
+    await open(page, file);
+    await page.locator('#tab-tasks').click();
+    await page.locator('#tasks-table tr[data-type]').first().waitFor();
+    const rows = await page.locator('#tasks-table tr[data-type]').evaluateAll((trs) =>
+      trs.map((tr) => [tr.dataset.type, ...[...tr.querySelectorAll('td.num')].map((td) => Number(td.dataset.value))]));
+    assert.deepEqual(rows.map((r) => [r[0], r[1]]), types.map((t) => [t.type, t.count]).sort((a, b) => a[0].localeCompare(b[0])));
+    for (const t of types) {
+      const complete = t.tasks.filter((x) => x.complete).map((x) => x.duration_ns);
+      const row = rows.find((r) => r[0] === t.type);
+      assert.equal(row[2], complete.length, `${t.type}: complete`);
+      assert.equal(row[7], complete.length ? Math.max(...complete) : 0, `${t.type}: max (0 when none completed)`);
+    }
+    const first = types.slice().sort((a, b) => a.type.localeCompare(b.type))[0];
+    const slowest = first.tasks.filter((x) => x.complete).sort((a, b) => b.duration_ns - a.duration_ns)[0];
+    const shown = Number(await page.locator('#annotation-detail .slowest li').first().getAttribute('data-duration'));
+    assert.equal(shown, slowest.duration_ns, 'the slowest instance');
+    assert.ok(Number(await page.locator('#annotation-histogram').getAttribute('data-buckets')) > 0);
+    await screenshot(page, 'views-tasks', { fullPage: false });
+    await page.locator('#annotation-histogram').scrollIntoViewIfNeeded();
+    await screenshot(page, 'views-tasks-histogram', { fullPage: false });
+    await page.locator('#annotation-detail .slowest li button').first().click();
+    await page.locator('#timeline-section').waitFor();
+    const g = await page.locator('#annotation-detail .slowest li button').first().getAttribute('data-goroutine');
+    await page.waitForFunction((id) => document.getElementById('timeline').dataset.selected === id, g);
+  });
+});

@@ -176,7 +176,11 @@ pub enum Query {
         kind: String,
         group: Option<String>,
     },
-    Gc,
+    /// GC cycles, pauses, heap, and the MMU counting what `flags` name (any of stw,
+    /// background, assist, sweep: `gotv mmu --flags`).
+    Gc {
+        flags: Vec<String>,
+    },
     Annotations,
 }
 
@@ -242,6 +246,8 @@ pub struct SampleView {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GcView {
+    /// The MMU's flags, as asked for.
+    pub flags: Vec<String>,
     /// Times relative to the trace start.
     pub cycles: Vec<(i64, i64)>,
     pub pauses: Vec<PauseView>,

@@ -303,6 +303,16 @@ impl App {
         }
     }
 
+    /// Shows time `[start_ns, end_ns]` (relative to the trace start) in the timeline.
+    pub fn show_range(&self, start_ns: i64, end_ns: i64) {
+        self.tab(Tab::Timeline);
+        self.navigate(|n| {
+            let pad = (end_ns - start_ns) as f64 * 0.05;
+            let o = n.origin_ns as f64;
+            n.frame.view.show(o + start_ns as f64 - pad, o + end_ns as f64 + pad);
+        });
+    }
+
     /// Where a finding's evidence is: the view that shows it.
     pub fn evidence(&self, finding: &str) {
         match finding {
@@ -320,6 +330,7 @@ impl App {
                 self.views.profiles.choose("sync", &func);
                 self.tab(Tab::Profiles);
             }
+            "gc-pressure" => self.tab(Tab::Gc),
             "sched-latency" => {
                 self.views.profiles.choose("sched", "");
                 self.tab(Tab::Profiles);

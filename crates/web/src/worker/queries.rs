@@ -66,7 +66,7 @@ fn answer(trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, St
             z.write_all(&gotv_analysis::encode_pprof(&profile(trace, gs, kind, group)?)).map_err(|e| e.to_string())?;
             Answer::Pprof { kind: kind.clone(), gzipped: z.finish().map_err(|e| e.to_string())? }
         }
-        Query::Gc => Answer::Gc(gc(trace, gs)),
+        Query::Gc { flags } => Answer::Gc(gc(trace, gs, flags)?),
         Query::Annotations => Answer::Annotations(annotations(trace, gs)),
     })
 }
@@ -146,13 +146,24 @@ fn cpu(trace: &Trace) -> ProfileView {
     ProfileView { frames: i.frames, samples, unit: "samples".into() }
 }
 
-fn gc(trace: &Trace, gs: &GoroutineAnalysis) -> GcView {
+fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView, String> {
     let origin = gs.trace_start_ns;
     let g = gotv_analysis::gc(trace);
     let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time - origin, p.value)).collect();
-    let m = gotv_analysis::mmu_curve(trace, MmuFlags::default());
+    let mut flags = MmuFlags { stw: false, background: false, assist: false, sweep: false, per_proc: false };
+    for name in names {
+        *match name.as_str() {
+            "stw" => &mut flags.stw,
+            "background" => &mut flags.background,
+            "assist" => &mut flags.assist,
+            "sweep" => &mut flags.sweep,
+            other => return Err(format!("unknown MMU flag {other:?}")),
+        } = true;
+    }
+    let m = gotv_analysis::mmu_curve(trace, flags);
     let worst = gotv_analysis::worst_windows(&m.series, MMU_WINDOW_NS, 10);
-    GcView {
+    Ok(GcView {
+        flags: names.to_vec(),
         cycles: g.cycles.iter().map(|c| (c.start_ns - origin, c.duration_ns)).collect(),
         pauses: g
             .pauses
@@ -170,7 +181,7 @@ fn gc(trace: &Trace, gs: &GoroutineAnalysis) -> GcView {
         mmu: m.curve,
         mmu_window_ns: MMU_WINDOW_NS,
         worst: worst.iter().map(|w| (w.start_ns - origin, w.util)).collect(),
-    }
+    })
 }
 
 fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {

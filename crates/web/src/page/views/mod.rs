@@ -1,13 +1,19 @@
 //! The analysis views, as tabs above the timeline's place: each module holds one view and
 //! draws what the worker answers (`Query`/`Answer`); the worker computes each answer once.
 
+mod annotations;
+mod chart;
 mod flame;
+mod gc;
 mod goroutines;
+mod plot_backend;
 mod profiles;
 
 use super::app::Shared;
 use super::dom::{by_id, show};
 use crate::protocol::{Answer, Loaded, Query};
+use annotations::Annotations;
+use gc::Gc;
 use goroutines::Goroutines;
 use profiles::Profiles;
 use std::cell::Cell;
@@ -20,10 +26,12 @@ pub enum Tab {
     Timeline,
     Goroutines,
     Profiles,
+    Gc,
+    Tasks,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Timeline, Tab::Goroutines, Tab::Profiles];
+    const ALL: [Tab; 5] = [Tab::Timeline, Tab::Goroutines, Tab::Profiles, Tab::Gc, Tab::Tasks];
 
     /// As in the URL and the shell's ids (`tab-NAME`, `view-NAME`).
     pub fn name(self) -> &'static str {
@@ -31,6 +39,8 @@ impl Tab {
             Tab::Timeline => "timeline",
             Tab::Goroutines => "goroutines",
             Tab::Profiles => "profiles",
+            Tab::Gc => "gc",
+            Tab::Tasks => "tasks",
         }
     }
 
@@ -45,6 +55,8 @@ pub struct Views {
     current: Cell<Tab>,
     pub goroutines: Goroutines,
     pub profiles: Profiles,
+    pub gc: Gc,
+    pub annotations: Annotations,
 }
 
 impl Views {
@@ -61,6 +73,8 @@ impl Views {
             current: Cell::new(Tab::Timeline),
             goroutines: Goroutines::new(by_id("goroutines-body")?),
             profiles: Profiles::mount()?,
+            gc: Gc::mount()?,
+            annotations: Annotations::mount()?,
         })
     }
 
@@ -88,7 +102,21 @@ impl Views {
                     vec![q]
                 }
             }
-            _ => Vec::new(),
+            Tab::Gc => {
+                let q = self.gc.wanted();
+                if q.is_none() {
+                    // Drawn while hidden, the charts had no width.
+                    self.gc.draw();
+                }
+                q.into_iter().collect()
+            }
+            Tab::Tasks if !self.annotations.has_data() => vec![Query::Annotations],
+            // Drawn while hidden, the histogram had no width.
+            Tab::Tasks => {
+                self.annotations.draw();
+                Vec::new()
+            }
+            Tab::Timeline | Tab::Goroutines => Vec::new(),
         }
     }
 
@@ -96,6 +124,8 @@ impl Views {
     pub fn reset(&self, loaded: &Loaded) {
         self.goroutines.reset();
         self.profiles.reset(&loaded.groups);
+        self.gc.reset();
+        self.annotations.reset();
     }
 
     pub fn answer(&self, a: Answer) {
@@ -108,7 +138,8 @@ impl Views {
                     super::view::show_panic(&format!("gotv: cannot offer the download: {}", super::app::describe(&e)));
                 }
             }
-            _ => {}
+            Answer::Gc(g) => self.gc.set(g),
+            Answer::Annotations(a) => self.annotations.set(a),
         }
     }
 
@@ -116,6 +147,8 @@ impl Views {
     pub fn relabel(&self) {
         self.goroutines.draw();
         self.profiles.relabel();
+        self.gc.draw();
+        self.annotations.draw();
     }
 }
 
@@ -207,6 +240,29 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
         let app = app.clone();
         gloo::events::EventListener::new(&flame, "mouseleave", move |_| app.views().profiles.flame.borrow().leave())
     });
+    listeners.push({
+        let app = app.clone();
+        super::dom::on("mmu-flags", "change", move |_| app.tab(Tab::Gc))?
+    });
+    for view in ["view-gc", "view-tasks"] {
+        let app = app.clone();
+        listeners.push(super::dom::on(view, "click", move |e| {
+            if let Some(link) = clicked(e, "data-from") {
+                let number = |k: &str| link.get_attribute(k).and_then(|v| v.parse::<i64>().ok());
+                if let (Some(from), Some(to)) = (number("data-from"), number("data-to")) {
+                    app.show_range(from, to);
+                    if let Some(g) = number("data-goroutine") {
+                        app.jump(g, None);
+                    }
+                }
+            } else if let Some(row) = clicked(e, "data-index") {
+                let index = row.get_attribute("data-index").and_then(|v| v.parse().ok());
+                if let Some(i) = index {
+                    app.views().annotations.choose(row.get_attribute("data-region").as_deref() == Some("1"), i);
+                }
+            }
+        })?);
+    }
     listeners.push({
         let app = app.clone();
         super::dom::on("findings-list", "click", move |e| {

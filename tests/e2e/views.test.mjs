@@ -280,3 +280,115 @@ test('tasks and regions per type equal Go\'s pages; the slowest instance opens i
     await page.waitForFunction((id) => document.getElementById('timeline').dataset.selected === id, g);
   });
 });
+
+/** Visible text left in English: Latin words of three letters or more, once code (anything
+ * with a dot or slash), numbers with units and Go's own names are set aside, and outside
+ * what is marked translate="no" (function names, file paths, Go's reason and event names). */
+async function englishLeft(page) {
+  return page.evaluate(() => {
+    // Key caps keep their names on Japanese keyboards.
+    const allowed = new Set(['STW', 'MMU', 'CPU', 'pprof', 'gotv', 'Go', 'GC', 'Shift', 'Ctrl']);
+    const left = [];
+    const check = (text, where) => {
+      const prose = text.replace(/\S*[./]\S*/g, ' ');
+      for (const w of prose.match(/[A-Za-z]{3,}/g) ?? []) if (!allowed.has(w)) left.push(`${w} in ${where}: "${text.trim().slice(0, 80)}"`);
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('[translate="no"], script, style, noscript, select') || !el.checkVisibility()) continue;
+      check(n.textContent, el.tagName.toLowerCase() + (el.id ? '#' + el.id : el.className ? '.' + el.className.split(' ')[0] : ''));
+    }
+    for (const s of document.querySelectorAll('select')) {
+      const o = s.selectedOptions[0];
+      if (s.checkVisibility() && o && o.getAttribute('translate') !== 'no') check(o.textContent, `select#${s.id}`);
+    }
+    for (const e of document.querySelectorAll('[placeholder], button[title]')) {
+      if (e.checkVisibility()) check(e.getAttribute('placeholder') ?? e.getAttribute('title'), `${e.tagName.toLowerCase()}#${e.id}`);
+    }
+    return left;
+  });
+}
+
+test('the Japanese switch changes every visible label, in every view', async () => {
+  await withPage(server.url, async (page) => {
+    await open(page, workshop);
+    await page.locator('#lang').selectOption('ja');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
+    const seen = [];
+    const look = async (name) => {
+      seen.push(...(await englishLeft(page)).map((l) => `${name}: ${l}`));
+      await screenshot(page, `views-ja-${name}`, { fullPage: false });
+    };
+    assert.match(await page.locator('#findings-list li[data-id="lock-contention"] .what').textContent(), /ミューテックス.*main\.searchFile/);
+    await page.locator('#timeline').click({ position: { x: 400, y: 320 } });
+    await look('timeline');
+    await page.locator('#tab-goroutines').click();
+    await page.locator('#view-goroutines tr.group-row[data-group="main.(*server).handleSearch.func1"]').click();
+    await page.locator('#view-goroutines section.members').waitFor();
+    await look('goroutines');
+    await page.locator('#tab-profiles').click();
+    await page.locator('#profile-summary[data-total]').waitFor();
+    await page.locator('#flame').hover({ position: { x: 40, y: 27 } });
+    await page.locator('#flame-tooltip .at').waitFor();
+    await look('profiles');
+    await page.locator('#tab-gc').click();
+    await page.locator('#gc-summary[data-cycles]').waitFor();
+    await look('gc');
+    await page.locator('#tab-tasks').click();
+    await page.locator('#tasks-table tr').first().waitFor();
+    await look('tasks');
+    await page.locator('#tab-timeline').click();
+    await page.locator('#keys-button').click();
+    await look('keys');
+    assert.deepEqual(seen, []);
+
+    await page.locator('#lang').selectOption('en');
+    assert.equal(await page.locator('#tab-goroutines').textContent(), 'Goroutines');
+    assert.match(await page.locator('#findings-list li[data-id="lock-contention"] .what').textContent(), /^goroutines waited/);
+  });
+});
+
+test('view, time range, selection and open group live in the URL: a reload comes back to them', async () => {
+  const link = `${server.url}?trace=demo/workshop.trace`;
+  await withPage(link, async (page) => {
+    await page.locator('#timeline[data-frames]').waitFor();
+    await page.locator('#tab-goroutines').click();
+    const name = 'main.(*server).handleSearch.func1';
+    await page.locator(`#view-goroutines tr.group-row[data-group="${name}"]`).click();
+    await page.locator('#view-goroutines tr.goroutine-row').first().waitFor();
+    const id = await page.locator('#view-goroutines tr.goroutine-row').first().getAttribute('data-id');
+    await page.locator(`#view-goroutines button[data-goroutine="${id}"]`).click();
+    await page.locator('#timeline').hover();
+    await page.keyboard.press('w');
+    await page.keyboard.press('w');
+    await page.waitForFunction(() => { const e = document.getElementById('timeline'); return e.dataset.frames === e.dataset.framesAsked; });
+    const before = await page.locator('#timeline').evaluate((e) => ({ ...e.dataset }));
+    await page.waitForFunction((s) => new URL(location.href).searchParams.get('from') === s, before.startNs);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('trace'), 'demo/workshop.trace', '?trace= is kept');
+    assert.equal(url.searchParams.get('g'), id);
+    assert.equal(url.searchParams.get('group'), name);
+    assert.ok(url.href.length < 400, 'only the place goes into the URL, never the trace');
+
+    await page.reload();
+    await page.waitForFunction((id) => document.getElementById('timeline').dataset.selected === id, id);
+    await page.waitForFunction(() => { const e = document.getElementById('timeline'); return e.dataset.frames === e.dataset.framesAsked; });
+    const after = await page.locator('#timeline').evaluate((e) => ({ ...e.dataset }));
+    assert.equal(after.startNs, before.startNs);
+    assert.equal(after.endNs, before.endNs);
+    assert.equal(after.contentHeight, before.contentHeight, 'the group\'s lanes are open again');
+    await page.locator('#details .goroutine-name').waitFor();
+    await page.locator('#tab-goroutines').click();
+    await page.locator('#view-goroutines section.members').waitFor();
+  });
+  // A shared link to another view, in Japanese.
+  await withPage(`${link}&view=profiles&profile=sched&lang=ja`, async (page) => {
+    await page.locator('#profile-summary[data-total]').waitFor();
+    assert.equal(await page.locator('#profile-kind').inputValue(), 'sched');
+    assert.equal(await page.locator('#tab-profiles').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('#tab-profiles').textContent(), 'プロファイル');
+    const total = gotvText(['pprof', '--kind', 'sched', '--json', join(fixtures, 'workshop-go1.27.trace')]);
+    assert.ok(total.length > 0);
+  });
+});

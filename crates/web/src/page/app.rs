@@ -357,7 +357,10 @@ impl App {
             let tab = self.views.current();
             Link {
                 view: (tab != Tab::Timeline).then(|| tab.name().to_string()),
-                range: Some(((v.start_ns - nav.origin_ns as f64) as i64, (v.end_ns - nav.origin_ns as f64) as i64)),
+                range: Some((
+                    (v.start_ns - nav.origin_ns as f64).round() as i64,
+                    (v.end_ns - nav.origin_ns as f64).round() as i64,
+                )),
                 selected: nav.frame.selected,
                 expanded: nav.frame.expanded.clone(),
                 group: self.views.goroutines.opened(),

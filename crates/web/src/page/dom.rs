@@ -56,3 +56,11 @@ pub fn set_style(e: &Element, property: &str, value: &str) {
         let _ = h.style().set_property(property, value);
     }
 }
+
+/// Appends text that comes from the trace (function names, file paths, Go's own reason and
+/// event names): marked `translate="no"`, as it stays the same in every language.
+pub fn add_verbatim(parent: &Element, tag: &str, class: &str, text: &str) -> Option<Element> {
+    let e = add(parent, tag, class, text)?;
+    let _ = e.set_attribute("translate", "no");
+    Some(e)
+}

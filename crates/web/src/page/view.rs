@@ -33,30 +33,25 @@ impl View {
     }
 
     pub fn opening(&self, name: &str) {
-        self.say("progress", &format!("Opening {name}…"));
+        self.say("progress", &t("progress.opening").replace("{name}", name));
         let _ = self.progress_bar.remove_attribute("value");
         show(&self.progress, true);
     }
 
     pub fn progress(&self, name: &str, p: &Progress) {
-        let text = if p.whole_file_first && p.events == 0 {
-            format!(
-                "Decoding {name}: old-format traces (Go 1.21 and before) keep their stacks and clock frequency at the end, \
-                 so the whole file is read before any event is shown ({} of {} read)…",
-                human_bytes(p.bytes),
-                human_bytes(p.total)
-            )
+        let key = if p.whole_file_first && p.events == 0 {
+            "progress.old_format"
         } else if p.bytes < p.total {
-            format!(
-                "Decoding {name}: {} of {}, {} events, generation {}…",
-                human_bytes(p.bytes),
-                human_bytes(p.total),
-                grouped(p.events),
-                p.generation
-            )
+            "progress.decoding"
         } else {
-            format!("Analysing {name}: {} events…", grouped(p.events))
+            "progress.analysing"
         };
+        let text = t(key)
+            .replace("{name}", name)
+            .replace("{read}", &human_bytes(p.bytes))
+            .replace("{total}", &human_bytes(p.total))
+            .replace("{events}", &grouped(p.events))
+            .replace("{generation}", &p.generation.to_string());
         self.say("progress", &text);
         let fraction = if p.total == 0 { 1.0 } else { p.bytes as f64 / p.total as f64 };
         let _ = self.progress_bar.set_attribute("value", &format!("{fraction:.3}"));
@@ -64,7 +59,7 @@ impl View {
 
     pub fn cancelled(&self, name: &str) {
         show(&self.progress, false);
-        self.say("progress", &format!("Stopped opening {name}."));
+        self.say("progress", &t("progress.stopped").replace("{name}", name));
     }
 
     pub fn error(&self, name: &str, text: &str) {
@@ -99,7 +94,12 @@ impl View {
             if let Ok(item) = el("span", "field", "") {
                 let _ = item.set_attribute("data-field", key);
                 let _ = el("span", "key", t(&format!("field.{key}"))).map(|k| item.append_child(&k));
-                let _ = el("span", "value", &value).map(|v| item.append_child(&v));
+                if let Ok(v) = el("span", "value", &value) {
+                    if key == "file" {
+                        let _ = v.set_attribute("translate", "no");
+                    }
+                    let _ = item.append_child(&v);
+                }
                 let _ = self.header.append_child(&item);
             }
         }
@@ -123,8 +123,10 @@ impl View {
                 let _ = li.append_child(&b);
             }
             if let Some(at) = &f.location {
-                let _ =
-                    el("span", "where", &format!("{}:{} ({})", at.file, at.line, at.func)).map(|e| li.append_child(&e));
+                if let Ok(e) = el("span", "where", &format!("{}:{} ({})", at.file, at.line, at.func)) {
+                    let _ = e.set_attribute("translate", "no");
+                    let _ = li.append_child(&e);
+                }
             }
             let _ = self.findings_list.append_child(&li);
         }

@@ -2,7 +2,7 @@
 //! statistics, the log-bucket histogram of Go's pages, and the slowest instances, each a link
 //! to its goroutine and time in the timeline.
 
-use super::super::dom::{add, by_id};
+use super::super::dom::{add, add_verbatim, by_id};
 use super::super::i18n::t;
 use super::super::view::{grouped, human_ns};
 use super::chart;
@@ -77,7 +77,11 @@ impl Annotations {
         }
         for (category, count) in &a.logs {
             let Some(tr) = add(&self.logs, "tr", "", "") else { continue };
-            add(&tr, "td", "name", if category.is_empty() { t("log.uncategorized") } else { category });
+            if category.is_empty() {
+                add(&tr, "td", "name", t("log.uncategorized"));
+            } else {
+                add_verbatim(&tr, "td", "name", category);
+            }
             if let Some(td) = add(&tr, "td", "num", &grouped(*count)) {
                 let _ = td.set_attribute("data-value", &count.to_string());
             }
@@ -144,7 +148,11 @@ fn types(table: &Element, rows: &[TypeView], region: bool, chosen: Option<(bool,
         if chosen == Some((region, i)) {
             tr.set_class_name("group-row open");
         }
-        add(&tr, "td", "name", display_name(&ty.name));
+        if ty.name.is_empty() {
+            add(&tr, "td", "name", t("annotations.unnamed"));
+        } else {
+            add_verbatim(&tr, "td", "name", &ty.name);
+        }
         for (v, text) in [(ty.count as i64, grouped(ty.count)), (ty.complete as i64, grouped(ty.complete))] {
             if let Some(td) = add(&tr, "td", "num", &text) {
                 let _ = td.set_attribute("data-value", &v.to_string());

@@ -259,9 +259,14 @@ impl Flame {
             .map_or(String::new(), |f| format!("{}:{}", f.file, f.line));
         self.tooltip.set_inner_html("");
         let add = |class: &str, text: &str| super::super::dom::add(&self.tooltip, "div", class, text);
-        add("func", self.name(n));
+        let verbatim = |class: &str, text: &str| super::super::dom::add_verbatim(&self.tooltip, "div", class, text);
+        if node.frame.is_some() {
+            verbatim("func", self.name(n));
+        } else {
+            add("func", self.name(n));
+        }
         if !place.is_empty() {
-            add("at", &place);
+            verbatim("at", &place);
         }
         add("", &format!("{}: {} ({:.1}%)", t("col.total"), self.value(node.total), node.total as f64 * 100.0 / whole));
         add("", &format!("{}: {}", t("col.self"), self.value(node.self_value)));

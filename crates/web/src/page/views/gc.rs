@@ -2,7 +2,7 @@
 //! over time, every cycle and stop-the-world pause, and the minimum mutator utilization
 //! curve with its flags; cycles, pauses and the worst windows open in the timeline.
 
-use super::super::dom::{add, by_id};
+use super::super::dom::{add, add_verbatim, by_id};
 use super::super::i18n::t;
 use super::super::view::{grouped, human_ns};
 use super::chart::{self, Series};
@@ -158,7 +158,7 @@ impl Gc {
                 range_link(&td, &human_ns(p.start_ns), p.start_ns, p.start_ns + p.duration_ns);
             }
             number(&tr, p.duration_ns);
-            add(&tr, "td", "", &p.reason);
+            add_verbatim(&tr, "td", "", &p.reason);
             add(&tr, "td", "", &format!("G{}", p.goroutine));
         }
     }

@@ -2,7 +2,7 @@
 //! every column; a group opens its goroutines with their time breakdown as numbers and
 //! stacked bars; a goroutine opens its lane in the timeline.
 
-use super::super::dom::{add, el, set_style};
+use super::super::dom::{add, add_verbatim, el, set_style};
 use super::super::i18n::t;
 use super::super::view::{grouped, human_ns};
 use crate::protocol::{Breakdown, GoroutineRow, GroupRow};
@@ -141,8 +141,11 @@ impl Goroutines {
         for g in rows {
             let Some(tr) = add(&table, "tr", "group-row", "") else { continue };
             let _ = tr.set_attribute("data-group", &g.name);
-            let name = if g.name.is_empty() { t("group.inactive") } else { &g.name };
-            add(&tr, "td", "name", name);
+            if g.name.is_empty() {
+                add(&tr, "td", "name", t("group.inactive"));
+            } else {
+                add_verbatim(&tr, "td", "name", &g.name);
+            }
             number(&tr, g.count as i64, &grouped(g.count));
             for ns in [g.stats.exec_ns, g.stats.sched_wait_ns, blocked(&g.stats), g.stats.syscall_ns, g.stats.total_ns]
             {
@@ -160,8 +163,14 @@ impl Goroutines {
     fn members_table(&self, name: &str, members: &[GoroutineRow]) {
         let Some(section) = add(&self.root, "section", "members", "") else { return };
         let _ = section.set_attribute("data-group", name);
-        let title = if name.is_empty() { t("group.inactive") } else { name };
-        add(&section, "h3", "", &format!("{title} — {} {}", grouped(members.len() as u64), t("unit.goroutines")));
+        if let Some(h) = add(&section, "h3", "", "") {
+            if name.is_empty() {
+                add(&h, "span", "", t("group.inactive"));
+            } else {
+                add_verbatim(&h, "span", "", name);
+            }
+            add(&h, "span", "", &format!(" — {} {}", grouped(members.len() as u64), t("unit.goroutines")));
+        }
         legend(&section);
         // A column per block reason and range any goroutine of the group has.
         let mut reasons: Vec<&str> = Vec::new();
@@ -179,7 +188,10 @@ impl Goroutines {
             add(&head, "th", "", t(key));
         }
         for r in &reasons {
-            add(&head, "th", "", &format!("{} ({r})", t("col.block")));
+            if let Some(th) = add(&head, "th", "", &format!("{} (", t("col.block"))) {
+                add_verbatim(&th, "span", "", r);
+                add(&th, "span", "", ")");
+            }
         }
         for key in ["col.syscall", "col.syscall_block", "col.gc_assist", "col.gc_sweep", "col.unknown"] {
             add(&head, "th", "", t(key));

@@ -2,7 +2,7 @@
 //! a flame graph, the top functions, a goroutine-group filter, and the profile as a pprof
 //! file to download.
 
-use super::super::dom::{add, by_id};
+use super::super::dom::{add, add_verbatim, by_id};
 use super::super::i18n::t;
 use super::super::view::grouped;
 use super::flame::Flame;
@@ -84,6 +84,9 @@ impl Profiles {
             let label = if name.is_empty() { t("group.inactive") } else { name };
             if let Some(o) = add(&self.group, "option", "", &format!("{label} ({})", grouped(*count))) {
                 let _ = o.set_attribute("value", name);
+                if !name.is_empty() {
+                    let _ = o.set_attribute("translate", "no");
+                }
             }
         }
     }
@@ -130,6 +133,8 @@ impl Profiles {
         }
         // pprof files hold blocking profiles; CPU samples are not one.
         self.download.set_disabled(kind == "cpu");
+        // CPU samples are counted per stack, not per goroutine: no group to filter by.
+        self.group.set_disabled(kind == "cpu");
         *self.shown.borrow_mut() = Some((kind, group));
         self.flame.borrow_mut().set(p);
         self.relabel();
@@ -144,10 +149,11 @@ impl Profiles {
         let _ = self.summary.set_attribute("data-total", &total.to_string());
         let _ = self.summary.set_attribute("data-count", &count.to_string());
         let _ = self.summary.set_attribute("data-stacks", &p.samples.len().to_string());
+        let summary = if p.unit == "samples" { "profile.summary_cpu" } else { "profile.summary" };
         self.summary.set_text_content(Some(&if p.samples.is_empty() {
             t("profile.empty").to_string()
         } else {
-            t("profile.summary")
+            t(summary)
                 .replace("{total}", &flame.value(total))
                 .replace("{count}", &grouped(count))
                 .replace("{stacks}", &grouped(p.samples.len() as u64))
@@ -161,8 +167,8 @@ impl Profiles {
             let Some(f) = p.frames.get(row.frame as usize) else { continue };
             let Some(tr) = add(&self.top, "tr", "", "") else { continue };
             let _ = tr.set_attribute("data-func", &f.func);
-            add(&tr, "td", "name", &f.func);
-            add(&tr, "td", "name at", &format!("{}:{}", f.file, f.line));
+            add_verbatim(&tr, "td", "name", &f.func);
+            add_verbatim(&tr, "td", "name at", &format!("{}:{}", f.file, f.line));
             for (v, text) in [
                 (row.self_value, flame.value(row.self_value)),
                 (row.total, flame.value(row.total)),

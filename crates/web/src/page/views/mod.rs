@@ -51,6 +51,8 @@ impl Tab {
 
 pub struct Views {
     tabs: Element,
+    /// The timeline's controls, beside the tabs.
+    timeline_toolbar: Element,
     sections: Vec<(Tab, Element, Element)>,
     current: Cell<Tab>,
     pub goroutines: Goroutines,
@@ -68,7 +70,8 @@ impl Views {
             sections.push((tab, by_id(&format!("tab-{}", tab.name()))?, section));
         }
         Ok(Views {
-            tabs: by_id("tabs")?,
+            tabs: by_id("tabbar")?,
+            timeline_toolbar: by_id("timeline-toolbar")?,
             sections,
             current: Cell::new(Tab::Timeline),
             goroutines: Goroutines::new(by_id("goroutines-body")?),
@@ -86,6 +89,7 @@ impl Views {
     pub fn show(&self, tab: Tab) -> Vec<Query> {
         self.current.set(tab);
         show(&self.tabs, true);
+        show(&self.timeline_toolbar, tab == Tab::Timeline);
         for (t, button, section) in &self.sections {
             show(section, *t == tab);
             let _ = button.set_attribute("aria-selected", if *t == tab { "true" } else { "false" });

@@ -112,6 +112,19 @@ pub struct Frame {
     pub expanded: Vec<u32>,
     /// The selected goroutine: highlighted, with its flow arrows.
     pub selected: Option<i64>,
+    /// The canvas's words, in the page's language.
+    pub labels: TimelineLabels,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineLabels {
+    pub time_axis: String,
+    /// A group's row: "{n} goroutines".
+    pub group: String,
+    /// Appended to a collapsed group's row.
+    pub expand: String,
+    /// Counter rows' titles, by their English names (Go's metric names beside them stay).
+    pub counters: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

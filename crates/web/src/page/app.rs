@@ -341,6 +341,7 @@ impl App {
 
     pub fn set_lang(&self, l: Lang) {
         i18n::set(l);
+        self.navigate(|n| n.frame.labels = i18n::timeline_labels());
         if let Some(loaded) = self.state.borrow().shown.as_ref().and_then(|r| r.loaded.as_ref()) {
             self.view.relabel(loaded);
         }

@@ -94,6 +94,16 @@ pub fn t(key: &str) -> &'static str {
     }
 }
 
+/// The timeline canvas's words, which the worker draws.
+pub fn timeline_labels() -> crate::protocol::TimelineLabels {
+    crate::protocol::TimelineLabels {
+        time_axis: t("timeline.axis").into(),
+        group: t("timeline.group").into(),
+        expand: t("timeline.expand").into(),
+        counters: ["Goroutines", "Heap", "Threads"].map(|c| (c.to_string(), t(&format!("timeline.{c}")).into())).into(),
+    }
+}
+
 /// Key, English, Japanese.
 const TABLE: &[(&str, &str, &str)] = &[
     ("title", "gotv — Go execution trace viewer", "gotv — Go 実行トレースビューア"),
@@ -209,6 +219,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("flame.hint", "Click a frame to zoom into it, an ancestor to zoom out; hover for its numbers.", "フレームをクリックで拡大、祖先をクリックで縮小、ホバーで詳細を表示します。"),
     ("flame.root", "all", "すべて"),
     ("unit.samples", "samples", "サンプル"),
+    ("timeline.axis", "time since start", "開始からの時間"),
+    ("timeline.group", "{n} goroutines", "{n} 個のゴルーチン"),
+    ("timeline.expand", " — click to show a lane per goroutine", " — クリックでゴルーチンごとのレーンを表示"),
+    ("timeline.Goroutines", "Goroutines", "ゴルーチン"),
+    ("timeline.Heap", "Heap", "ヒープ"),
+    ("timeline.Threads", "Threads", "スレッド"),
     ("gc.summary", "{cycles} GC cycles, {per_s} per second (one every {interval}); marking {mark} ({mark_share} of the time); stop-the-world {stw} in {pauses} pauses ({stw_share}), the longest {longest}", "GC サイクル {cycles} 回、毎秒 {per_s} 回 ({interval} ごと)、マーク {mark} (時間の {mark_share})、ストップ・ザ・ワールド {pauses} 回で {stw} ({stw_share})、最長 {longest}"),
     ("gc.heap", "Heap and goal", "ヒープと目標"),
     ("gc.heap_alloc", "heap in use", "ヒープ使用量"),
@@ -267,6 +283,7 @@ mod tests {
             include_str!("app.rs"),
             include_str!("view.rs"),
             include_str!("details.rs"),
+            include_str!("nav.rs"),
             include_str!("views/mod.rs"),
             include_str!("views/goroutines.rs"),
             include_str!("views/profiles.rs"),
@@ -305,6 +322,19 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "untranslated keys: {missing:?}");
+    }
+
+    #[test]
+    fn the_timeline_canvas_has_its_words() {
+        for l in [super::Lang::En, super::Lang::Ja] {
+            super::LANG.with(|c| c.set(l));
+            let labels = super::timeline_labels();
+            let mut words = [&labels.time_axis, &labels.group, &labels.expand]
+                .into_iter()
+                .chain(labels.counters.iter().map(|c| &c.1));
+            assert!(words.all(|w| w != "[?]"), "{l:?}: {labels:?}");
+        }
+        super::LANG.with(|c| c.set(super::Lang::En));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 mod app;
 mod details;
 pub mod dom;
-mod i18n;
+pub mod i18n;
 mod input;
 mod link;
 mod nav;

@@ -31,6 +31,7 @@ impl Nav {
                 by_thread: false,
                 expanded: Vec::new(),
                 selected: None,
+                labels: super::i18n::timeline_labels(),
             },
             origin_ns: loaded.start_ns,
             end_ns: loaded.end_ns,

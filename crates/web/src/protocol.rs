@@ -200,9 +200,21 @@ pub enum Query {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Answer {
     Groups(Vec<GroupRow>),
-    Group { name: String, goroutines: Vec<GoroutineRow> },
-    Profile { kind: String, group: Option<String>, profile: ProfileView },
-    Pprof { kind: String, gzipped: Vec<u8> },
+    /// The group's longest-lived goroutines (a group can hold millions), and how many it has.
+    Group {
+        name: String,
+        count: u64,
+        goroutines: Vec<GoroutineRow>,
+    },
+    Profile {
+        kind: String,
+        group: Option<String>,
+        profile: ProfileView,
+    },
+    Pprof {
+        kind: String,
+        gzipped: Vec<u8>,
+    },
     Gc(GcView),
     Annotations(AnnotationsView),
 }

@@ -12,6 +12,8 @@ use std::io::Write;
 
 /// The window whose worst instances the GC view lists, as `gotv mmu` defaults to.
 const MMU_WINDOW_NS: i64 = 10_000_000;
+/// Goroutines sent per group: a table of more is not read, and a group can hold millions.
+const MEMBERS_SENT: usize = 500;
 /// Slowest instances listed per task or region type.
 const SLOWEST: usize = 5;
 
@@ -55,7 +57,9 @@ fn answer(trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, St
                 .collect();
             // As `gotv goroutines --group`: the longest-lived first.
             goroutines.sort_by(|x, y| y.stats.total_ns.cmp(&x.stats.total_ns).then(x.id.cmp(&y.id)));
-            Answer::Group { name: name.clone(), goroutines }
+            let count = goroutines.len() as u64;
+            goroutines.truncate(MEMBERS_SENT);
+            Answer::Group { name: name.clone(), count, goroutines }
         }
         Query::Profile { kind, group } => {
             let profile = if kind == "cpu" { cpu(trace) } else { blocking(&profile(trace, gs, kind, group)?) };

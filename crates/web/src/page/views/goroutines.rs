@@ -9,9 +9,6 @@ use crate::protocol::{Breakdown, GoroutineRow, GroupRow};
 use std::cell::RefCell;
 use web_sys::Element;
 
-/// Goroutines listed per opened group; the rest are counted.
-const MEMBERS_SHOWN: usize = 500;
-
 /// One slice of a goroutine's time: its label key, bar colour class, and nanoseconds.
 type Part = (&'static str, &'static str, i64);
 
@@ -57,7 +54,8 @@ struct State {
     groups: Vec<GroupRow>,
     /// Column index, and descending.
     sort: (usize, bool),
-    open: Option<(String, Vec<GoroutineRow>)>,
+    /// The opened group: its name, goroutine count, and longest-lived goroutines.
+    open: Option<(String, u64, Vec<GoroutineRow>)>,
 }
 
 pub struct Goroutines {
@@ -96,8 +94,8 @@ impl Goroutines {
         self.state.borrow().open.as_ref().map(|o| o.0.clone())
     }
 
-    pub fn members(&self, name: String, goroutines: Vec<GoroutineRow>) {
-        self.state.borrow_mut().open = Some((name, goroutines));
+    pub fn members(&self, name: String, count: u64, goroutines: Vec<GoroutineRow>) {
+        self.state.borrow_mut().open = Some((name, count, goroutines));
         self.draw();
     }
 
@@ -155,12 +153,12 @@ impl Goroutines {
                 tr.set_class_name("group-row open");
             }
         }
-        if let Some((name, members)) = &s.open {
-            self.members_table(name, members);
+        if let Some((name, count, members)) = &s.open {
+            self.members_table(name, *count, members);
         }
     }
 
-    fn members_table(&self, name: &str, members: &[GoroutineRow]) {
+    fn members_table(&self, name: &str, count: u64, members: &[GoroutineRow]) {
         let Some(section) = add(&self.root, "section", "members", "") else { return };
         let _ = section.set_attribute("data-group", name);
         if let Some(h) = add(&section, "h3", "", "") {
@@ -169,7 +167,7 @@ impl Goroutines {
             } else {
                 add_verbatim(&h, "span", "", name);
             }
-            add(&h, "span", "", &format!(" — {} {}", grouped(members.len() as u64), t("unit.goroutines")));
+            add(&h, "span", "", &format!(" — {} {}", grouped(count), t("unit.goroutines")));
         }
         legend(&section);
         // A column per block reason and range any goroutine of the group has.
@@ -197,7 +195,7 @@ impl Goroutines {
             add(&head, "th", "", t(key));
         }
         let longest = members.iter().map(|g| g.stats.total_ns).max().unwrap_or(0).max(1);
-        for g in members.iter().take(MEMBERS_SHOWN) {
+        for g in members {
             let Some(tr) = add(&table, "tr", "goroutine-row", "") else { continue };
             let _ = tr.set_attribute("data-id", &g.id.to_string());
             if let Some(td) = add(&tr, "td", "", "") {
@@ -228,8 +226,8 @@ impl Goroutines {
                 number(&tr, ns, &human_ns(ns));
             }
         }
-        if members.len() > MEMBERS_SHOWN {
-            let more = (members.len() - MEMBERS_SHOWN) as u64;
+        let more = count.saturating_sub(members.len() as u64);
+        if more > 0 {
             add(&section, "p", "more", &t("more.goroutines").replace("{n}", &grouped(more)));
         }
     }

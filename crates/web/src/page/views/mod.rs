@@ -135,7 +135,7 @@ impl Views {
     pub fn answer(&self, a: Answer) {
         match a {
             Answer::Groups(groups) => self.goroutines.groups(groups),
-            Answer::Group { name, goroutines } => self.goroutines.members(name, goroutines),
+            Answer::Group { name, count, goroutines } => self.goroutines.members(name, count, goroutines),
             Answer::Profile { kind, group, profile } => self.profiles.profile(kind, group, profile),
             Answer::Pprof { kind, gzipped } => {
                 if let Err(e) = profiles::download(&format!("{kind}.pb.gz"), &gzipped) {

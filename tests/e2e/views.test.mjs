@@ -371,6 +371,7 @@ test('view, time range, selection and open group live in the URL: a reload comes
     assert.equal(url.searchParams.get('trace'), 'demo/workshop.trace', '?trace= is kept');
     assert.equal(url.searchParams.get('g'), id);
     assert.equal(url.searchParams.get('group'), name);
+    assert.equal(url.searchParams.get('lang'), null, 'the browser\'s own language is not written');
     assert.ok(url.href.length < 400, 'only the place goes into the URL, never the trace');
 
     await page.reload();
@@ -390,6 +391,8 @@ test('view, time range, selection and open group live in the URL: a reload comes
     assert.equal(await page.locator('#profile-kind').inputValue(), 'sched');
     assert.equal(await page.locator('#tab-profiles').getAttribute('aria-selected'), 'true');
     assert.equal(await page.locator('#tab-profiles').textContent(), 'プロファイル');
+    await page.waitForFunction(() => new URL(location.href).searchParams.has('from'));
+    assert.equal(new URL(page.url()).searchParams.get('lang'), 'ja', 'a language chosen over the browser\'s stays in the URL');
     const total = gotvText(['pprof', '--kind', 'sched', '--json', join(fixtures, 'workshop-go1.27.trace')]);
     assert.ok(total.length > 0);
   });

@@ -366,7 +366,8 @@ impl App {
                 expanded: nav.frame.expanded.clone(),
                 group: self.views.goroutines.opened(),
                 profile: (tab == Tab::Profiles).then(|| self.views.profiles.kind()),
-                lang: Some(i18n::lang().code().to_string()),
+                // The language goes in only when chosen over the browser's.
+                lang: (i18n::lang() != i18n::initial(None)).then(|| i18n::lang().code().to_string()),
             }
         };
         let timeout = gloo::timers::callback::Timeout::new(REMEMBER_MS, move || link::write(&link));

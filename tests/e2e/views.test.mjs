@@ -393,7 +393,10 @@ test('view, time range, selection and open group live in the URL: a reload comes
     assert.equal(await page.locator('#tab-profiles').textContent(), 'プロファイル');
     await page.waitForFunction(() => new URL(location.href).searchParams.has('from'));
     assert.equal(new URL(page.url()).searchParams.get('lang'), 'ja', 'a language chosen over the browser\'s stays in the URL');
-    const total = gotvText(['pprof', '--kind', 'sched', '--json', join(fixtures, 'workshop-go1.27.trace')]);
-    assert.ok(total.length > 0);
+  });
+  // A mistyped link still opens: the first profile instead of none.
+  await withPage(`${link}&view=profiles&profile=bogus&from=x`, async (page) => {
+    await page.locator('#profile-summary[data-total]').waitFor();
+    assert.equal(await page.locator('#profile-kind').inputValue(), 'sync');
   });
 });

@@ -113,6 +113,10 @@ impl Profiles {
 
     pub fn choose(&self, kind: &str, search: &str) {
         self.kind.set_value(kind);
+        // A kind the page does not offer (a mistyped link) leaves the first one chosen.
+        if self.kind.selected_index() < 0 {
+            self.kind.set_selected_index(0);
+        }
         self.search.set_value(search);
         self.flame.borrow_mut().search(search);
     }

@@ -48,6 +48,10 @@ pub enum FromWorker {
     /// The top of the lane asked for by `Reveal`, in content coordinates.
     Revealed(Option<f64>),
     Answer(Answer),
+    /// A view's query could not be answered; the trace itself is fine.
+    Unanswered {
+        message: String,
+    },
     /// The worker crashed; its state is gone.
     Panic {
         message: String,

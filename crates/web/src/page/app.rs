@@ -254,6 +254,10 @@ impl App {
                 drop(s);
                 self.views.answer(a);
             }
+            FromWorker::Unanswered { message } => {
+                let name = s.shown.as_ref().map(|r| r.name.clone()).unwrap_or_default();
+                self.view.error(&name, &message);
+            }
             FromWorker::Panic { message } => show_panic(&message),
         }
     }

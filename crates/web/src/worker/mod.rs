@@ -79,7 +79,10 @@ fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsVal
         }
         ToWorker::Query(q) => {
             if let Some(s) = session.borrow_mut().as_mut() {
-                post(&FromWorker::Answer(s.query(q)?));
+                post(&match s.query(q) {
+                    Ok(a) => FromWorker::Answer(a),
+                    Err(message) => FromWorker::Unanswered { message },
+                });
             }
         }
     }

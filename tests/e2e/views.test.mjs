@@ -276,6 +276,25 @@ test('tasks and regions per type equal Go\'s pages; the slowest instance opens i
     await screenshot(page, 'views-tasks', { fullPage: false });
     await page.locator('#annotation-histogram').scrollIntoViewIfNeeded();
     await screenshot(page, 'views-tasks-histogram', { fullPage: false });
+
+    // Regions are per name and place where they begin, as Go's regions page has them.
+    const goRegions = JSON.parse(await readFile(join(fixtures, 'answers/annotations-go1.27/userregions.json'), 'utf8')).groups;
+    const regionRows = await page.locator('#regions-table tr[data-type]').evaluateAll((trs) => trs.map((tr) => ({
+      type: tr.dataset.type, index: tr.dataset.index, count: Number(tr.querySelector('td.num').dataset.value),
+      complete: Number(tr.querySelectorAll('td.num')[1].dataset.value), place: tr.querySelector('td.at').textContent,
+    })));
+    assert.equal(regionRows.length, goRegions.length);
+    for (const r of regionRows) {
+      const go = goRegions.find((g) => g.type === r.type && `${g.func} (${g.file}:${g.line})` === r.place);
+      assert.ok(go, `Go has the region ${r.type} at ${r.place}`);
+      assert.equal(r.count, go.count, `${r.type} at ${r.place}`);
+      await page.locator(`#regions-table tr[data-index="${r.index}"]`).click();
+      await page.waitForFunction((p) => document.getElementById('annotation-title').textContent.includes(p), r.type || '(');
+      const slowest = await page.locator('#annotation-detail .slowest li').evaluateAll((lis) => lis.map((l) => Number(l.dataset.duration)));
+      if (r.complete > 0) assert.equal(slowest[0], Math.max(...go.regions.map((x) => x[2])), `slowest ${r.type} at ${r.place}`);
+    }
+    await page.locator('#tasks-table tr[data-index="0"]').click();
+
     await page.locator('#annotation-detail .slowest li button').first().click();
     await page.locator('#timeline-section').waitFor();
     const g = await page.locator('#annotation-detail .slowest li button').first().getAttribute('data-goroutine');

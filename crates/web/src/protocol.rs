@@ -318,6 +318,8 @@ pub struct TypeView {
     pub max_ns: i64,
     /// (bucket lower bound ns, count).
     pub histogram: Vec<(i64, u64)>,
+    /// Regions: the outermost frame where they begin (one name can begin in several places).
+    pub place: Option<SourceLine>,
     /// The slowest instances: (goroutine, start relative to trace start, duration).
     pub slowest: Vec<(i64, i64, i64)>,
 }

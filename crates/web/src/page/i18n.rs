@@ -256,6 +256,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("col.p99", "p99", "p99"),
     ("col.max", "Max", "最大"),
     ("col.category", "Category", "カテゴリ"),
+    ("col.begins", "Begins in", "開始位置"),
     ("annotations.hint", "Click a type for its duration histogram and slowest instances; an instance opens in the timeline.", "種類をクリックすると所要時間のヒストグラムと最も遅いインスタンスを表示し、インスタンスをクリックするとタイムラインで開きます。"),
     ("annotations.tasks", "Tasks", "タスク"),
     ("annotations.regions", "Regions", "リージョン"),

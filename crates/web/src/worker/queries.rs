@@ -6,7 +6,7 @@ use crate::protocol::{
     SourceLine, TypeView,
 };
 use gotv_analysis::{ExecStats, GoroutineAnalysis, MmuFlags, ProfileFrame, ProfileKind, TypeStats};
-use gotv_decode::{EventKind, Trace, NO_TASK};
+use gotv_decode::{EventKind, GoState, StackId, Trace, Transition, NO_STACK, NO_TASK};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -188,6 +188,9 @@ fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView,
     })
 }
 
+/// A task or region: type, outermost frame's PC, goroutine, start, duration.
+type Instance<'a> = (&'a str, u64, i64, i64, i64);
+
 fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
     let origin = gs.trace_start_ns;
     let a = gotv_analysis::annotations(trace, gs);
@@ -210,20 +213,37 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
             e.3 = Some(ev.time());
         }
     }
-    let task_instances: Vec<(&str, i64, i64, i64)> =
-        tasks.values().filter_map(|(name, g, b, e)| Some((name.as_str(), *g, (*b)? - origin, (*e)? - (*b)?))).collect();
-    let region_instances: Vec<(&str, i64, i64, i64)> = gs
+    // Instances: (type, outermost frame's PC as the type is keyed, goroutine, start, duration).
+    let task_instances: Vec<Instance> = tasks
+        .values()
+        .filter_map(|(name, g, b, e)| Some((name.as_str(), 0, *g, (*b)? - origin, (*e)? - (*b)?)))
+        .collect();
+    // Go's synthetic region of a goroutine created inside a region is placed by the `go`
+    // statement's stack, as the regions page groups it.
+    let mut creation: HashMap<i64, StackId> = HashMap::new();
+    for ev in trace.events() {
+        if let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() {
+            creation.entry(id).or_insert(ev.stack());
+        }
+    }
+    let outermost = |stack: StackId| trace.stacks.frames(stack).last().map_or(0, |f| f.pc);
+    let region_instances: Vec<Instance> = gs
         .goroutines
         .iter()
         .flat_map(|g| g.regions.iter().map(move |r| (g.id, r)))
-        .filter_map(|(g, r)| Some((&*r.name, g, r.start_ns? - origin, r.end_ns? - r.start_ns?)))
+        .filter_map(|(g, r)| {
+            let synthetic = r.name.is_empty() && r.begin_stack == NO_STACK;
+            let stack = if synthetic { creation.get(&g).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
+            Some((&*r.name, outermost(stack), g, r.start_ns? - origin, r.end_ns? - r.start_ns?))
+        })
         .collect();
-    let types = |stats: &[TypeStats], instances: &[(&str, i64, i64, i64)]| {
+    let types = |stats: &[TypeStats], instances: &[Instance]| {
         stats
             .iter()
             .map(|t| {
+                let pc = t.frame.as_ref().map_or(0, |f| f.pc);
                 let mut slowest: Vec<(i64, i64, i64)> =
-                    instances.iter().filter(|i| i.0 == t.name).map(|i| (i.1, i.2, i.3)).collect();
+                    instances.iter().filter(|i| i.0 == t.name && i.1 == pc).map(|i| (i.2, i.3, i.4)).collect();
                 slowest.sort_by(|x, y| y.2.cmp(&x.2).then(x.1.cmp(&y.1)));
                 slowest.truncate(SLOWEST);
                 let d = &t.durations;
@@ -238,6 +258,11 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
                     p99_ns: d.p99_ns,
                     max_ns: d.max_ns,
                     histogram: d.histogram.clone(),
+                    place: t.frame.as_ref().map(|f| SourceLine {
+                        func: f.func.clone(),
+                        file: f.file.clone(),
+                        line: f.line,
+                    }),
                     slowest,
                 }
             })

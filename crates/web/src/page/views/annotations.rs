@@ -140,6 +140,9 @@ fn types(table: &Element, rows: &[TypeView], region: bool, chosen: Option<(bool,
     {
         add(&head, "th", "", t(key));
     }
+    if region {
+        add(&head, "th", "", t("col.begins"));
+    }
     for (i, ty) in rows.iter().enumerate() {
         let Some(tr) = add(table, "tr", "group-row", "") else { continue };
         let _ = tr.set_attribute("data-type", &ty.name);
@@ -162,6 +165,10 @@ fn types(table: &Element, rows: &[TypeView], region: bool, chosen: Option<(bool,
             if let Some(td) = add(&tr, "td", "num", &human_ns(ns)) {
                 let _ = td.set_attribute("data-value", &ns.to_string());
             }
+        }
+        if region {
+            let place = ty.place.as_ref().map_or(String::new(), |f| format!("{} ({}:{})", f.func, f.file, f.line));
+            add_verbatim(&tr, "td", "name at", &place);
         }
     }
 }

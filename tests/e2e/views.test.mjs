@@ -41,6 +41,8 @@ test('findings name searchFile\'s lock and the goroutine explosion, with a way t
     await page.locator('#view-goroutines tr.group-row').first().waitFor();
     const top = await page.locator('#view-goroutines tr.group-row').first().getAttribute('data-group');
     assert.equal(top, 'main.(*server).handleSearch.func1', 'the exploding group comes first');
+    // Opened: the goroutines that go statement started, with their lifetimes.
+    await page.locator('#view-goroutines section.members[data-group="main.(*server).handleSearch.func1"] tr.goroutine-row').first().waitFor();
     await screenshot(page, 'views-findings', { fullPage: false });
   });
 });

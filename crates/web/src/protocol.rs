@@ -182,6 +182,11 @@ pub enum Query {
     Group {
         name: String,
     },
+    /// The goroutines of the group that the `go` statement at `file:line` started.
+    CreatedAt {
+        file: String,
+        line: u64,
+    },
     /// A blocking profile (net, sync, syscall, sched) or "cpu", optionally of one group's
     /// goroutines.
     Profile {

@@ -9,7 +9,7 @@ use super::link::{self, Link};
 use super::nav::Nav;
 use super::view::{show_panic, View};
 use super::views::{Tab, Views};
-use crate::protocol::{from_js, to_js, FromWorker, Loaded, Pick, Query, ToWorker};
+use crate::protocol::{from_js, to_js, FromWorker, Loaded, Pick, Query, SourceLine, ToWorker};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -317,20 +317,25 @@ impl App {
         });
     }
 
+    fn finding_location(&self, finding: &str) -> Option<SourceLine> {
+        let s = self.state.borrow();
+        let loaded = s.shown.as_ref()?.loaded.as_ref()?;
+        loaded.findings.iter().find(|f| f.id == finding)?.location.clone()
+    }
+
     /// Where a finding's evidence is: the view that shows it.
     pub fn evidence(&self, finding: &str) {
         match finding {
             "unbounded-goroutines" => {
                 self.views.goroutines.by_count();
                 self.tab(Tab::Goroutines);
+                // The group that go statement started, opened with its goroutines' lifetimes.
+                if let Some(at) = self.finding_location(finding) {
+                    self.query(Query::CreatedAt { file: at.file, line: at.line });
+                }
             }
             "lock-contention" => {
-                let func = {
-                    let s = self.state.borrow();
-                    let loaded = s.shown.as_ref().and_then(|r| r.loaded.as_ref());
-                    let f = loaded.and_then(|l| l.findings.iter().find(|f| f.id == finding));
-                    f.and_then(|f| f.location.as_ref()).map(|l| l.func.clone()).unwrap_or_default()
-                };
+                let func = self.finding_location(finding).map(|at| at.func).unwrap_or_default();
                 self.views.profiles.choose("sync", &func);
                 self.tab(Tab::Profiles);
             }

@@ -34,7 +34,6 @@ impl Answers {
 }
 
 fn answer(trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, String> {
-    let origin = gs.trace_start_ns;
     Ok(match q {
         Query::Groups => Answer::Groups(
             gs.groups
@@ -42,25 +41,8 @@ fn answer(trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, St
                 .map(|g| GroupRow { name: g.name.to_string(), count: g.count as u64, stats: breakdown(&g.stats) })
                 .collect(),
         ),
-        Query::Group { name } => {
-            let mut goroutines: Vec<GoroutineRow> = gs
-                .goroutines
-                .iter()
-                .filter(|g| *g.name == **name)
-                .map(|g| GoroutineRow {
-                    id: g.id,
-                    created_ns: g.created_ns - origin,
-                    start_ns: (g.start_ns != 0).then(|| g.start_ns - origin),
-                    end_ns: (g.end_ns != 0).then(|| g.end_ns - origin),
-                    stats: breakdown(&g.stats),
-                })
-                .collect();
-            // As `gotv goroutines --group`: the longest-lived first.
-            goroutines.sort_by(|x, y| y.stats.total_ns.cmp(&x.stats.total_ns).then(x.id.cmp(&y.id)));
-            let count = goroutines.len() as u64;
-            goroutines.truncate(MEMBERS_SENT);
-            Answer::Group { name: name.clone(), count, goroutines }
-        }
+        Query::Group { name } => group(gs, name),
+        Query::CreatedAt { file, line } => group(gs, &created_at(trace, gs, file, *line)?),
         Query::Profile { kind, group } => {
             let profile = if kind == "cpu" { cpu(trace) } else { blocking(&profile(trace, gs, kind, group)?) };
             Answer::Profile { kind: kind.clone(), group: group.clone(), profile }
@@ -73,6 +55,45 @@ fn answer(trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, St
         Query::Gc { flags } => Answer::Gc(gc(trace, gs, flags)?),
         Query::Annotations => Answer::Annotations(annotations(trace, gs)),
     })
+}
+
+/// A group's longest-lived goroutines, as `gotv goroutines --group NAME` orders them.
+fn group(gs: &GoroutineAnalysis, name: &str) -> Answer {
+    let origin = gs.trace_start_ns;
+    let mut goroutines: Vec<GoroutineRow> = gs
+        .goroutines
+        .iter()
+        .filter(|g| *g.name == *name)
+        .map(|g| GoroutineRow {
+            id: g.id,
+            created_ns: g.created_ns - origin,
+            start_ns: (g.start_ns != 0).then(|| g.start_ns - origin),
+            end_ns: (g.end_ns != 0).then(|| g.end_ns - origin),
+            stats: breakdown(&g.stats),
+        })
+        .collect();
+    // As `gotv goroutines --group`: the longest-lived first.
+    goroutines.sort_by(|x, y| y.stats.total_ns.cmp(&x.stats.total_ns).then(x.id.cmp(&y.id)));
+    let count = goroutines.len() as u64;
+    goroutines.truncate(MEMBERS_SENT);
+    Answer::Group { name: name.to_string(), count, goroutines }
+}
+
+/// The group most goroutines created by the `go` statement at `file:line` belong to: where
+/// the goroutine-explosion finding points.
+fn created_at(trace: &Trace, gs: &GoroutineAnalysis, file: &str, line: u64) -> Result<String, String> {
+    let mut by_group: HashMap<&str, u64> = HashMap::new();
+    for ev in trace.events() {
+        let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() else { continue };
+        let Some(leaf) = trace.stacks.frames(ev.stack()).next() else { continue };
+        if leaf.line == line && trace.strings.get(leaf.file) == file {
+            if let Some(g) = gs.goroutine(id) {
+                *by_group.entry(&g.name).or_default() += 1;
+            }
+        }
+    }
+    let most = by_group.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)));
+    most.map(|(name, _)| name.to_string()).ok_or_else(|| format!("no goroutine was created at {file}:{line}"))
 }
 
 fn breakdown(s: &ExecStats) -> Breakdown {

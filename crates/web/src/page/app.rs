@@ -346,6 +346,8 @@ impl App {
             }
             _ => self.tab(Tab::Timeline),
         }
+        // Shown once the view is: scrolled to before, its content was not yet there.
+        self.views.scroll_to();
     }
 
     pub fn set_lang(&self, l: Lang) {

@@ -241,7 +241,7 @@ fn number(tr: &Element, value: i64, text: &str) {
 
 /// A stacked bar: one segment per part, the whole bar as long as `scale` of the cell.
 fn bar(parent: &Element, parts: &[Part], scale: f64) {
-    let Some(outer) = add(parent, "div", "bar", "") else { return };
+    let Some(outer) = add(parent, "div", "stacked", "") else { return };
     let total: i64 = parts.iter().map(|p| p.2).sum();
     set_style(&outer, "width", &format!("{:.1}%", scale * 100.0));
     for &(key, class, ns) in parts.iter().filter(|p| p.2 > 0) {

@@ -124,6 +124,11 @@ impl Views {
         }
     }
 
+    /// Scrolls the tabs to the top of the window: a finding's evidence is below the findings.
+    pub fn scroll_to(&self) {
+        self.tabs.scroll_into_view();
+    }
+
     /// A new trace: what the views held belongs to the old one.
     pub fn reset(&self, loaded: &Loaded) {
         self.goroutines.reset();

@@ -14,6 +14,8 @@ const CHAR_PX: f64 = 6.4;
 /// Frames narrower than this are not drawn (their ancestors show their time).
 const MIN_PX: f64 = 0.5;
 const ROOT: usize = 0;
+/// The tooltip's width (its CSS max-width).
+const TOOLTIP_PX: f64 = 360.0;
 
 /// One frame in one calling context.
 pub struct Node {
@@ -271,7 +273,10 @@ impl Flame {
         add("", &format!("{}: {} ({:.1}%)", t("col.total"), self.value(node.total), node.total as f64 * 100.0 / whole));
         add("", &format!("{}: {}", t("col.self"), self.value(node.self_value)));
         add("", &format!("{}: {}", t("col.count"), grouped(node.count)));
-        super::super::dom::set_style(&self.tooltip, "left", &format!("{}px", x + 12.0));
+        // Left of the pointer in the right third, so the tooltip stays on the page.
+        let width = self.canvas.client_width() as f64;
+        let left = if x > width * 2.0 / 3.0 { (x - 12.0 - TOOLTIP_PX).max(0.0) } else { x + 12.0 };
+        super::super::dom::set_style(&self.tooltip, "left", &format!("{left}px"));
         super::super::dom::set_style(&self.tooltip, "top", &format!("{}px", y + 12.0));
         super::super::dom::show(&self.tooltip, true);
     }

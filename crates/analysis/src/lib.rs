@@ -27,5 +27,5 @@ pub use mmu::{
     Window,
 };
 pub use pprof_encode::encode_pprof;
-pub use profiles::{profile, profiles, Profile, ProfileFrame, ProfileKind, ProfileSample};
+pub use profiles::{group_profile, profile, profiles, Profile, ProfileFrame, ProfileKind, ProfileSample};
 pub use summary::{summary, Summary};

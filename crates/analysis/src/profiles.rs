@@ -4,7 +4,7 @@
 use gotv_decode::{EventKind, GoState, StackId, Trace, Transition, NO_STACK};
 use serde::Serialize;
 
-use crate::goroutines::GoroutineAnalysis;
+use crate::goroutines::{Goroutine, GoroutineAnalysis};
 use crate::id_map::IdMap;
 use crate::slots::Slots;
 
@@ -118,6 +118,11 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
     profiles(trace, gs, &[kind]).remove(0)
 }
 
+/// The profile of one goroutine group's goroutines only (the page's group filter).
+pub fn group_profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind, group: &str) -> Profile {
+    profiles_where(trace, gs, &[kind], &|g| g.name == group).remove(0)
+}
+
 /// An open interval: when it began (`i64::MIN`: none), with what stack.
 #[derive(Clone, Copy)]
 struct Open {
@@ -130,15 +135,25 @@ const NONE: u32 = u32::MAX;
 
 /// Several profiles in one pass over the trace, in the order of `kinds`.
 pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) -> Vec<Profile> {
+    profiles_where(trace, gs, kinds, &|_| true)
+}
+
+/// Profiles counting only the goroutines `keep` accepts.
+fn profiles_where(
+    trace: &Trace,
+    gs: &GoroutineAnalysis,
+    kinds: &[ProfileKind],
+    keep: &dyn Fn(&Goroutine<'_>) -> bool,
+) -> Vec<Profile> {
     // One bit per kind in the masks below.
     if kinds.len() > 63 {
-        return kinds.chunks(63).flat_map(|c| profiles(trace, gs, c)).collect();
+        return kinds.chunks(63).flat_map(|c| profiles_where(trace, gs, c, keep)).collect();
     }
     let nk = kinds.len();
     let slots = Slots::new(trace);
     // Per goroutine slot: its window [first run, end]; an empty one if it has no record.
     let mut windows = vec![(i64::MAX, i64::MIN); slots.len()];
-    for g in gs.goroutines() {
+    for g in gs.goroutines().filter(|g| keep(g)) {
         if let Some(i) = slots.get(g.id) {
             windows[i] = (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns });
         }

@@ -4,7 +4,7 @@
 //! to a few microseconds, so the times are the renderer's own (the browser's canvas adds its
 //! part; `cargo xtask bench-web` measures both together).
 
-use gotv_web::protocol::Frame;
+use gotv_web::protocol::{Frame, TimelineLabels};
 use gotv_web::timeline::paint::{Painter, Rgb};
 use gotv_web::timeline::{Model, Scene, Viewport};
 use std::time::Instant;
@@ -56,6 +56,13 @@ fn main() {
         by_thread: false,
         expanded: Vec::new(),
         selected: None,
+        // The words cost the same in any language; the page's English ones.
+        labels: TimelineLabels {
+            time_axis: "time since start".into(),
+            group: "{n} goroutines".into(),
+            expand: " — click to show a lane per goroutine".into(),
+            counters: Vec::new(),
+        },
     };
     let mut times = Vec::new();
     let mut draw = |frame: &Frame, level: Option<usize>| {

@@ -25,6 +25,13 @@ pub enum ToWorker {
     Goroutine {
         id: i64,
     },
+    /// Where goroutine `id`'s own lane is in `frame`, to scroll to it.
+    Reveal {
+        frame: Frame,
+        id: i64,
+    },
+    /// Data for one of the analysis views, computed on first use and kept.
+    Query(Query),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -41,6 +48,13 @@ pub enum FromWorker {
     Rendered(Rendered),
     Picked(Option<Pick>),
     Goroutine(Option<Details>),
+    /// The top of the lane asked for by `Reveal`, in content coordinates.
+    Revealed(Option<f64>),
+    Answer(Answer),
+    /// A view's query could not be answered; the trace itself is fine.
+    Unanswered {
+        message: String,
+    },
     /// The worker crashed; its state is gone.
     Panic {
         message: String,
@@ -79,8 +93,19 @@ pub struct Loaded {
 pub struct FindingView {
     pub id: String,
     pub severity: String,
+    /// In English, as `gotv diagnose` prints it; the page words it again from `numbers` in
+    /// other languages.
     pub message: String,
-    pub location: Option<String>,
+    /// The numbers behind the finding, by the names `gotv diagnose --json` gives them.
+    pub numbers: Vec<(String, f64)>,
+    pub location: Option<SourceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceLine {
+    pub func: String,
+    pub file: String,
+    pub line: u64,
 }
 
 /// Which rows the timeline shows, and where it looks.
@@ -93,6 +118,19 @@ pub struct Frame {
     pub expanded: Vec<u32>,
     /// The selected goroutine: highlighted, with its flow arrows.
     pub selected: Option<i64>,
+    /// The canvas's words, in the page's language.
+    pub labels: TimelineLabels,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineLabels {
+    pub time_axis: String,
+    /// A group's row: "{n} goroutines".
+    pub group: String,
+    /// Appended to a collapsed group's row.
+    pub expand: String,
+    /// Counter rows' titles, by their English names (Go's metric names beside them stay).
+    pub counters: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,6 +173,162 @@ pub struct HistoryEvent {
     pub proc: Option<i64>,
     /// Leaf first: function, file:line.
     pub stack: Vec<(String, String)>,
+}
+
+/// What a view asks the worker for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Query {
+    /// Goroutine groups with their time breakdown (`gotv goroutines`).
+    Groups,
+    /// The goroutines of one group (`gotv goroutines --group NAME`).
+    Group {
+        name: String,
+    },
+    /// The goroutines of the group that the `go` statement at `file:line` started.
+    CreatedAt {
+        file: String,
+        line: u64,
+    },
+    /// A blocking profile (net, sync, syscall, sched) or "cpu", optionally of one group's
+    /// goroutines.
+    Profile {
+        kind: String,
+        group: Option<String>,
+    },
+    /// The same profile as a gzipped pprof file.
+    Pprof {
+        kind: String,
+        group: Option<String>,
+    },
+    /// GC cycles, pauses, heap, and the MMU counting what `flags` name (any of stw,
+    /// background, assist, sweep: `gotv mmu --flags`).
+    Gc {
+        flags: Vec<String>,
+    },
+    Annotations,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Answer {
+    Groups(Vec<GroupRow>),
+    /// The group's longest-lived goroutines (a group can hold millions), and how many it has.
+    Group {
+        name: String,
+        count: u64,
+        goroutines: Vec<GoroutineRow>,
+    },
+    Profile {
+        kind: String,
+        group: Option<String>,
+        profile: ProfileView,
+    },
+    Pprof {
+        kind: String,
+        gzipped: Vec<u8>,
+    },
+    Gc(GcView),
+    Annotations(AnnotationsView),
+}
+
+/// Go's goroutine time accounting (`ExecStats`): non-overlapping buckets, then ranges.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub exec_ns: i64,
+    pub sched_wait_ns: i64,
+    /// By Go's reason (`sync`, `chan receive`, `network`, …).
+    pub block_ns: Vec<(String, i64)>,
+    pub syscall_ns: i64,
+    pub syscall_block_ns: i64,
+    /// `GC mark assist`, `GC incremental sweep`, `stop-the-world (…)`: they overlap the rest.
+    pub range_ns: Vec<(String, i64)>,
+    pub unknown_ns: i64,
+    pub total_ns: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupRow {
+    pub name: String,
+    pub count: u64,
+    pub stats: Breakdown,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GoroutineRow {
+    pub id: i64,
+    /// Relative to the trace start; `start_ns` and `end_ns` absent when it never ran or
+    /// had not ended.
+    pub created_ns: i64,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    pub stats: Breakdown,
+}
+
+/// A profile with its frames interned: stacks repeat the same functions many times.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProfileView {
+    pub frames: Vec<SourceLine>,
+    pub samples: Vec<SampleView>,
+    /// What `value` measures: "delay" (ns) for blocking profiles, "samples" for CPU.
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SampleView {
+    /// Indices into `frames`, leaf first.
+    pub stack: Vec<u32>,
+    pub count: u64,
+    pub value: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct GcView {
+    /// The MMU's flags, as asked for.
+    pub flags: Vec<String>,
+    /// Times relative to the trace start.
+    pub cycles: Vec<(i64, i64)>,
+    pub pauses: Vec<PauseView>,
+    pub heap_alloc: Vec<(i64, u64)>,
+    pub heap_goal: Vec<(i64, u64)>,
+    pub duration_ns: i64,
+    /// (window ns, MMU) with Go's default flags: STW, background workers, assists.
+    pub mmu: Vec<(i64, f64)>,
+    /// The lowest-utilization windows of `mmu_window_ns`, worst first.
+    pub mmu_window_ns: i64,
+    pub worst: Vec<(i64, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PauseView {
+    pub start_ns: i64,
+    pub duration_ns: i64,
+    pub reason: String,
+    pub goroutine: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AnnotationsView {
+    pub tasks: Vec<TypeView>,
+    pub regions: Vec<TypeView>,
+    pub logs: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TypeView {
+    pub name: String,
+    pub count: u64,
+    pub complete: u64,
+    pub total_ns: i64,
+    pub mean_ns: i64,
+    pub p50_ns: i64,
+    pub p90_ns: i64,
+    pub p99_ns: i64,
+    pub max_ns: i64,
+    /// (bucket lower bound ns, count).
+    pub histogram: Vec<(i64, u64)>,
+    /// Regions: the outermost frame where they begin (one name can begin in several places).
+    pub place: Option<SourceLine>,
+    /// The slowest instances: (goroutine, start relative to trace start, duration).
+    pub slowest: Vec<(i64, i64, i64)>,
 }
 
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {

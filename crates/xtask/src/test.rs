@@ -38,7 +38,12 @@ pub fn run(args: &[String]) -> Result {
             .current_dir(&root),
     )?;
 
-    provision::apt(&[("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")])?;
+    // The CJK font draws the page's Japanese labels (Debian's Chromium brings none).
+    provision::apt(&[
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
+    ])?;
     // The wasm build in Chromium (wasm-bindgen-test-runner, configured by crates/web/webdriver.json).
     let bindgen = provision::wasm_bindgen_bin()?;
     exec(

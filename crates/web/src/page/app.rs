@@ -4,9 +4,12 @@
 
 use super::details::DetailsPanel;
 use super::dom::document;
+use super::i18n::{self, Lang};
+use super::link::{self, Link};
 use super::nav::Nav;
 use super::view::{show_panic, View};
-use crate::protocol::{from_js, to_js, FromWorker, Loaded, Pick, ToWorker};
+use super::views::{Tab, Views};
+use crate::protocol::{from_js, to_js, FindingView, FromWorker, Loaded, Pick, Query, SourceLine, ToWorker};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -27,6 +30,8 @@ struct Remote {
     worker: Worker,
     canvas: HtmlCanvasElement,
     loaded: Option<Loaded>,
+    /// Arrive after the first frame.
+    findings: Option<Vec<FindingView>>,
     _listener: Closure<dyn FnMut(MessageEvent)>,
     _failed: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -46,10 +51,15 @@ struct State {
     download: Option<(String, web_sys::AbortController)>,
     nav: Option<Nav>,
     opened: u32,
+    /// What the URL asked for when the page loaded: applied to the first trace shown.
+    link: Option<Link>,
+    /// The URL is written a moment after the last change (a drag changes it every frame).
+    remember: Option<gloo::timers::callback::Timeout>,
 }
 
 pub struct App {
     view: View,
+    views: Views,
     details: DetailsPanel,
     host: web_sys::Element,
     state: RefCell<State>,
@@ -59,12 +69,19 @@ pub type Shared = Rc<App>;
 
 impl App {
     pub fn mount() -> Result<Shared, JsValue> {
+        let link = link::read();
+        i18n::set(i18n::initial(link.lang.as_deref()));
         Ok(Rc::new(App {
             view: View::mount()?,
+            views: Views::mount()?,
             details: DetailsPanel::mount()?,
             host: super::dom::by_id("timeline")?,
-            state: RefCell::default(),
+            state: RefCell::new(State { link: Some(link), ..State::default() }),
         }))
+    }
+
+    pub fn views(&self) -> &Views {
+        &self.views
     }
 
     /// A source could not deliver bytes (a failed fetch, an unreadable file).
@@ -133,6 +150,7 @@ impl App {
             worker,
             canvas,
             loaded: None,
+            findings: None,
             _listener: listener,
             _failed: failed,
         });
@@ -177,15 +195,31 @@ impl App {
                     self.host.set_attribute("aria-label", &format!("Timeline: {rows}, then {groups} goroutine groups"));
                 let _ = self.host.set_attribute("data-rows", &loaded.rows.join("|"));
                 let (width, height) = self.host_size();
-                s.nav = Some(Nav::new(&loaded, width, height, dpr()));
+                let mut nav = Nav::new(&loaded, width, height, dpr());
+                let link = s.link.take().unwrap_or_default();
+                restore(&mut nav, &link);
+                s.nav = Some(nav);
+                self.views.reset(&loaded);
+                if let Some(kind) = &link.profile {
+                    self.views.profiles.choose(kind, "");
+                }
                 r.loaded = Some(loaded);
                 // The old trace's worker and canvas go with it.
                 s.shown = Some(r);
+                if let Some(name) = link.group {
+                    self.post(&s, &ToWorker::Query(Query::Group { name }));
+                }
                 self.render(&mut s);
+                drop(s);
+                if let Some(id) = link.selected {
+                    self.jump(id, None);
+                }
+                self.tab(link.view.as_deref().and_then(Tab::from_name).unwrap_or(Tab::Timeline));
             }
             FromWorker::Findings(findings) => {
-                if shown {
+                if let Some(r) = s.shown.as_mut().filter(|_| shown) {
                     self.view.findings(&findings);
+                    r.findings = Some(findings);
                     // The counter rows are complete now.
                     self.render(&mut s);
                 }
@@ -207,6 +241,9 @@ impl App {
                 }
                 if s.nav.as_ref().is_some_and(|n| n.dirty) {
                     self.render(&mut s);
+                } else {
+                    drop(s);
+                    self.remember();
                 }
             }
             FromWorker::Picked(pick) => self.picked(&mut s, pick),
@@ -214,8 +251,154 @@ impl App {
                 let origin = s.nav.as_ref().map_or(0, |n| n.origin_ns);
                 self.details.show(details.as_ref(), origin)
             }
+            FromWorker::Revealed(Some(y)) => {
+                if let Some(nav) = s.nav.as_mut() {
+                    // The lane a third of the way down, with the lanes above it for context.
+                    let v = &mut nav.frame.view;
+                    let dy = y - v.height / 3.0 - v.scroll_y;
+                    nav.scroll(dy);
+                }
+                self.render(&mut s);
+            }
+            FromWorker::Revealed(None) => {}
+            FromWorker::Answer(a) => {
+                drop(s);
+                self.views.answer(a);
+            }
+            FromWorker::Unanswered { message } => {
+                let name = s.shown.as_ref().map(|r| r.name.clone()).unwrap_or_default();
+                self.view.error(&name, &message);
+            }
             FromWorker::Panic { message } => show_panic(&message),
         }
+    }
+
+    /// Shows one of the views, asking the worker for what it lacks.
+    pub fn tab(&self, tab: Tab) {
+        let queries = self.views.show(tab);
+        let mut s = self.state.borrow_mut();
+        for q in queries {
+            self.post(&s, &ToWorker::Query(q));
+        }
+        if tab == Tab::Timeline {
+            // The timeline may have been resized while hidden.
+            let (w, h) = self.host_size();
+            if let Some(nav) = s.nav.as_mut() {
+                nav.resize(w, h, dpr());
+            }
+            self.render(&mut s);
+        }
+        drop(s);
+        self.remember();
+    }
+
+    pub fn query(&self, q: Query) {
+        self.post(&self.state.borrow(), &ToWorker::Query(q));
+    }
+
+    /// Opens goroutine `id` in the timeline: its group gets lanes, and time `at_ns` is centred.
+    pub fn show_goroutine(&self, group: Option<&str>, id: i64, at_ns: Option<i64>) {
+        {
+            let mut s = self.state.borrow_mut();
+            let index = group.and_then(|name| {
+                let groups = &s.shown.as_ref()?.loaded.as_ref()?.groups;
+                groups.iter().position(|g| g.0 == name)
+            });
+            if let (Some(i), Some(nav)) = (index, s.nav.as_mut()) {
+                if !nav.frame.expanded.contains(&(i as u32)) {
+                    nav.frame.expanded.push(i as u32);
+                }
+            }
+        }
+        self.tab(Tab::Timeline);
+        self.jump(id, at_ns);
+        let s = self.state.borrow();
+        if let Some(nav) = s.nav.as_ref() {
+            self.post(&s, &ToWorker::Reveal { frame: nav.frame.clone(), id });
+        }
+    }
+
+    /// Shows time `[start_ns, end_ns]` (relative to the trace start) in the timeline.
+    pub fn show_range(&self, start_ns: i64, end_ns: i64) {
+        self.tab(Tab::Timeline);
+        self.navigate(|n| {
+            let pad = (end_ns - start_ns) as f64 * 0.05;
+            let o = n.origin_ns as f64;
+            n.frame.view.show(o + start_ns as f64 - pad, o + end_ns as f64 + pad);
+        });
+    }
+
+    fn finding_location(&self, finding: &str) -> Option<SourceLine> {
+        let s = self.state.borrow();
+        let findings = s.shown.as_ref()?.findings.as_ref()?;
+        findings.iter().find(|f| f.id == finding)?.location.clone()
+    }
+
+    /// Where a finding's evidence is: the view that shows it.
+    pub fn evidence(&self, finding: &str) {
+        match finding {
+            "unbounded-goroutines" => {
+                self.views.goroutines.by_count();
+                self.tab(Tab::Goroutines);
+                // The group that go statement started, opened with its goroutines' lifetimes.
+                if let Some(at) = self.finding_location(finding) {
+                    self.query(Query::CreatedAt { file: at.file, line: at.line });
+                }
+            }
+            "lock-contention" => {
+                let func = self.finding_location(finding).map(|at| at.func).unwrap_or_default();
+                self.views.profiles.choose("sync", &func);
+                self.tab(Tab::Profiles);
+            }
+            "gc-pressure" => self.tab(Tab::Gc),
+            "sched-latency" => {
+                self.views.profiles.choose("sched", "");
+                self.tab(Tab::Profiles);
+            }
+            _ => self.tab(Tab::Timeline),
+        }
+        // Shown once the view is: scrolled to before, its content was not yet there.
+        self.views.scroll_to();
+    }
+
+    pub fn set_lang(&self, l: Lang) {
+        i18n::set(l);
+        self.navigate(|n| n.frame.labels = i18n::timeline_labels());
+        if let Some(r) = self.state.borrow().shown.as_ref() {
+            if let Some(loaded) = &r.loaded {
+                self.view.relabel(loaded);
+            }
+            if let Some(findings) = &r.findings {
+                self.view.findings(findings);
+            }
+        }
+        self.views.relabel();
+        self.remember();
+    }
+
+    /// Puts where the page is into the URL, shortly after the last change.
+    pub fn remember(&self) {
+        let link = {
+            let s = self.state.borrow();
+            let Some(nav) = s.nav.as_ref() else { return };
+            let v = &nav.frame.view;
+            let tab = self.views.current();
+            Link {
+                view: (tab != Tab::Timeline).then(|| tab.name().to_string()),
+                range: Some((
+                    (v.start_ns - nav.origin_ns as f64).round() as i64,
+                    (v.end_ns - nav.origin_ns as f64).round() as i64,
+                )),
+                selected: nav.frame.selected,
+                expanded: nav.frame.expanded.clone(),
+                group: self.views.goroutines.opened(),
+                profile: (tab == Tab::Profiles).then(|| self.views.profiles.kind()),
+                // The language goes in only when chosen over the browser's.
+                lang: (i18n::lang() != i18n::initial(None)).then(|| i18n::lang().code().to_string()),
+            }
+        };
+        let timeout = gloo::timers::callback::Timeout::new(REMEMBER_MS, move || link::write(&link));
+        self.state.borrow_mut().remember = Some(timeout);
     }
 
     fn picked(&self, s: &mut State, pick: Option<Pick>) {
@@ -292,6 +475,19 @@ impl App {
     pub fn host_size(&self) -> (f64, f64) {
         (f64::from(self.host.client_width()).max(300.0), f64::from(self.host.client_height()).max(200.0))
     }
+}
+
+/// How long the URL waits for the page to settle before it is rewritten.
+const REMEMBER_MS: u32 = 300;
+
+/// Puts the timeline where a deep link says.
+fn restore(nav: &mut Nav, link: &Link) {
+    if let Some((from, to)) = link.range {
+        let o = nav.origin_ns as f64;
+        nav.frame.view.show(o + from as f64, o + to as f64);
+    }
+    nav.frame.selected = link.selected;
+    nav.frame.expanded = link.expanded.clone();
 }
 
 pub fn dpr() -> f64 {

@@ -1,7 +1,8 @@
 //! The details panel: the clicked span, then what its goroutine went through, each event with
 //! its stack. Goroutine ids are links (`data-goroutine`, `data-at`) that the input code follows.
 
-use super::dom::{add, by_id, el, show};
+use super::dom::{add, add_verbatim, by_id, el, show};
+use super::i18n::t;
 use super::view::human_ns;
 use crate::protocol::Details;
 use wasm_bindgen::prelude::*;
@@ -35,11 +36,15 @@ impl DetailsPanel {
         self.history.set_inner_html("");
         add(&self.span, "h2", "", &format!("G{goroutine}"));
         if let Some(dl) = add(&self.span, "dl", "fields", "") {
-            let rows =
-                [("State", state.to_string()), ("Start", human_ns(start_ns)), ("Duration", human_ns(duration_ns))];
+            let rows = [
+                ("col.state", state.to_string()),
+                ("col.start", human_ns(start_ns)),
+                ("col.duration", human_ns(duration_ns)),
+            ];
             for (k, v) in rows.iter().filter(|(_, v)| !v.is_empty()) {
-                add(&dl, "dt", "", k);
-                add(&dl, "dd", "", v);
+                add(&dl, "dt", "", t(k));
+                // States are Go's names (Running, Runnable, …), as in go tool trace.
+                add_verbatim(&dl, "dd", "", v);
             }
         }
         let _ = self.panel.set_attribute("data-goroutine", &goroutine.to_string());
@@ -49,9 +54,11 @@ impl DetailsPanel {
     pub fn show(&self, details: Option<&Details>, origin_ns: i64) {
         self.history.set_inner_html("");
         let Some(d) = details else { return };
-        add(&self.history, "h3", "goroutine-name", &d.name);
+        show(&self.panel, true);
+        add_verbatim(&self.history, "h3", "goroutine-name", &d.name);
         if let Some(creator) = d.created_by {
-            if let Some(p) = add(&self.history, "p", "created-by", "Created by ") {
+            if let Some(p) = add(&self.history, "p", "created-by", "") {
+                add(&p, "span", "", t("details.created_by"));
                 goroutine_link(&p, creator, None);
             }
         }
@@ -61,18 +68,20 @@ impl DetailsPanel {
             let _ = item.set_attribute("data-what", &e.what);
             let _ = item.set_attribute("data-time-ns", &e.time_ns.to_string());
             add(&item, "span", "time", &human_ns(e.time_ns - origin_ns));
-            add(&item, "span", "what", &e.what);
+            // Event names and reasons are Go's, as go tool trace and Go's docs print them.
+            add_verbatim(&item, "span", "what", &e.what);
             if !e.reason.is_empty() {
-                add(&item, "span", "reason", &e.reason);
+                add_verbatim(&item, "span", "reason", &e.reason);
             }
             if let Some(other) = e.other {
-                add(&item, "span", "role", if e.what == "GoCreate" || e.what == "GoUnblock" { "by" } else { "with" });
+                let role = if e.what == "GoCreate" || e.what == "GoUnblock" { "details.by" } else { "details.with" };
+                add(&item, "span", "role", t(role));
                 goroutine_link(&item, other, Some(e.time_ns - origin_ns));
             }
             if let Some(p) = e.proc {
                 add(&item, "span", "proc", &format!("P{p}"));
             }
-            if let Some(stack) = (!e.stack.is_empty()).then(|| add(&item, "ol", "stack", "")).flatten() {
+            if let Some(stack) = (!e.stack.is_empty()).then(|| add_verbatim(&item, "ol", "stack", "")).flatten() {
                 for (func, at) in &e.stack {
                     if let Some(frame) = add(&stack, "li", "frame", "") {
                         add(&frame, "span", "func", func);
@@ -82,7 +91,7 @@ impl DetailsPanel {
             }
         }
         if d.more > 0 {
-            add(&self.history, "p", "more", &format!("… and {} more events", d.more));
+            add(&self.history, "p", "more", &t("details.more").replace("{n}", &d.more.to_string()));
         }
     }
 }

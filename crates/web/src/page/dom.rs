@@ -1,6 +1,7 @@
 //! Thin helpers over web-sys, so views read as a description of the page.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
 pub fn document() -> Option<Document> {
@@ -47,4 +48,19 @@ pub fn on(
 ) -> Result<gloo::events::EventListener, JsValue> {
     let target: web_sys::EventTarget = by_id(id)?.into();
     Ok(gloo::events::EventListener::new(&target, event, f))
+}
+
+/// Sets one CSS property through the CSSOM: the page's CSP forbids `style="…"` attributes.
+pub fn set_style(e: &Element, property: &str, value: &str) {
+    if let Some(h) = e.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = h.style().set_property(property, value);
+    }
+}
+
+/// Appends text that comes from the trace (function names, file paths, Go's own reason and
+/// event names): marked `translate="no"`, as it stays the same in every language.
+pub fn add_verbatim(parent: &Element, tag: &str, class: &str, text: &str) -> Option<Element> {
+    let e = add(parent, tag, class, text)?;
+    let _ = e.set_attribute("translate", "no");
+    Some(e)
 }

@@ -4,16 +4,20 @@
 mod app;
 mod details;
 pub mod dom;
+pub mod i18n;
 mod input;
+mod link;
 mod nav;
 mod open;
 pub mod view;
+mod views;
 
 use wasm_bindgen::prelude::*;
 
 pub fn mount() -> Result<(), JsValue> {
     let app = app::App::mount()?;
     input::attach(app.clone())?;
+    views::attach(app.clone())?;
     open::attach(app)?;
     Ok(())
 }

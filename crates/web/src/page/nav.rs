@@ -31,6 +31,7 @@ impl Nav {
                 by_thread: false,
                 expanded: Vec::new(),
                 selected: None,
+                labels: super::i18n::timeline_labels(),
             },
             origin_ns: loaded.start_ns,
             end_ns: loaded.end_ns,
@@ -90,6 +91,7 @@ impl Nav {
         set("data-start-ns", format!("{:.0}", v.start_ns - self.origin_ns as f64));
         set("data-end-ns", format!("{:.0}", v.end_ns - self.origin_ns as f64));
         set("data-size", format!("{:.0}x{:.0}@{}", v.width, v.height, v.dpr));
+        set("data-scroll-y", format!("{:.0}", v.scroll_y));
         set("data-by", (if self.frame.by_thread { "thread" } else { "proc" }).to_string());
         set("data-selected", self.frame.selected.map_or(String::new(), |g| g.to_string()));
     }

@@ -2,6 +2,7 @@
 //! the findings.
 
 use super::dom::{by_id, el, show};
+use super::i18n::{lang, t, Lang};
 use crate::protocol::{FindingView, Loaded, Progress};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -32,30 +33,25 @@ impl View {
     }
 
     pub fn opening(&self, name: &str) {
-        self.say("progress", &format!("Opening {name}…"));
+        self.say("progress", &t("progress.opening").replace("{name}", name));
         let _ = self.progress_bar.remove_attribute("value");
         show(&self.progress, true);
     }
 
     pub fn progress(&self, name: &str, p: &Progress) {
-        let text = if p.whole_file_first && p.events == 0 {
-            format!(
-                "Decoding {name}: old-format traces (Go 1.21 and before) keep their stacks and clock frequency at the end, \
-                 so the whole file is read before any event is shown ({} of {} read)…",
-                human_bytes(p.bytes),
-                human_bytes(p.total)
-            )
+        let key = if p.whole_file_first && p.events == 0 {
+            "progress.old_format"
         } else if p.bytes < p.total {
-            format!(
-                "Decoding {name}: {} of {}, {} events, generation {}…",
-                human_bytes(p.bytes),
-                human_bytes(p.total),
-                grouped(p.events),
-                p.generation
-            )
+            "progress.decoding"
         } else {
-            format!("Analysing {name}: {} events…", grouped(p.events))
+            "progress.analysing"
         };
+        let text = t(key)
+            .replace("{name}", name)
+            .replace("{read}", &human_bytes(p.bytes))
+            .replace("{total}", &human_bytes(p.total))
+            .replace("{events}", &grouped(p.events))
+            .replace("{generation}", &p.generation.to_string());
         self.say("progress", &text);
         let fraction = if p.total == 0 { 1.0 } else { p.bytes as f64 / p.total as f64 };
         let _ = self.progress_bar.set_attribute("value", &format!("{fraction:.3}"));
@@ -63,7 +59,7 @@ impl View {
 
     pub fn cancelled(&self, name: &str) {
         show(&self.progress, false);
-        self.say("progress", &format!("Stopped opening {name}."));
+        self.say("progress", &t("progress.stopped").replace("{name}", name));
     }
 
     pub fn error(&self, name: &str, text: &str) {
@@ -72,24 +68,7 @@ impl View {
     }
 
     pub fn loaded(&self, l: &Loaded) {
-        self.header.set_inner_html("");
-        let fields = [
-            ("file", l.name.clone()),
-            ("format", format!("{} trace (written by {})", l.format, l.writers)),
-            ("size", human_bytes(l.bytes)),
-            ("duration", human_ns(l.end_ns - l.start_ns)),
-            ("events", grouped(l.events)),
-            ("goroutines", grouped(l.goroutines)),
-            ("GC cycles", grouped(l.gc_cycles)),
-        ];
-        for (key, value) in fields {
-            if let Ok(item) = el("span", "field", "") {
-                let _ = item.set_attribute("data-field", key);
-                let _ = el("span", "key", key).map(|k| item.append_child(&k));
-                let _ = el("span", "value", &value).map(|v| item.append_child(&v));
-                let _ = self.header.append_child(&item);
-            }
-        }
+        self.relabel(l);
         for e in [&self.header, &self.timeline] {
             show(e, true);
         }
@@ -99,19 +78,55 @@ impl View {
         }
     }
 
+    /// Draws the header in the current language.
+    pub fn relabel(&self, l: &Loaded) {
+        self.header.set_inner_html("");
+        let format = t("format.written").replace("{format}", &l.format).replace("{writers}", &l.writers);
+        let fields = [
+            ("file", l.name.clone()),
+            ("format", format),
+            ("size", human_bytes(l.bytes)),
+            ("duration", human_ns(l.end_ns - l.start_ns)),
+            ("events", grouped(l.events)),
+            ("goroutines", grouped(l.goroutines)),
+            ("GC cycles", grouped(l.gc_cycles)),
+        ];
+        for (key, value) in fields {
+            if let Ok(item) = el("span", "field", "") {
+                let _ = item.set_attribute("data-field", key);
+                let _ = el("span", "key", t(&format!("field.{key}"))).map(|k| item.append_child(&k));
+                if let Ok(v) = el("span", "value", &value) {
+                    if key == "file" {
+                        let _ = v.set_attribute("translate", "no");
+                    }
+                    let _ = item.append_child(&v);
+                }
+                let _ = self.header.append_child(&item);
+            }
+        }
+    }
+
     pub fn findings(&self, findings: &[FindingView]) {
         self.findings_list.set_inner_html("");
         if findings.is_empty() {
-            let _ = el("li", "finding all-clear", "No problems found: no goroutine explosion, lock contention, GC pressure, idle Ps or long scheduling waits.")
-                .map(|li| self.findings_list.append_child(&li));
+            let _ = el("li", "finding all-clear", t("all.clear")).map(|li| self.findings_list.append_child(&li));
         }
         for f in findings {
             let Ok(li) = el("li", "finding", "") else { continue };
             let _ = li.set_attribute("data-id", &f.id);
-            let _ = el("span", &format!("severity {}", f.severity), &f.severity).map(|e| li.append_child(&e));
-            let _ = el("span", "what", &f.message).map(|e| li.append_child(&e));
+            let severity = t(&format!("severity.{}", f.severity));
+            let _ = el("span", &format!("severity {}", f.severity), severity).map(|e| li.append_child(&e));
+            let _ = el("span", "what", &finding_text(f)).map(|e| li.append_child(&e));
+            if let Ok(b) = el("button", "evidence goroutine-link", t("evidence")) {
+                let _ = b.set_attribute("type", "button");
+                let _ = b.set_attribute("data-evidence", &f.id);
+                let _ = li.append_child(&b);
+            }
             if let Some(at) = &f.location {
-                let _ = el("span", "where", at).map(|e| li.append_child(&e));
+                if let Ok(e) = el("span", "where", &format!("{}:{} ({})", at.file, at.line, at.func)) {
+                    let _ = e.set_attribute("translate", "no");
+                    let _ = li.append_child(&e);
+                }
             }
             let _ = self.findings_list.append_child(&li);
         }
@@ -124,6 +139,58 @@ impl View {
         let _ = self.message.set_attribute("role", if kind == "error" { "alert" } else { "status" });
         show(&self.message, true);
     }
+}
+
+/// A finding as `gotv diagnose` words it in English, and from its numbers otherwise (the
+/// same numbers, formatted the same way).
+fn finding_text(f: &FindingView) -> String {
+    if lang() == Lang::En {
+        return f.message.clone();
+    }
+    let n = |k: &str| f.numbers.iter().find(|e| e.0 == k).map_or(0.0, |e| e.1);
+    let ms = |ns: f64| format!("{:.1}ms", ns / 1e6);
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let at = |key: &str, with_func: bool| {
+        f.location.as_ref().map_or(String::new(), |l| {
+            let place =
+                if with_func { format!("{} {}:{}", l.func, l.file, l.line) } else { format!("{}:{}", l.file, l.line) };
+            t(key).replace("{where}", &place)
+        })
+    };
+    let template = t(&format!("finding.{}", f.id));
+    let values: Vec<(&str, String)> = match f.id.as_str() {
+        "unbounded-goroutines" => vec![
+            ("{created}", format!("{}", n("created"))),
+            ("{at}", at("finding.at.go", false)),
+            ("{peak}", format!("{}", n("peak_alive"))),
+            ("{procs}", format!("{}", n("gomaxprocs"))),
+            ("{life}", ms(n("mean_lifetime_ns"))),
+        ],
+        "lock-contention" => vec![
+            ("{delay}", ms(n("delay_ns"))),
+            ("{at}", at("finding.at.lock", true)),
+            ("{share}", pct(n("share_of_sync_blocking"))),
+            ("{waiters}", format!("{:.1}", n("mean_waiters"))),
+        ],
+        "gc-pressure" => vec![
+            ("{cycles}", format!("{}", n("cycles"))),
+            ("{per_s}", format!("{:.0}", n("cycles_per_s"))),
+            ("{mark}", pct(n("mark_share"))),
+            ("{stw}", pct(n("stw_share"))),
+            ("{assisting}", format!("{:.1}", n("mean_assisting"))),
+        ],
+        "idle-procs" => {
+            vec![("{busy}", pct(n("proc_busy"))), ("{runnable}", format!("{:.1}", n("mean_runnable")))]
+        }
+        "sched-latency" => vec![
+            ("{waits}", format!("{}", n("waits"))),
+            // The message names the percentile's bucket by its lower bound: half the upper one.
+            ("{p99}", ms(n("p99_upper_bound_ns") / 2.0)),
+            ("{max}", ms(n("max_ns"))),
+        ],
+        _ => return f.message.clone(),
+    };
+    values.into_iter().fold(template.to_string(), |s, (k, v)| s.replace(k, &v))
 }
 
 /// Shows a crash in place of a blank page; the hook calls this from anywhere.

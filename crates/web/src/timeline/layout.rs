@@ -68,6 +68,14 @@ impl Layout {
         self.blocks.get(i).filter(|b| b.y <= y)
     }
 
+    /// Top of goroutine `index`'s own lane (in content coordinates), if its group is expanded.
+    pub fn goroutine_y(&self, model: &Model, index: u32) -> Option<f64> {
+        let g = *model.goroutines.group.get(index as usize)?;
+        let k = model.goroutines.groups.get(g as usize)?.members.binary_search(&index).ok()?;
+        let block = self.blocks.iter().find(|b| b.row == Row::Members(g))?;
+        Some(block.y + k as f64 * LANE_H)
+    }
+
     /// Top of the lane of P (or thread) `lane`, in content coordinates.
     pub fn lane_y(&self, lane: usize) -> Option<f64> {
         self.blocks.iter().find(|b| b.row == Row::Lane(lane)).map(|b| b.y)

@@ -142,8 +142,7 @@ impl Goroutines {
         order.sort_by_key(|&(exec, name)| (std::cmp::Reverse(exec), name));
         let rank: std::collections::HashMap<&str, u32> =
             order.iter().enumerate().map(|(r, &(_, name))| (name, r as u32)).collect();
-        let mut groups: Vec<GroupLanes> =
-            order.iter().map(|&(_, name)| GroupLanes::new(name.to_string())).collect();
+        let mut groups: Vec<GroupLanes> = order.iter().map(|&(_, name)| GroupLanes::new(name.to_string())).collect();
         let mut ids = Vec::with_capacity(gs.goroutines().len());
         let mut group = Vec::with_capacity(ids.capacity());
         for (i, g) in gs.goroutines().enumerate() {

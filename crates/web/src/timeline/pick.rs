@@ -11,6 +11,12 @@ use crate::protocol::{Frame, Pick};
 const SLOP_PX: f64 = 3.0;
 
 impl Scene<'_> {
+    /// Where goroutine `id`'s own lane is, in content coordinates, for scrolling it into view.
+    pub fn lane_of(&self, frame: &Frame, id: i64) -> Option<f64> {
+        let index = self.model.goroutines.index(id)?;
+        Layout::new(self.model, frame).goroutine_y(self.model, index)
+    }
+
     pub fn pick(&self, frame: &Frame, x: f64, y: f64) -> Option<Pick> {
         let (v, m, trace) = (&frame.view, self.model, self.trace);
         if y < AXIS {

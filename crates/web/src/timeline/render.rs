@@ -54,7 +54,7 @@ impl Scene<'_> {
             p.unclip();
         }
         p.unclip();
-        axis(v, self.model.start_ns, p);
+        axis(v, self.model.start_ns, &frame.labels.time_axis, p);
         layout.height
     }
 
@@ -74,9 +74,8 @@ impl Scene<'_> {
             Row::Group(g) => {
                 if let Some(group) = self.model.goroutines.groups.get(g as usize) {
                     p.rect(GUTTER, y, v.width - GUTTER, h, GUTTER_BG);
-                    let hint = if frame.expanded.contains(&g) { "" } else { " — click to show a lane per goroutine" };
-                    let n = group.members.len();
-                    let text = format!("{n} goroutine{}{hint}", if n == 1 { "" } else { "s" });
+                    let hint = if frame.expanded.contains(&g) { "" } else { frame.labels.expand.as_str() };
+                    let text = frame.labels.group.replace("{n}", &group.members.len().to_string()) + hint;
                     p.text(GUTTER + 6.0, y + h - FONT_BASELINE - 1.0, &text, MUTED, v.width - GUTTER);
                 }
             }
@@ -100,7 +99,8 @@ impl Scene<'_> {
         match row {
             Row::Counter(i) => {
                 let row = &m.counters[i];
-                put(row.label, y, COUNTER_H / 2.0);
+                let title = frame.labels.counters.iter().find(|c| c.0 == row.label).map_or(row.label, |c| c.1.as_str());
+                put(title, y, COUNTER_H / 2.0);
                 let mut x = 8.0;
                 for (k, name) in row.series.iter().enumerate() {
                     p.rect(x, y + 25.0, 8.0, 8.0, SERIES[k % SERIES.len()]);
@@ -313,7 +313,7 @@ fn ranges(v: &Viewport, ranges: &[Range], color: Rgb, y: f64, h: f64, p: &mut im
 }
 
 /// Ticks every 1, 2 or 5 × 10^k ns, about every 100 px, labelled from the trace's start.
-fn axis(v: &Viewport, origin_ns: i64, p: &mut impl Painter) {
+fn axis(v: &Viewport, origin_ns: i64, title: &str, p: &mut impl Painter) {
     p.rect(0.0, 0.0, v.width, AXIS, GUTTER_BG);
     p.rect(0.0, AXIS - 1.0, v.width, 1.0, GRID);
     let step = nice_step(v.ns_per_px() * 100.0);
@@ -327,7 +327,7 @@ fn axis(v: &Viewport, origin_ns: i64, p: &mut impl Painter) {
         }
         t += step;
     }
-    p.text(8.0, AXIS - 8.0, "time since start", MUTED, GUTTER - 12.0);
+    p.text(8.0, AXIS - 8.0, title, MUTED, GUTTER - 12.0);
 }
 
 pub fn nice_step(approx: f64) -> f64 {

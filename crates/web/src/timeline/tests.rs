@@ -44,6 +44,7 @@ fn frame(m: &Model, width: f64, height: f64) -> Frame {
         by_thread: false,
         expanded: Vec::new(),
         selected: None,
+        labels: crate::page::i18n::timeline_labels(),
     }
 }
 

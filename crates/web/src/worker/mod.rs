@@ -2,6 +2,7 @@
 //! block the page. The page starts one worker per opened file and terminates it to cancel.
 
 mod canvas;
+mod queries;
 mod session;
 
 use crate::protocol::{from_js, to_js, FromWorker, ToWorker};
@@ -75,6 +76,17 @@ fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsVal
         }
         ToWorker::Goroutine { id } => {
             post(&FromWorker::Goroutine(session.borrow().as_ref().and_then(|s| s.goroutine(id))));
+        }
+        ToWorker::Reveal { frame, id } => {
+            post(&FromWorker::Revealed(session.borrow().as_ref().and_then(|s| s.reveal(&frame, id))));
+        }
+        ToWorker::Query(q) => {
+            if let Some(s) = session.borrow_mut().as_mut() {
+                post(&match s.query(q) {
+                    Ok(a) => FromWorker::Answer(a),
+                    Err(message) => FromWorker::Unanswered { message },
+                });
+            }
         }
     }
     Ok(())

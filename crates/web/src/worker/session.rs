@@ -2,7 +2,8 @@
 //! drawn and queried for as long as the page shows it.
 
 use super::canvas::Canvas;
-use crate::protocol::{Details, FindingView, Frame, Loaded, Pick, Progress, Rendered};
+use super::queries::Answers;
+use crate::protocol::{Answer, Details, FindingView, Frame, Loaded, Pick, Progress, Query, Rendered, SourceLine};
 use crate::timeline::{self, Model, Scene};
 use gotv_analysis::{GoroutineAnalysis, ProfileKind};
 use gotv_decode::{Decoder, EventKind, Format, Trace};
@@ -13,10 +14,12 @@ const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
 
 pub struct Session {
     trace: Trace,
+    goroutines: GoroutineAnalysis,
     model: Model,
     canvas: Canvas,
-    /// Kept for the findings, which are made once the first frame is on screen.
-    goroutines: Option<GoroutineAnalysis>,
+    answers: Answers,
+    /// The findings and counter rows the first frame goes without are made once, after it.
+    finished: bool,
 }
 
 /// What opening produced: a session if anything decoded, and why decoding stopped early.
@@ -93,7 +96,7 @@ impl Session {
             groups: model.goroutines.groups.iter().map(|g| (g.name.clone(), g.members.len() as u64)).collect(),
             rows: model.row_names(),
         };
-        let session = Session { trace, model, canvas, goroutines: Some(goroutines) };
+        let session = Session { trace, goroutines, model, canvas, answers: Answers::default(), finished: false };
         Opened { session: Some((session, loaded)), error }
     }
 
@@ -101,16 +104,19 @@ impl Session {
     /// goroutines and threads, and the findings. The worker does this after the first frame,
     /// so that a big trace is on screen seconds earlier.
     pub fn finish(&mut self) -> Option<Vec<FindingView>> {
-        let goroutines = self.goroutines.take()?;
+        if std::mem::replace(&mut self.finished, true) {
+            return None;
+        }
         self.model.add_counters(&self.trace);
-        let sync = gotv_analysis::profile(&self.trace, &goroutines, ProfileKind::Sync);
-        let findings = gotv_analysis::findings(&self.trace, &goroutines, &sync)
+        let sync = gotv_analysis::profile(&self.trace, &self.goroutines, ProfileKind::Sync);
+        let findings = gotv_analysis::findings(&self.trace, &self.goroutines, &sync)
             .into_iter()
             .map(|f| FindingView {
                 id: f.id.to_string(),
                 severity: f.severity.name().to_string(),
                 message: f.message,
-                location: f.location.map(|at| format!("{}:{} ({})", at.file, at.line, at.func)),
+                numbers: f.numbers.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
+                location: f.location.map(|at| SourceLine { func: at.func, file: at.file, line: at.line }),
             })
             .collect();
         Some(findings)
@@ -132,6 +138,14 @@ impl Session {
 
     pub fn pick(&self, frame: &Frame, x: f64, y: f64) -> Option<Pick> {
         self.scene().pick(frame, x, y)
+    }
+
+    pub fn reveal(&self, frame: &Frame, id: i64) -> Option<f64> {
+        self.scene().lane_of(frame, id)
+    }
+
+    pub fn query(&mut self, q: Query) -> Result<Answer, String> {
+        self.answers.get(&self.trace, &self.goroutines, q)
     }
 
     pub fn goroutine(&self, id: i64) -> Option<Details> {

@@ -1,0 +1,187 @@
+//! GC and memory: how often the collector ran and what it cost, the heap against its goal
+//! over time, every cycle and stop-the-world pause, and the minimum mutator utilization
+//! curve with its flags; cycles, pauses and the worst windows open in the timeline.
+
+use super::super::dom::{add, add_verbatim, by_id};
+use super::super::i18n::t;
+use super::super::view::{grouped, human_ns};
+use super::chart::{self, Series};
+use crate::protocol::{GcView, Query};
+use plotters::style::RGBColor;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlCanvasElement, HtmlInputElement};
+
+pub struct Gc {
+    summary: Element,
+    heap: HtmlCanvasElement,
+    mmu: HtmlCanvasElement,
+    flags: Element,
+    worst: Element,
+    cycles: Element,
+    pauses: Element,
+    data: RefCell<Option<GcView>>,
+}
+
+impl Gc {
+    pub fn mount() -> Result<Gc, JsValue> {
+        Ok(Gc {
+            summary: by_id("gc-summary")?,
+            heap: by_id("heap-chart")?.dyn_into()?,
+            mmu: by_id("mmu-chart")?.dyn_into()?,
+            flags: by_id("mmu-flags")?,
+            worst: by_id("mmu-worst")?,
+            cycles: by_id("gc-cycles")?,
+            pauses: by_id("gc-pauses")?,
+            data: RefCell::default(),
+        })
+    }
+
+    pub fn reset(&self) {
+        *self.data.borrow_mut() = None;
+    }
+
+    /// The MMU flags ticked, in `gotv mmu --flags` order.
+    fn ticked(&self) -> Vec<String> {
+        let Ok(boxes) = self.flags.query_selector_all("input[type=checkbox]") else { return Vec::new() };
+        (0..boxes.length())
+            .filter_map(|i| boxes.item(i)?.dyn_into::<HtmlInputElement>().ok())
+            .filter(|b| b.checked())
+            .map(|b| b.value())
+            .collect()
+    }
+
+    pub fn wanted(&self) -> Option<Query> {
+        let flags = self.ticked();
+        let has = self.data.borrow().as_ref().is_some_and(|d| d.flags == flags);
+        (!has).then_some(Query::Gc { flags })
+    }
+
+    pub fn set(&self, g: GcView) {
+        if g.flags != self.ticked() {
+            return;
+        }
+        *self.data.borrow_mut() = Some(g);
+        self.draw();
+    }
+
+    pub fn draw(&self) {
+        let data = self.data.borrow();
+        let Some(g) = data.as_ref() else { return };
+        let wall = g.duration_ns.max(1) as f64;
+        let mark: i64 = g.cycles.iter().map(|c| c.1).sum();
+        let stw: i64 = g.pauses.iter().map(|p| p.duration_ns).sum();
+        let longest = g.pauses.iter().map(|p| p.duration_ns).max().unwrap_or(0);
+        let per_s = g.cycles.len() as f64 / (wall / 1e9);
+        let interval = if g.cycles.len() > 1 {
+            (g.cycles[g.cycles.len() - 1].0 - g.cycles[0].0) / (g.cycles.len() as i64 - 1)
+        } else {
+            0
+        };
+        let pct = |x: i64| format!("{:.1}%", x as f64 * 100.0 / wall);
+        self.summary.set_text_content(Some(
+            &t("gc.summary")
+                .replace("{cycles}", &grouped(g.cycles.len() as u64))
+                .replace("{per_s}", &format!("{per_s:.1}"))
+                .replace("{interval}", &human_ns(interval))
+                .replace("{mark}", &human_ns(mark))
+                .replace("{mark_share}", &pct(mark))
+                .replace("{stw}", &human_ns(stw))
+                .replace("{pauses}", &grouped(g.pauses.len() as u64))
+                .replace("{stw_share}", &pct(stw))
+                .replace("{longest}", &human_ns(longest)),
+        ));
+        for (k, v) in
+            [("cycles", g.cycles.len() as i64), ("mark-ns", mark), ("pauses", g.pauses.len() as i64), ("stw-ns", stw)]
+        {
+            let _ = self.summary.set_attribute(&format!("data-{k}"), &v.to_string());
+        }
+
+        // A heap metric holds until its next point: drawn as steps.
+        let steps = |points: &[(i64, u64)]| {
+            let mut out = Vec::with_capacity(points.len() * 2 + 1);
+            for (i, &(t, v)) in points.iter().enumerate() {
+                if i > 0 {
+                    out.push((t as f64 / 1e6, points[i - 1].1 as f64 / 1048576.0));
+                }
+                out.push((t as f64 / 1e6, v as f64 / 1048576.0));
+            }
+            if let Some(&(_, v)) = points.last() {
+                out.push((g.duration_ns as f64 / 1e6, v as f64 / 1048576.0));
+            }
+            out
+        };
+        chart::lines(
+            &self.heap,
+            &[
+                Series { color: RGBColor(66, 133, 244), points: steps(&g.heap_alloc) },
+                Series { color: RGBColor(234, 67, 53), points: steps(&g.heap_goal) },
+            ],
+            (t("axis.time_ms"), &|v| format!("{v:.0}")),
+            (t("axis.mb"), &|v| format!("{v:.1}")),
+            false,
+        );
+        let curve: Vec<(f64, f64)> = g.mmu.iter().filter(|p| p.0 > 0).map(|&(w, u)| (w as f64, u)).collect();
+        let _ = self.mmu.set_attribute("data-points", &curve.len().to_string());
+        chart::lines(
+            &self.mmu,
+            &[Series { color: RGBColor(0, 173, 216), points: curve }],
+            (t("axis.window"), &|v| human_ns(*v as i64)),
+            (t("axis.mmu"), &|v| format!("{:.0}%", v * 100.0)),
+            true,
+        );
+
+        self.worst.set_inner_html("");
+        for &(start, util) in &g.worst {
+            let Some(li) = add(&self.worst, "li", "", "") else { continue };
+            let _ = li.set_attribute("data-start", &start.to_string());
+            let _ = li.set_attribute("data-util", &util.to_string());
+            let text =
+                t("gc.window").replace("{util}", &format!("{:.1}%", util * 100.0)).replace("{at}", &human_ns(start));
+            range_link(&li, &text, start, start + g.mmu_window_ns);
+        }
+
+        table(&self.cycles, &["col.n", "col.start", "col.mark"]);
+        for (i, &(start, d)) in g.cycles.iter().enumerate() {
+            let Some(tr) = add(&self.cycles, "tr", "", "") else { continue };
+            add(&tr, "td", "num", &(i + 1).to_string());
+            if let Some(td) = add(&tr, "td", "", "") {
+                range_link(&td, &human_ns(start), start, start + d);
+            }
+            number(&tr, d);
+        }
+        table(&self.pauses, &["col.start", "col.duration", "col.reason", "col.goroutine"]);
+        for p in &g.pauses {
+            let Some(tr) = add(&self.pauses, "tr", "", "") else { continue };
+            if let Some(td) = add(&tr, "td", "", "") {
+                range_link(&td, &human_ns(p.start_ns), p.start_ns, p.start_ns + p.duration_ns);
+            }
+            number(&tr, p.duration_ns);
+            add_verbatim(&tr, "td", "", &p.reason);
+            add(&tr, "td", "", &format!("G{}", p.goroutine));
+        }
+    }
+}
+
+fn table(table: &Element, columns: &[&str]) {
+    table.set_inner_html("");
+    let Some(head) = add(table, "tr", "", "") else { return };
+    for key in columns {
+        add(&head, "th", "", t(key));
+    }
+}
+
+fn number(tr: &Element, ns: i64) {
+    if let Some(td) = add(tr, "td", "num", &human_ns(ns)) {
+        let _ = td.set_attribute("data-value", &ns.to_string());
+    }
+}
+
+/// A link that shows `[from, to]` (ns from the trace start) in the timeline.
+pub fn range_link(parent: &Element, text: &str, from: i64, to: i64) {
+    let Some(b) = add(parent, "button", "goroutine-link range-link", text) else { return };
+    let _ = b.set_attribute("type", "button");
+    let _ = b.set_attribute("data-from", &from.to_string());
+    let _ = b.set_attribute("data-to", &to.to_string());
+}

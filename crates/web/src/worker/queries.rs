@@ -1,0 +1,285 @@
+//! The analysis views' data, computed from the session's trace when a view first asks and
+//! kept: a profile over a big trace takes a pass over every event.
+
+use crate::protocol::{
+    AnnotationsView, Answer, Breakdown, GcView, GoroutineRow, GroupRow, PauseView, ProfileView, Query, SampleView,
+    SourceLine, TypeView,
+};
+use gotv_analysis::{ExecStats, GoroutineAnalysis, MmuFlags, ProfileFrame, ProfileKind, TypeStats};
+use gotv_decode::{EventKind, GoState, StackId, Trace, Transition, NO_STACK, NO_TASK};
+use std::collections::HashMap;
+use std::io::Write;
+
+/// The window whose worst instances the GC view lists, as `gotv mmu` defaults to.
+const MMU_WINDOW_NS: i64 = 10_000_000;
+/// Goroutines sent per group: a table of more is not read, and a group can hold millions.
+const MEMBERS_SENT: usize = 500;
+/// Slowest instances listed per task or region type.
+const SLOWEST: usize = 5;
+
+#[derive(Default)]
+pub struct Answers {
+    kept: Vec<(Query, Answer)>,
+}
+
+impl Answers {
+    pub fn get(&mut self, trace: &Trace, gs: &GoroutineAnalysis, q: Query) -> Result<Answer, String> {
+        if let Some((_, a)) = self.kept.iter().find(|(k, _)| *k == q) {
+            return Ok(a.clone());
+        }
+        let a = answer(trace, gs, &q)?;
+        self.kept.push((q, a.clone()));
+        Ok(a)
+    }
+}
+
+fn answer(trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, String> {
+    Ok(match q {
+        Query::Groups => Answer::Groups(
+            gs.groups()
+                .map(|g| GroupRow { name: g.name.to_string(), count: g.count as u64, stats: breakdown(&g.stats) })
+                .collect(),
+        ),
+        Query::Group { name } => group(gs, name),
+        Query::CreatedAt { file, line } => group(gs, &created_at(trace, gs, file, *line)?),
+        Query::Profile { kind, group } => {
+            let profile = if kind == "cpu" { cpu(trace) } else { blocking(&profile(trace, gs, kind, group)?) };
+            Answer::Profile { kind: kind.clone(), group: group.clone(), profile }
+        }
+        Query::Pprof { kind, group } => {
+            let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            z.write_all(&gotv_analysis::encode_pprof(&profile(trace, gs, kind, group)?)).map_err(|e| e.to_string())?;
+            Answer::Pprof { kind: kind.clone(), gzipped: z.finish().map_err(|e| e.to_string())? }
+        }
+        Query::Gc { flags } => Answer::Gc(gc(trace, gs, flags)?),
+        Query::Annotations => Answer::Annotations(annotations(trace, gs)),
+    })
+}
+
+/// A group's longest-lived goroutines, as `gotv goroutines --group NAME` orders them.
+fn group(gs: &GoroutineAnalysis, name: &str) -> Answer {
+    let origin = gs.trace_start_ns;
+    let mut goroutines: Vec<GoroutineRow> = gs
+        .goroutines()
+        .filter(|g| g.name == name)
+        .map(|g| GoroutineRow {
+            id: g.id,
+            created_ns: g.created_ns - origin,
+            start_ns: (g.start_ns != 0).then(|| g.start_ns - origin),
+            end_ns: (g.end_ns != 0).then(|| g.end_ns - origin),
+            stats: breakdown(&g.stats),
+        })
+        .collect();
+    // As `gotv goroutines --group`: the longest-lived first.
+    goroutines.sort_by(|x, y| y.stats.total_ns.cmp(&x.stats.total_ns).then(x.id.cmp(&y.id)));
+    let count = goroutines.len() as u64;
+    goroutines.truncate(MEMBERS_SENT);
+    Answer::Group { name: name.to_string(), count, goroutines }
+}
+
+/// The group most goroutines created by the `go` statement at `file:line` belong to: where
+/// the goroutine-explosion finding points.
+fn created_at(trace: &Trace, gs: &GoroutineAnalysis, file: &str, line: u64) -> Result<String, String> {
+    let mut by_group: HashMap<&str, u64> = HashMap::new();
+    for ev in trace.events() {
+        let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() else { continue };
+        let Some(leaf) = trace.stacks.frames(ev.stack()).next() else { continue };
+        if leaf.line == line && trace.strings.get(leaf.file) == file {
+            if let Some(g) = gs.goroutine(id) {
+                *by_group.entry(g.name).or_default() += 1;
+            }
+        }
+    }
+    let most = by_group.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)));
+    most.map(|(name, _)| name.to_string()).ok_or_else(|| format!("no goroutine was created at {file}:{line}"))
+}
+
+fn breakdown(s: &ExecStats) -> Breakdown {
+    let named = |t: &gotv_analysis::Times| t.iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Breakdown {
+        exec_ns: s.exec_ns,
+        sched_wait_ns: s.sched_wait_ns,
+        block_ns: named(&s.block_ns),
+        syscall_ns: s.syscall_ns,
+        syscall_block_ns: s.syscall_block_ns,
+        range_ns: named(&s.range_ns),
+        unknown_ns: s.unknown_ns,
+        total_ns: s.total_ns,
+    }
+}
+
+/// A blocking profile; with a group, of that group's goroutines only (the profile counts the
+/// goroutines the analysis lists).
+fn profile(
+    trace: &Trace,
+    gs: &GoroutineAnalysis,
+    kind: &str,
+    group: &Option<String>,
+) -> Result<gotv_analysis::Profile, String> {
+    let kind = ProfileKind::from_name(kind).ok_or_else(|| format!("no {kind} profile"))?;
+    Ok(match group {
+        None => gotv_analysis::profile(trace, gs, kind),
+        Some(name) => gotv_analysis::group_profile(trace, gs, kind, name),
+    })
+}
+
+/// Interns frames: the same functions recur in most stacks.
+#[derive(Default)]
+struct Interner {
+    frames: Vec<SourceLine>,
+    index: HashMap<(String, String, u64), u32>,
+}
+
+impl Interner {
+    fn stack(&mut self, stack: &[ProfileFrame]) -> Vec<u32> {
+        stack
+            .iter()
+            .map(|f| {
+                let key = (f.func.clone(), f.file.clone(), f.line);
+                *self.index.entry(key).or_insert_with(|| {
+                    self.frames.push(SourceLine { func: f.func.clone(), file: f.file.clone(), line: f.line });
+                    self.frames.len() as u32 - 1
+                })
+            })
+            .collect()
+    }
+}
+
+fn blocking(p: &gotv_analysis::Profile) -> ProfileView {
+    let mut i = Interner::default();
+    let samples =
+        p.samples.iter().map(|s| SampleView { stack: i.stack(&s.stack), count: s.count, value: s.delay_ns }).collect();
+    ProfileView { frames: i.frames, samples, unit: "delay".into() }
+}
+
+fn cpu(trace: &Trace) -> ProfileView {
+    let mut i = Interner::default();
+    let samples = gotv_analysis::cpu_samples(trace)
+        .iter()
+        .map(|s| SampleView { stack: i.stack(&s.stack), count: s.samples, value: s.samples as i64 })
+        .collect();
+    ProfileView { frames: i.frames, samples, unit: "samples".into() }
+}
+
+fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView, String> {
+    let origin = gs.trace_start_ns;
+    let g = gotv_analysis::gc(trace);
+    let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time - origin, p.value)).collect();
+    let mut flags = MmuFlags { stw: false, background: false, assist: false, sweep: false, per_proc: false };
+    for name in names {
+        *match name.as_str() {
+            "stw" => &mut flags.stw,
+            "background" => &mut flags.background,
+            "assist" => &mut flags.assist,
+            "sweep" => &mut flags.sweep,
+            other => return Err(format!("unknown MMU flag {other:?}")),
+        } = true;
+    }
+    let m = gotv_analysis::mmu_curve(trace, flags);
+    let worst = gotv_analysis::worst_windows(&m.series, MMU_WINDOW_NS, 10);
+    Ok(GcView {
+        flags: names.to_vec(),
+        cycles: g.cycles.iter().map(|c| (c.start_ns - origin, c.duration_ns)).collect(),
+        pauses: g
+            .pauses
+            .iter()
+            .map(|p| PauseView {
+                start_ns: p.start_ns - origin,
+                duration_ns: p.duration_ns,
+                reason: p.reason.clone(),
+                goroutine: p.goroutine,
+            })
+            .collect(),
+        heap_alloc: points(&g.heap_alloc),
+        heap_goal: points(&g.heap_goal),
+        duration_ns: gs.trace_end_ns - origin,
+        mmu: m.curve,
+        mmu_window_ns: MMU_WINDOW_NS,
+        worst: worst.iter().map(|w| (w.start_ns - origin, w.util)).collect(),
+    })
+}
+
+/// A task or region: type, outermost frame's PC, goroutine, start, duration.
+type Instance<'a> = (&'a str, u64, i64, i64, i64);
+
+fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
+    let origin = gs.trace_start_ns;
+    let a = gotv_analysis::annotations(trace, gs);
+    // Task instances: (type, goroutine that began it, begin, end).
+    let mut tasks: HashMap<u64, (String, i64, Option<i64>, Option<i64>)> = HashMap::new();
+    for ev in trace.events() {
+        let begin = match ev.kind() {
+            EventKind::TaskBegin => true,
+            EventKind::TaskEnd => false,
+            _ => continue,
+        };
+        let Some(t) = ev.task().filter(|t| t.id != NO_TASK) else { continue };
+        let e = tasks.entry(t.id).or_insert_with(|| (String::new(), ev.goroutine(), None, None));
+        if t.type_ != 0 {
+            e.0 = trace.strings.get(t.type_).into_owned();
+        }
+        if begin {
+            (e.1, e.2) = (ev.goroutine(), Some(ev.time()));
+        } else {
+            e.3 = Some(ev.time());
+        }
+    }
+    // Instances: (type, outermost frame's PC as the type is keyed, goroutine, start, duration).
+    let task_instances: Vec<Instance> = tasks
+        .values()
+        .filter_map(|(name, g, b, e)| Some((name.as_str(), 0, *g, (*b)? - origin, (*e)? - (*b)?)))
+        .collect();
+    // Go's synthetic region of a goroutine created inside a region is placed by the `go`
+    // statement's stack, as the regions page groups it.
+    let mut creation: HashMap<i64, StackId> = HashMap::new();
+    for ev in trace.events() {
+        if let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() {
+            creation.entry(id).or_insert(ev.stack());
+        }
+    }
+    let outermost = |stack: StackId| trace.stacks.frames(stack).last().map_or(0, |f| f.pc);
+    let region_instances: Vec<Instance> = gs
+        .regions()
+        .filter_map(|(g, r)| {
+            let synthetic = r.name.is_empty() && r.begin_stack == NO_STACK;
+            let stack = if synthetic { creation.get(&g).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
+            Some((r.name, outermost(stack), g, r.start_ns? - origin, r.end_ns? - r.start_ns?))
+        })
+        .collect();
+    let types = |stats: &[TypeStats], instances: &[Instance]| {
+        stats
+            .iter()
+            .map(|t| {
+                let pc = t.frame.as_ref().map_or(0, |f| f.pc);
+                let mut slowest: Vec<(i64, i64, i64)> =
+                    instances.iter().filter(|i| i.0 == t.name && i.1 == pc).map(|i| (i.2, i.3, i.4)).collect();
+                slowest.sort_by(|x, y| y.2.cmp(&x.2).then(x.1.cmp(&y.1)));
+                slowest.truncate(SLOWEST);
+                let d = &t.durations;
+                TypeView {
+                    name: t.name.clone(),
+                    count: d.count,
+                    complete: d.complete,
+                    total_ns: d.total_ns,
+                    mean_ns: d.mean_ns,
+                    p50_ns: d.p50_ns,
+                    p90_ns: d.p90_ns,
+                    p99_ns: d.p99_ns,
+                    max_ns: d.max_ns,
+                    histogram: d.histogram.clone(),
+                    place: t.frame.as_ref().map(|f| SourceLine {
+                        func: f.func.clone(),
+                        file: f.file.clone(),
+                        line: f.line,
+                    }),
+                    slowest,
+                }
+            })
+            .collect()
+    };
+    AnnotationsView {
+        tasks: types(&a.tasks, &task_instances),
+        regions: types(&a.regions, &region_instances),
+        logs: a.logs.iter().map(|l| (l.category.clone(), l.count)).collect(),
+    }
+}

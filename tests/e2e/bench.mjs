@@ -160,6 +160,8 @@ async function bench(browser, server, file) {
     const frames = await page.evaluate((n) => globalThis.gotvFrames.slice(n), before);
     log(`${basename(file)}: ${frames.length} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const wasmBytesEnd = await worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
+    const stages = await worker.evaluate(() => globalThis.gotvStages ?? {});
+    log(`${basename(file)}: in the worker: ${Object.entries(stages).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}`);
     if (p.errors.length) throw new Error(`the page logged errors: ${p.errors.join('\n')}`);
     if (await page.locator('#panic').isVisible()) throw new Error(`the page crashed: ${await page.locator('#panic').textContent()}`);
     return { firstPaint, frames, wasmBytes: Math.max(wasmBytes, wasmBytesEnd) };

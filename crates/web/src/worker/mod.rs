@@ -17,6 +17,21 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
+/// How long each step of opening took, for the browser benchmark (`globalThis.gotvStages`,
+/// read through the worker's handle): where first paint goes.
+pub(crate) fn stage(name: &str, since: f64) -> f64 {
+    let t = now();
+    let global = js_sys::global();
+    let key = JsValue::from_str("gotvStages");
+    let stages = js_sys::Reflect::get(&global, &key).ok().filter(|v| v.is_object()).unwrap_or_else(|| {
+        let o: JsValue = js_sys::Object::new().into();
+        let _ = js_sys::Reflect::set(&global, &key, &o);
+        o
+    });
+    let _ = js_sys::Reflect::set(&stages, &JsValue::from_str(name), &JsValue::from_f64(t - since));
+    t
+}
+
 pub fn post(message: &FromWorker) {
     match to_js(message) {
         Ok(value) => {
@@ -26,7 +41,7 @@ pub fn post(message: &FromWorker) {
     }
 }
 
-fn now() -> f64 {
+pub(crate) fn now() -> f64 {
     scope().performance().map_or(0.0, |p| p.now())
 }
 

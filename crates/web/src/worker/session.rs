@@ -40,6 +40,7 @@ impl Session {
             Ok(r) => r,
             Err(e) => return failed(format!("cannot read files in this browser: {e:?}")),
         };
+        let mut t = super::now();
         let mut decoder = Decoder::with_size_hint(total as u64);
         let mut offset = 0.0;
         let mut whole_file_first = false;
@@ -67,6 +68,7 @@ impl Session {
             }
         }
         let decoded = decoder.finish();
+        t = super::stage("decode", t);
         progress(Progress {
             bytes: total as u64,
             total: total as u64,
@@ -81,8 +83,11 @@ impl Session {
         // header's counts are `gotv_analysis::summary`'s, read without the rest of the summary,
         // which takes seconds on a big trace.
         let goroutines = gotv_analysis::goroutines(&trace);
+        t = super::stage("goroutines", t);
         let gc = gotv_analysis::gc(&trace);
+        t = super::stage("gc", t);
         let model = Model::new(&trace, &goroutines, &gc);
+        super::stage("timeline model", t);
         let loaded = Loaded {
             name: name.to_string(),
             bytes: total as u64,
@@ -107,9 +112,12 @@ impl Session {
         if std::mem::replace(&mut self.finished, true) {
             return None;
         }
+        let mut t = super::now();
         self.model.add_counters(&self.trace);
+        t = super::stage("counter rows", t);
         let sync = gotv_analysis::profile(&self.trace, &self.goroutines, ProfileKind::Sync);
-        let findings = gotv_analysis::findings(&self.trace, &self.goroutines, &sync)
+        t = super::stage("sync profile", t);
+        let findings: Vec<FindingView> = gotv_analysis::findings(&self.trace, &self.goroutines, &sync)
             .into_iter()
             .map(|f| FindingView {
                 id: f.id.to_string(),
@@ -119,6 +127,7 @@ impl Session {
                 location: f.location.map(|at| SourceLine { func: at.func, file: at.file, line: at.line }),
             })
             .collect();
+        super::stage("findings", t);
         Some(findings)
     }
 

@@ -27,6 +27,11 @@ pub fn el(tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
     Ok(e)
 }
 
+/// Shows a hidden element, hides a shown one.
+pub fn toggle(e: &Element) {
+    show(e, e.class_list().contains("hidden"));
+}
+
 pub fn show(e: &Element, visible: bool) {
     let classes = e.class_list();
     let _ = if visible { classes.remove_1("hidden") } else { classes.add_1("hidden") };

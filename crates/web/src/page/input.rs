@@ -3,7 +3,7 @@
 //! sideways swipe pans), double-click zooms in, 0 fits the whole trace, ? lists the keys.
 
 use super::app::{dpr, Shared};
-use super::dom::{by_id, on, show};
+use super::dom::{by_id, on, show, toggle};
 use gloo::events::{EventListener, EventListenerOptions};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -126,8 +126,7 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
                     true
                 }
                 "?" => {
-                    let hidden = help.class_list().contains("hidden");
-                    show(&help, hidden);
+                    toggle(&help);
                     true
                 }
                 "Escape" => {
@@ -148,8 +147,7 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
     listeners.push({
         let help = keys_help.clone();
         on("keys-button", "click", move |_| {
-            let hidden = help.class_list().contains("hidden");
-            show(&help, hidden);
+            toggle(&help);
         })?
     });
     listeners.push({

@@ -8,6 +8,9 @@ use super::paint::{color_of, Rgb};
 use gotv_analysis::{GcAnalysis, GoroutineAnalysis};
 use gotv_decode::{EventKind, GoId, GoState, IdMap, ProcState, Trace, Transition};
 
+/// The GC and stop-the-world rows' names (Go's own, in every language).
+pub const GC_ROW: &str = "GC";
+pub const STW_ROW: &str = "STW";
 /// A span still open when the trace ends.
 pub const OPEN: u32 = u32::MAX;
 /// A span that began before the trace did (a goroutine found running or in a syscall): Go
@@ -319,8 +322,14 @@ pub struct Model {
 impl Model {
     /// The fixed rows' names as the timeline labels them (P view).
     pub fn row_names(&self) -> Vec<String> {
-        let fixed = self.counters.iter().map(|c| c.label.to_string()).chain(["GC".to_string(), "STW".to_string()]);
-        fixed.chain(self.procs.iter().map(|l| format!("Proc {}", l.id))).collect()
+        let fixed = self.counters.iter().map(|c| c.label.to_string()).chain([GC_ROW.to_string(), STW_ROW.to_string()]);
+        fixed.chain((0..self.procs.len()).filter_map(|i| self.lane_name(false, i))).collect()
+    }
+
+    /// "Proc N" or "Thread N": lane `i` of the P or M view.
+    pub fn lane_name(&self, by_thread: bool, i: usize) -> Option<String> {
+        let (lanes, what) = if by_thread { (&self.threads, "Thread") } else { (&self.procs, "Proc") };
+        lanes.get(i).map(|l| format!("{what} {}", l.id))
     }
 }
 

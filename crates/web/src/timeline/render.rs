@@ -4,7 +4,7 @@
 
 use super::goroutine::{flows, states};
 use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
-use super::model::{CounterRow, Model, Range, Spans};
+use super::model::{CounterRow, Model, Range, Spans, GC_ROW, STW_ROW};
 use super::paint::{Painter, Rgb};
 use super::viewport::{Viewport, AXIS, GUTTER};
 use crate::protocol::Frame;
@@ -108,12 +108,11 @@ impl Scene<'_> {
                     x += 17.0 + name.len() as f64 * 6.0;
                 }
             }
-            Row::Gc => put("GC", y, RANGE_H),
-            Row::Stw => put("STW", y, RANGE_H),
+            Row::Gc => put(GC_ROW, y, RANGE_H),
+            Row::Stw => put(STW_ROW, y, RANGE_H),
             Row::Lane(i) => {
-                let (lanes, what) = if frame.by_thread { (&m.threads, "Thread") } else { (&m.procs, "Proc") };
-                if let Some(lane) = lanes.get(i) {
-                    put(&format!("{what} {}", lane.id), y, LANE_H);
+                if let Some(name) = m.lane_name(frame.by_thread, i) {
+                    put(&name, y, LANE_H);
                 }
             }
             Row::Group(g) => {

@@ -20,6 +20,9 @@ const SLOWEST: usize = 5;
 #[derive(Default)]
 pub struct Answers {
     kept: Vec<(Query, Answer)>,
+    /// Blocking profiles by (kind, group): the flame graph, the pprof download and the
+    /// findings all read the same pass over the trace.
+    profiles: Vec<((ProfileKind, Option<String>), gotv_analysis::Profile)>,
 }
 
 impl Answers {
@@ -27,33 +30,63 @@ impl Answers {
         if let Some((_, a)) = self.kept.iter().find(|(k, _)| *k == q) {
             return Ok(a.clone());
         }
-        let a = answer(trace, gs, &q)?;
+        let a = self.answer(trace, gs, &q)?;
         self.kept.push((q, a.clone()));
         Ok(a)
     }
+
+    fn answer(&mut self, trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, String> {
+        Ok(match q {
+            Query::Groups => Answer::Groups(
+                gs.groups()
+                    .map(|g| GroupRow { name: g.name.to_string(), count: g.count as u64, stats: breakdown(&g.stats) })
+                    .collect(),
+            ),
+            Query::Group { name } => group(gs, name),
+            Query::CreatedAt { file, line } => group(gs, &created_at(trace, gs, file, *line)?),
+            Query::Profile { kind, group } => {
+                let profile =
+                    if kind == "cpu" { cpu(trace) } else { blocking(self.profile(trace, gs, kind_of(kind)?, group)) };
+                Answer::Profile { kind: kind.clone(), group: group.clone(), profile }
+            }
+            Query::Pprof { kind, group } => {
+                let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                let profile = self.profile(trace, gs, kind_of(kind)?, group);
+                z.write_all(&gotv_analysis::encode_pprof(profile)).map_err(|e| e.to_string())?;
+                Answer::Pprof { kind: kind.clone(), gzipped: z.finish().map_err(|e| e.to_string())? }
+            }
+            Query::Gc { flags } => Answer::Gc(gc(trace, gs, flags)?),
+            Query::Annotations => Answer::Annotations(annotations(trace, gs)),
+        })
+    }
+
+    /// A blocking profile; with a group, of that group's goroutines only (the profile counts
+    /// the goroutines the analysis lists). Computed once per kind and group.
+    pub fn profile(
+        &mut self,
+        trace: &Trace,
+        gs: &GoroutineAnalysis,
+        kind: ProfileKind,
+        group: &Option<String>,
+    ) -> &gotv_analysis::Profile {
+        let key = (kind, group.clone());
+        let i = match self.profiles.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let p = match group {
+                    None => gotv_analysis::profile(trace, gs, kind),
+                    Some(name) => gotv_analysis::group_profile(trace, gs, kind, name),
+                };
+                self.profiles.push((key, p));
+                self.profiles.len() - 1
+            }
+        };
+        &self.profiles[i].1
+    }
 }
 
-fn answer(trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, String> {
-    Ok(match q {
-        Query::Groups => Answer::Groups(
-            gs.groups()
-                .map(|g| GroupRow { name: g.name.to_string(), count: g.count as u64, stats: breakdown(&g.stats) })
-                .collect(),
-        ),
-        Query::Group { name } => group(gs, name),
-        Query::CreatedAt { file, line } => group(gs, &created_at(trace, gs, file, *line)?),
-        Query::Profile { kind, group } => {
-            let profile = if kind == "cpu" { cpu(trace) } else { blocking(&profile(trace, gs, kind, group)?) };
-            Answer::Profile { kind: kind.clone(), group: group.clone(), profile }
-        }
-        Query::Pprof { kind, group } => {
-            let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            z.write_all(&gotv_analysis::encode_pprof(&profile(trace, gs, kind, group)?)).map_err(|e| e.to_string())?;
-            Answer::Pprof { kind: kind.clone(), gzipped: z.finish().map_err(|e| e.to_string())? }
-        }
-        Query::Gc { flags } => Answer::Gc(gc(trace, gs, flags)?),
-        Query::Annotations => Answer::Annotations(annotations(trace, gs)),
-    })
+fn kind_of(name: &str) -> Result<ProfileKind, String> {
+    ProfileKind::from_name(name).ok_or_else(|| format!("no {name} profile"))
 }
 
 /// A group's longest-lived goroutines, as `gotv goroutines --group NAME` orders them.
@@ -106,21 +139,6 @@ fn breakdown(s: &ExecStats) -> Breakdown {
         unknown_ns: s.unknown_ns,
         total_ns: s.total_ns,
     }
-}
-
-/// A blocking profile; with a group, of that group's goroutines only (the profile counts the
-/// goroutines the analysis lists).
-fn profile(
-    trace: &Trace,
-    gs: &GoroutineAnalysis,
-    kind: &str,
-    group: &Option<String>,
-) -> Result<gotv_analysis::Profile, String> {
-    let kind = ProfileKind::from_name(kind).ok_or_else(|| format!("no {kind} profile"))?;
-    Ok(match group {
-        None => gotv_analysis::profile(trace, gs, kind),
-        Some(name) => gotv_analysis::group_profile(trace, gs, kind, name),
-    })
 }
 
 /// Interns frames: the same functions recur in most stacks.

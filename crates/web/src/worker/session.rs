@@ -115,9 +115,10 @@ impl Session {
         let mut t = super::now();
         self.model.add_counters(&self.trace);
         t = super::stage("counter rows", t);
-        let sync = gotv_analysis::profile(&self.trace, &self.goroutines, ProfileKind::Sync);
+        // Kept: the profiles view shows the same profile.
+        let sync = self.answers.profile(&self.trace, &self.goroutines, ProfileKind::Sync, &None);
         t = super::stage("sync profile", t);
-        let findings: Vec<FindingView> = gotv_analysis::findings(&self.trace, &self.goroutines, &sync)
+        let findings: Vec<FindingView> = gotv_analysis::findings(&self.trace, &self.goroutines, sync)
             .into_iter()
             .map(|f| FindingView {
                 id: f.id.to_string(),

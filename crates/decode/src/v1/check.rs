@@ -114,8 +114,10 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
     // from each syscall for a GoSysBlock.
     let mut open_syscalls: DenseMap<u32> = DenseMap::default();
     let mut r = Reader::new(trace.data, 0, minor);
-    for i in 0..trace.events.len() {
-        let ev = &mut trace.read(&trace.events[i], &mut r);
+    // Out of the trace while it is read, so that the tables can grow meanwhile.
+    let events = std::mem::take(&mut trace.events);
+    for (i, rec) in events.iter().enumerate() {
+        let ev = &mut trace.read(&rec, &mut r);
         let read_p = ev.p;
         let mut g = gs.get(&(ev.g as i64)).copied().unwrap_or_default();
         let p_key = i64::from(ev.p);
@@ -344,6 +346,7 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
             _ => {}
         }
     }
+    trace.events = events;
     trace.blocked_syscalls.sort_unstable();
     trace.doubled -= trace.blocked_syscalls.len();
     Ok(())

@@ -360,7 +360,8 @@ impl Converter<'_, '_> {
 /// Converts a parsed v1 trace. As Go's reader, it brackets the events with two Sync events
 /// and stops at the first event it cannot convert, keeping those before it.
 pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
-    let (len, events) = (v1.len(), v1.events.take_chunks());
+    let len = v1.len();
+    let events = std::mem::take(&mut v1.events).freeing_iter();
     let mut c = Converter {
         v1: &v1,
         out: Trace::new(Some(v1.version)),

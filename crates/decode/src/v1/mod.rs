@@ -11,7 +11,8 @@
 //! kept per event while the file is in memory anyway. The first pass (`parse.rs`) checks
 //! every record but keeps only the tables and where each P's batches are. The merge
 //! (`order.rs`) reads each P's batches again as it takes their events, and keeps a
-//! 16-byte record per event of the ordered stream (`records.rs`: time, offset, goroutine).
+//! record per event of the ordered stream (`records.rs`: offset, and time and goroutine as
+//! differences from the record before, 8 bytes).
 //! Validation (`check.rs`) and conversion read each event back from the file through its
 //! record, the conversion freeing the records chunk by chunk as the model grows: at the
 //! peak, memory holds the file, the model and little else.
@@ -94,7 +95,7 @@ impl<'a> Trace<'a> {
 
     /// The events in order, timestamps in ns since the first event.
     pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
-        self.read_all(self.events.iter().copied())
+        self.read_all(self.events.iter())
     }
 
     /// The events of `recs`, the ordered stream or what is left of it.
@@ -136,7 +137,7 @@ impl<'a> Trace<'a> {
         let mut ev = parse::event(kind, &r.values, p, &mut PState::default(), self.version.0, rec.offset as usize);
         ev.kind = kind.normal();
         ev.ts = (rec.ts.wrapping_sub(self.first_tick) as f64 * self.ns_per_tick) as i64;
-        ev.g = self.events.g(rec);
+        ev.g = rec.g;
         // Timer unblocks and syscall exits move to their fake Ps.
         match ev.kind {
             T::GoUnblock if self.timer_goroutines.contains_key(&ev.g) => ev.p = TIMER_P,

@@ -75,28 +75,6 @@ fn time_order_error(ev: &Event, previous: i64) -> Error {
     )
 }
 
-/// Moves `recs[order[k]]` to position `k`, in place.
-fn permute(recs: &mut Records, mut order: Vec<u32>) {
-    const DONE: u32 = u32::MAX;
-    for start in 0..order.len() {
-        if order[start] == DONE {
-            continue;
-        }
-        let first = recs[start];
-        let mut k = start;
-        loop {
-            let from = order[k] as usize;
-            order[k] = DONE;
-            if from == start {
-                recs[k] = first;
-                break;
-            }
-            recs[k] = recs[from];
-            k = from;
-        }
-    }
-}
-
 /// Where a stream's events come from.
 enum Source {
     /// A P's batches, read again from the file.
@@ -187,8 +165,8 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
     // File order: the stream whose next event comes first in the file.
     let mut next: BinaryHeap<Reverse<(u32, usize)>> =
         streams.iter().enumerate().filter_map(|(i, s)| Some(Reverse((s.head?.offset, i)))).collect();
-    let mut recs = Records::with_expected(parsed.events);
-    let mut seqs = Vec::with_capacity(parsed.events);
+    // (sequence number, record): 1.5/1.6 traces are small, and sorting them needs them whole.
+    let mut seqs: Vec<(i64, Rec)> = Vec::with_capacity(parsed.events);
     while let Some(Reverse((_, i))) = next.pop() {
         let s = &mut streams[i];
         let (Some(mut ev), mut seq) = (s.head, s.head_seq) else { continue };
@@ -203,25 +181,24 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
                 ev.ts = ev.args[2] as i64;
             }
         }
-        let rec = recs.rec(ev.ts, ev.g, ev.offset);
-        recs.push(rec);
-        seqs.push(seq);
+        seqs.push((seq, Rec { ts: ev.ts, offset: ev.offset, g: ev.g }));
     }
-    let mut order: Vec<u32> = (0..recs.len() as u32).collect();
-    order.sort_by_key(|&i| seqs[i as usize]);
-    drop(seqs);
-    let ts = |i: u32| recs[i as usize].ts;
-    if let Some(w) = order.windows(2).find(|w| ts(w[1]) < ts(w[0])) {
-        r.seek(recs[w[1] as usize].offset as usize);
-        let at = recs[w[1] as usize];
+    // Stable: events with equal sequence numbers stay in file order.
+    seqs.sort_by_key(|&(seq, _)| seq);
+    if let Some(w) = seqs.windows(2).find(|w| w[1].1.ts < w[0].1.ts) {
+        let at = w[1].1;
+        r.seek(at.offset as usize);
         let kind = match r.next()? {
             Some(Record::Event { kind, .. }) => kind,
             _ => T::None,
         };
-        let ev = Event { ts: at.ts, g: recs.g(&at), args: [0; 4], stack: 0, p: 0, offset: at.offset, kind };
-        return Err(time_order_error(&ev, ts(w[0])));
+        let ev = Event { ts: at.ts, g: at.g, args: [0; 4], stack: 0, p: 0, offset: at.offset, kind };
+        return Err(time_order_error(&ev, w[0].1.ts));
     }
-    permute(&mut recs, order);
+    let mut recs = Records::with_expected(seqs.len());
+    for (_, rec) in seqs {
+        recs.push(rec);
+    }
     Ok(recs)
 }
 
@@ -389,40 +366,35 @@ impl SyscallExits {
                     }
                 }
                 ev.ts = ts;
-                self.moved.push((recs.rec(ev.ts, ev.g, ev.offset), recs.len() as u32));
+                self.moved.push((Rec { ts: ev.ts, offset: ev.offset, g: ev.g }, recs.len() as u32));
                 return;
             }
             _ => {}
         }
-        let rec = recs.rec(ev.ts, ev.g, ev.offset);
-        recs.push(rec);
+        recs.push(Rec { ts: ev.ts, offset: ev.offset, g: ev.g });
     }
 
     /// Merges the exits into `recs` (sorted by time) as a stable sort of the merged stream
-    /// by time would place them, from the back, in place.
+    /// by time would place them.
     fn merge_into(mut self, recs: &mut Records) {
         if self.moved.is_empty() {
             return;
         }
         self.moved.sort_by_key(|(rec, _)| rec.ts);
-        let (mut i, mut j) = (recs.len(), self.moved.len());
-        for _ in 0..j {
-            recs.push(Rec { ts: 0, offset: 0, g: 0 });
-        }
-        while j > 0 {
-            let (exit, before) = self.moved[j - 1];
-            // The others keep their order; `recs[k]` came before the exit if k < before.
-            let exit_last = match i.checked_sub(1) {
-                None => true,
-                Some(k) => recs[k].ts < exit.ts || (recs[k].ts == exit.ts && k < before as usize),
-            };
-            if exit_last {
-                recs[i + j - 1] = exit;
-                j -= 1;
-            } else {
-                recs[i + j - 1] = recs[i - 1];
-                i -= 1;
+        let others = std::mem::take(recs);
+        *recs = Records::with_expected(others.len() + self.moved.len());
+        let mut exits = self.moved.into_iter().peekable();
+        for (k, rec) in others.freeing_iter().enumerate() {
+            // The others keep their order; an exit comes after those taken before it.
+            while let Some((exit, _)) =
+                exits.next_if(|&(exit, before)| exit.ts < rec.ts || exit.ts == rec.ts && k >= before as usize)
+            {
+                recs.push(exit);
             }
+            recs.push(rec);
+        }
+        for (exit, _) in exits {
+            recs.push(exit);
         }
     }
 }

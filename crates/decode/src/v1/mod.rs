@@ -12,10 +12,11 @@
 //! every record but keeps only the tables and where each P's batches are. The merge
 //! (`order.rs`) reads each P's batches again as it takes their events, and keeps a
 //! record per event of the ordered stream (`records.rs`: offset, and time and goroutine as
-//! differences from the record before, 8 bytes).
-//! Validation (`check.rs`) and conversion read each event back from the file through its
-//! record, the conversion freeing the records chunk by chunk as the model grows: at the
-//! peak, memory holds the file, the model and little else.
+//! differences from the record before, 8 bytes). Validation (`check.rs`) reads each event
+//! back from the file through its record, keeping per goroutine only its state, and
+//! counts what the model will hold, which is then reserved once. The conversion reads the
+//! events back again and gives the records' memory back as it goes: at the peak, memory
+//! holds the file, the model and little else.
 
 mod check;
 mod convert;
@@ -35,6 +36,7 @@ pub use tables::{Frame, StackTable, StringTable};
 use crate::error::{Error, ErrorKind};
 use crate::hash::IdMap;
 use crate::header::{read_header, Format, Version};
+use crate::trace::Expected;
 use event::{EventType as T, Rec};
 use parse::PState;
 use records::Records;
@@ -76,9 +78,8 @@ pub struct Trace<'a> {
     /// The GoSysCalls whose goroutine blocks in the syscall (its next event is a
     /// GoSysBlock), in event order.
     blocked_syscalls: Vec<u32>,
-    /// Events that convert to two events of the model: GoStartLabels, and GoSysCalls
-    /// that do not block.
-    doubled: usize,
+    /// What the model will hold, as validation counts it.
+    model: Expected,
     /// Tick of the first event, which is time 0.
     first_tick: i64,
     ns_per_tick: f64,
@@ -250,7 +251,7 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
         moved_ps: Vec::new(),
         start_stacks: Vec::new(),
         blocked_syscalls: Vec::new(),
-        doubled: 0,
+        model: Expected::default(),
     };
     if minor < 11 {
         check::remove_futile(&mut trace);

@@ -9,7 +9,7 @@ use std::collections::BinaryHeap;
 
 use super::event::{Event, EventType as T, Rec};
 use super::parse::{event, in_p_stream, PState, Parsed, Run, Sample};
-use super::records::Records;
+use super::records::{Records, Writer};
 use super::wire::{Reader, Record};
 use super::{malformed, Minor};
 use crate::dense_map::DenseMap;
@@ -195,11 +195,11 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
         let ev = Event { ts: at.ts, g: at.g, args: [0; 4], stack: 0, p: 0, offset: at.offset, kind };
         return Err(time_order_error(&ev, w[0].1.ts));
     }
-    let mut recs = Records::with_expected(seqs.len());
+    let mut recs = Writer::with_expected(seqs.len());
     for (_, rec) in seqs {
         recs.push(rec);
     }
-    Ok(recs)
+    Ok(recs.finish())
 }
 
 /// Procs whose head event waits for a goroutine to reach a given state. Waking exactly the
@@ -278,7 +278,7 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
     for i in 0..m.streams.len() {
         m.offer(i, false);
     }
-    let mut recs = Records::with_expected(total);
+    let mut recs = Writer::with_expected(total);
     let mut exits = SyscallExits::default();
     // The first events out of time order: reported once the merge is known to succeed.
     let mut unsorted: Option<Error> = None;
@@ -329,8 +329,7 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
     if let Some(e) = unsorted.or(exits.error.take()) {
         return Err(e);
     }
-    exits.merge_into(&mut recs);
-    Ok(recs)
+    Ok(exits.merge_into(recs.finish()))
 }
 
 /// A GoSysExit is written when the goroutine gets a P back; its argument holds when the
@@ -347,7 +346,7 @@ struct SyscallExits {
 
 impl SyscallExits {
     /// Appends the next event of the merged stream to `recs`, or sets it aside.
-    fn take(&mut self, ev: &mut Event, recs: &mut Records) {
+    fn take(&mut self, ev: &mut Event, recs: &mut Writer) {
         match ev.kind {
             T::GoSysBlock | T::GoInSyscall => {
                 self.last_block.insert(ev.g, ev.ts);
@@ -376,25 +375,25 @@ impl SyscallExits {
 
     /// Merges the exits into `recs` (sorted by time) as a stable sort of the merged stream
     /// by time would place them.
-    fn merge_into(mut self, recs: &mut Records) {
+    fn merge_into(mut self, recs: Records) -> Records {
         if self.moved.is_empty() {
-            return;
+            return recs;
         }
         self.moved.sort_by_key(|(rec, _)| rec.ts);
-        let others = std::mem::take(recs);
-        *recs = Records::with_expected(others.len() + self.moved.len());
+        let mut merged = Writer::with_expected(recs.len() + self.moved.len());
         let mut exits = self.moved.into_iter().peekable();
-        for (k, rec) in others.freeing_iter().enumerate() {
+        for (k, rec) in recs.freeing_iter().enumerate() {
             // The others keep their order; an exit comes after those taken before it.
             while let Some((exit, _)) =
                 exits.next_if(|&(exit, before)| exit.ts < rec.ts || exit.ts == rec.ts && k >= before as usize)
             {
-                recs.push(exit);
+                merged.push(exit);
             }
-            recs.push(rec);
+            merged.push(rec);
         }
         for (exit, _) in exits {
-            recs.push(exit);
+            merged.push(exit);
         }
+        merged.finish()
     }
 }

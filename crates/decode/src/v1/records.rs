@@ -1,57 +1,51 @@
-//! The ordered stream's records, 8 bytes each: the event's offset, and its time and
+//! The ordered stream's records, a 64-bit word each: the event's offset, and its time and
 //! goroutine as differences from the record before (the stream is in time order, and
 //! consecutive events mostly run on one goroutine or on goroutines created close
-//! together). Differences that do not fit (long gaps, goroutines far apart) stand for the
-//! next value of a list aside, read in order too. 16 bytes of fixed-width fields would
-//! take three times the file; these under twice, and read as fast. Only read in order;
-//! the conversion frees each chunk once it has read it, so that the stream and the model
-//! it becomes are not both whole in memory. Chunks are 32 MB, the size from which glibc's
-//! malloc maps each allocation on its own and so gives it back to the system when freed.
-
-use std::borrow::Borrow;
+//! together). A difference that does not fit (a long gap, goroutines far apart) is
+//! followed by a word with the whole value. 16 bytes of fixed-width fields took three
+//! times the file; these take under twice, and read as fast as fixed-width ones.
+//!
+//! Once written, the words are reversed: the stream then reads from the end of the vector,
+//! and the conversion, which reads it last, gives back its tail as it goes (shrinking a
+//! vector gives its pages back without copying it, where freeing the front of one would
+//! need chunks, each kept whole until read: the stream and the model it becomes are never
+//! both whole in memory, and never more than a step of the stream beside the model).
 
 use super::event::Rec;
 
-/// A record as stored.
-#[derive(Debug, Clone, Copy, Default)]
-struct Packed {
-    offset: u32,
-    /// Ticks since the record before, or [`WIDE_TS`].
-    dt: u16,
-    /// Goroutine minus that of the record before, or [`WIDE_G`].
-    dg: i16,
-}
-
-/// The time is the next of [`Wide::ts`].
+/// The record's time is in the next word.
 const WIDE_TS: u16 = u16::MAX;
-/// The goroutine is the next of [`Wide::g`].
+/// The record's goroutine is in the word after it (and after the time's).
 const WIDE_G: i16 = i16::MIN;
 
-const CHUNK: usize = (1 << 25) / std::mem::size_of::<Packed>();
-/// Records of a chunk for more records than expected.
-const MIN_CHUNK: usize = 1 << 12;
+/// Words read between two shrinks of the stream the conversion reads: 1 MB.
+const SHRINK_STEP: usize = 1 << 17;
 
-/// The values that did not fit in their record, in stream order.
-#[derive(Default)]
-struct Wide {
-    ts: Vec<i64>,
-    g: Vec<u64>,
+/// The record word: offset in the low 32 bits, then the tick and goroutine differences.
+fn pack(offset: u32, dt: u16, dg: i16) -> u64 {
+    u64::from(offset) | u64::from(dt) << 32 | u64::from(dg as u16) << 48
 }
 
+fn unpack(word: u64) -> (u32, u16, i16) {
+    (word as u32, (word >> 32) as u16, (word >> 48) as u16 as i16)
+}
+
+/// The stream as it is written, in order.
 #[derive(Default)]
-pub(super) struct Records {
-    chunks: Vec<Vec<Packed>>,
-    wide: Wide,
+pub(super) struct Writer {
+    words: Vec<u64>,
     len: usize,
-    /// How many records are coming: small streams get a chunk of their size.
-    expected: usize,
     /// The last record pushed, which the next is encoded against.
     last: Rec,
 }
 
-impl Records {
-    pub fn with_expected(expected: usize) -> Records {
-        Records { expected, ..Records::default() }
+impl Writer {
+    /// A writer for about `records` records (some take more than a word).
+    pub fn with_expected(records: usize) -> Writer {
+        let mut words = Vec::new();
+        // Only a hint: refused, the vector grows as records come.
+        let _ = words.try_reserve(records.saturating_add(records / 8));
+        Writer { words, ..Writer::default() }
     }
 
     pub fn len(&self) -> usize {
@@ -60,35 +54,37 @@ impl Records {
 
     #[inline]
     pub fn push(&mut self, rec: Rec) {
-        let dt = match u16::try_from(rec.ts.wrapping_sub(self.last.ts)) {
-            Ok(dt) if dt != WIDE_TS => dt,
-            _ => {
-                self.wide.ts.push(rec.ts);
-                WIDE_TS
-            }
-        };
-        let dg = match i16::try_from(rec.g.wrapping_sub(self.last.g) as i64) {
-            Ok(dg) if dg != WIDE_G => dg,
-            _ => {
-                self.wide.g.push(rec.g);
-                WIDE_G
-            }
-        };
-        let packed = Packed { offset: rec.offset, dt, dg };
-        match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(packed),
-            _ => self.push_to_new_chunk(packed),
+        let dt = u16::try_from(rec.ts.wrapping_sub(self.last.ts)).ok().filter(|&dt| dt != WIDE_TS);
+        let dg = i16::try_from(rec.g.wrapping_sub(self.last.g) as i64).ok().filter(|&dg| dg != WIDE_G);
+        self.words.push(pack(rec.offset, dt.unwrap_or(WIDE_TS), dg.unwrap_or(WIDE_G)));
+        if dt.is_none() {
+            self.words.push(rec.ts as u64);
+        }
+        if dg.is_none() {
+            self.words.push(rec.g);
         }
         self.last = rec;
         self.len += 1;
     }
 
-    #[cold]
-    fn push_to_new_chunk(&mut self, packed: Packed) {
-        let expected = self.expected.saturating_sub(self.len);
-        let mut chunk = Vec::with_capacity(if expected > 0 { expected.min(CHUNK) } else { MIN_CHUNK });
-        chunk.push(packed);
-        self.chunks.push(chunk);
+    /// The stream, to be read.
+    pub fn finish(mut self) -> Records {
+        self.words.shrink_to_fit();
+        self.words.reverse();
+        Records { words: self.words, len: self.len }
+    }
+}
+
+/// The stream, its words reversed.
+#[derive(Default)]
+pub(super) struct Records {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        self.len
     }
 
     pub fn first(&self) -> Option<Rec> {
@@ -96,72 +92,58 @@ impl Records {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Rec> + '_ {
-        Iter::new(self.chunks.iter().map(Vec::as_slice), &self.wide)
+        let mut r = Reader { pos: self.words.len(), last: Rec::default() };
+        std::iter::from_fn(move || r.next(&self.words))
     }
 
-    /// The records, each chunk freed once read.
+    /// The records, the stream giving back its memory as it is read.
     pub fn freeing_iter(self) -> impl Iterator<Item = Rec> {
-        Iter::new(self.chunks.into_iter(), self.wide)
+        let mut words = self.words;
+        let mut r = Reader { pos: words.len(), last: Rec::default() };
+        std::iter::from_fn(move || {
+            let rec = r.next(&words);
+            if words.len() - r.pos >= SHRINK_STEP {
+                words.truncate(r.pos);
+                words.shrink_to_fit();
+            }
+            rec
+        })
     }
 
     /// Keeps the records for whose index `keep` is true, in order.
     pub fn retain_indices(&mut self, keep: impl Fn(usize) -> bool) {
         let old = std::mem::take(self);
-        *self = Records::with_expected(old.len);
+        let mut kept = Writer::with_expected(old.len);
         for (i, rec) in old.freeing_iter().enumerate() {
             if keep(i) {
-                self.push(rec);
+                kept.push(rec);
             }
         }
+        *self = kept.finish();
     }
 }
 
-struct Iter<B, I, W> {
-    /// The chunks not yet read.
-    chunks: I,
-    chunk: B,
+/// Reads records from the end of the reversed words.
+struct Reader {
+    /// Words before `pos` are not read yet.
     pos: usize,
-    wide: W,
-    /// Next unread of `wide.ts` and `wide.g`.
-    wide_ts: usize,
-    wide_g: usize,
     last: Rec,
 }
 
-impl<B: AsRef<[Packed]> + Default, I: Iterator<Item = B>, W: Borrow<Wide>> Iter<B, I, W> {
-    fn new(chunks: I, wide: W) -> Self {
-        Iter { chunks, chunk: B::default(), pos: 0, wide, wide_ts: 0, wide_g: 0, last: Rec::default() }
+impl Reader {
+    #[inline]
+    fn next(&mut self, words: &[u64]) -> Option<Rec> {
+        let (offset, dt, dg) = unpack(self.word(words)?);
+        let ts = if dt == WIDE_TS { self.word(words)? as i64 } else { self.last.ts.wrapping_add(i64::from(dt)) };
+        let g = if dg == WIDE_G { self.word(words)? } else { self.last.g.wrapping_add(dg as u64) };
+        self.last = Rec { ts, offset, g };
+        Some(self.last)
     }
-}
-
-impl<B: AsRef<[Packed]> + Default, I: Iterator<Item = B>, W: Borrow<Wide>> Iterator for Iter<B, I, W> {
-    type Item = Rec;
 
     #[inline]
-    fn next(&mut self) -> Option<Rec> {
-        let packed = loop {
-            match self.chunk.as_ref().get(self.pos) {
-                Some(&packed) => break packed,
-                // Replacing the chunk read (when owned) frees it.
-                None => (self.chunk, self.pos) = (self.chunks.next()?, 0),
-            }
-        };
-        self.pos += 1;
-        let wide = self.wide.borrow();
-        let ts = if packed.dt == WIDE_TS {
-            self.wide_ts += 1;
-            wide.ts.get(self.wide_ts - 1).copied().unwrap_or_default()
-        } else {
-            self.last.ts.wrapping_add(i64::from(packed.dt))
-        };
-        let g = if packed.dg == WIDE_G {
-            self.wide_g += 1;
-            wide.g.get(self.wide_g - 1).copied().unwrap_or_default()
-        } else {
-            self.last.g.wrapping_add(packed.dg as u64)
-        };
-        self.last = Rec { ts, offset: packed.offset, g };
-        Some(self.last)
+    fn word(&mut self, words: &[u64]) -> Option<u64> {
+        self.pos = self.pos.checked_sub(1)?;
+        words.get(self.pos).copied()
     }
 }
 
@@ -170,7 +152,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_back_what_was_pushed_across_chunks() {
+    fn reads_back_what_was_pushed() {
         let mut want = Vec::new();
         let mut ts = -3i64;
         for i in 0..200_000u32 {
@@ -182,11 +164,12 @@ mod tests {
             let g = if i % 13 == 0 { u64::MAX - u64::from(i) } else { u64::from(i / 5) };
             want.push(Rec { ts, offset: i.wrapping_mul(2_654_435_761), g });
         }
-        // Expecting few records makes the stream take many chunks.
-        let mut recs = Records::with_expected(10);
+        // Expecting few records makes the vector grow.
+        let mut w = Writer::with_expected(10);
         for &rec in &want {
-            recs.push(rec);
+            w.push(rec);
         }
+        let mut recs = w.finish();
         assert_eq!(recs.len(), want.len());
         assert!(recs.iter().eq(want.iter().copied()));
         recs.retain_indices(|i| i % 3 != 1);

@@ -40,11 +40,12 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// A writer for about `records` records (some take more than a word).
+    /// A writer for about `records` records (some take more than a word: an eighth of
+    /// them in a trace of millions of goroutines).
     pub fn with_expected(records: usize) -> Writer {
         let mut words = Vec::new();
         // Only a hint: refused, the vector grows as records come.
-        let _ = words.try_reserve(records.saturating_add(records / 8));
+        let _ = words.try_reserve(records.saturating_add(records / 4));
         Writer { words, ..Writer::default() }
     }
 
@@ -69,7 +70,10 @@ impl Writer {
 
     /// The stream, to be read.
     pub fn finish(mut self) -> Records {
-        self.words.shrink_to_fit();
+        // Not shrunk: the room left was never touched, so it takes no memory, and the
+        // conversion shrinks the vector anyway. Shrinking it here would also have glibc
+        // map each stream of a small file anew (it maps blocks larger than the largest
+        // it has seen freed), which costs more than decoding it.
         self.words.reverse();
         Records { words: self.words, len: self.len }
     }

@@ -397,3 +397,30 @@ impl SyscallExits {
         merged.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moved_exits_merge_back_by_time_after_the_events_taken_before_them() {
+        let stream: Vec<Rec> = (0..5000u32).map(|i| Rec { ts: i64::from(i / 3), offset: i, g: 1 }).collect();
+        // Each exit: its time, and how many other events were taken before it.
+        let moved: Vec<(Rec, u32)> = (0..700u32)
+            .map(|j| (Rec { ts: i64::from(j * 7 % 1700), offset: 100_000 + j, g: 2 }, (j * 11 % 5001).min(5000)))
+            .collect();
+        // A stable sort by time of the stream with each exit where it was taken.
+        let mut keyed: Vec<((i64, u32, u8), Rec)> =
+            stream.iter().enumerate().map(|(k, &rec)| ((rec.ts, k as u32, 1), rec)).collect();
+        keyed.extend(moved.iter().map(|&(rec, before)| ((rec.ts, before, 0), rec)));
+        keyed.sort_by_key(|&(key, _)| key);
+        let mut w = Writer::with_expected(stream.len());
+        for &rec in &stream {
+            w.push(rec);
+        }
+        let exits = SyscallExits { moved, ..SyscallExits::default() };
+        let merged = exits.merge_into(w.finish());
+        assert_eq!(merged.len(), keyed.len());
+        assert!(merged.freeing_iter().eq(keyed.into_iter().map(|(_, rec)| rec)));
+    }
+}

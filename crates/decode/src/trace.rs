@@ -376,9 +376,11 @@ impl Trace {
     /// actually arrive and decoding goes on.
     pub(crate) fn reserve(&mut self, e: Expected) {
         let events = e.events;
+        // Goroutine slots, in `gor` and in the `arg` of transitions of other goroutines.
+        let slots = u32::try_from(e.goroutines).unwrap_or(u32::MAX);
         let granted = self.pair.try_reserve(events).is_ok()
-            && self.gor.try_reserve(events).is_ok()
-            && self.arg.try_reserve(events).is_ok()
+            && self.gor.try_reserve_up_to(events, slots).is_ok()
+            && self.arg.try_reserve_up_to(events, slots).is_ok()
             && self.kind.try_reserve(events).is_ok()
             && self.aux.try_reserve(events).is_ok();
         if granted {

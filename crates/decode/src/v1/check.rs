@@ -205,6 +205,7 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
                 gs.insert(ev.args[0] as i64, G { state: Runnable, last: Some(T::GoCreate), ..G::default() });
                 start_stacks.insert(ev.args[0], ev.args[1]);
                 model.creates += 1;
+                // Goroutines that existed at the start have smaller IDs.
                 model.max_goroutine = model.max_goroutine.max(ev.args[0]);
             }
             T::GoStart | T::GoStartLabel => {
@@ -359,8 +360,7 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
     // Events convert one to one, but for those that convert to two (GoStartLabels, and
     // GoSysCalls that do not block) and the two Syncs that bracket them.
     model.events = trace.len() + doubled - trace.blocked_syscalls.len() + 2;
-    // Goroutines that existed at the start come on top of the created ones.
-    model.goroutines = model.creates + 1024;
+    model.goroutines = gs.len();
     trace.model = model;
     Ok(())
 }

@@ -376,25 +376,8 @@ impl SyscallExits {
     /// Merges the exits into `recs` (sorted by time) as a stable sort of the merged stream
     /// by time would place them.
     fn merge_into(mut self, recs: Records) -> Records {
-        if self.moved.is_empty() {
-            return recs;
-        }
         self.moved.sort_by_key(|(rec, _)| rec.ts);
-        let mut merged = Writer::with_expected(recs.len() + self.moved.len());
-        let mut exits = self.moved.into_iter().peekable();
-        for (k, rec) in recs.freeing_iter().enumerate() {
-            // The others keep their order; an exit comes after those taken before it.
-            while let Some((exit, _)) =
-                exits.next_if(|&(exit, before)| exit.ts < rec.ts || exit.ts == rec.ts && k >= before as usize)
-            {
-                merged.push(exit);
-            }
-            merged.push(rec);
-        }
-        for (exit, _) in exits {
-            merged.push(exit);
-        }
-        merged.finish()
+        recs.with_moved(self.moved)
     }
 }
 

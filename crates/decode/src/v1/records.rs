@@ -6,10 +6,10 @@
 //! times the file; these take under twice, and read as fast as fixed-width ones.
 //!
 //! Once written, the words are reversed: the stream then reads from the end of the vector,
-//! and the conversion, which reads it last, gives back its tail as it goes (shrinking a
-//! vector gives its pages back without copying it, where freeing the front of one would
-//! need chunks, each kept whole until read: the stream and the model it becomes are never
-//! both whole in memory, and never more than a step of the stream beside the model).
+//! and the conversion, which reads it last, gives back its tail as it goes (see
+//! [`give_back`]; freeing the front of a vector would need chunks, each kept whole until
+//! read): the stream and the model it becomes are never both whole in memory, and never
+//! more than a step of the stream beside the model.
 
 use super::event::Rec;
 
@@ -75,14 +75,19 @@ impl Writer {
         // map each stream of a small file anew (it maps blocks larger than the largest
         // it has seen freed), which costs more than decoding it.
         self.words.reverse();
-        Records { words: self.words, len: self.len }
+        Records { words: self.words, moved: Vec::new(), len: self.len }
     }
 }
 
-/// The stream, its words reversed.
+/// The stream, its words reversed, and the records to merge back into it.
 #[derive(Default)]
 pub(super) struct Records {
     words: Vec<u64>,
+    /// Records taken out of the stream to go back by time, each with the number of the
+    /// stream's records that come before it, in order. Merged as the stream is read:
+    /// written into it again, the stream would be whole twice in WebAssembly, whose
+    /// memory is never given back.
+    moved: Vec<(Rec, u32)>,
     len: usize,
 }
 
@@ -91,25 +96,44 @@ impl Records {
         self.len
     }
 
+    /// The stream with `moved` (sorted by time, each with the number of stream records
+    /// taken before it, which it follows if their times are equal) merged back as a
+    /// stable sort of the whole by time would place them: one pass over the stream finds
+    /// where each goes.
+    pub fn with_moved(mut self, mut moved: Vec<(Rec, u32)>) -> Records {
+        let mut next = 0;
+        let mut r = Reader::new(self.words.len());
+        for k in 0..=self.len {
+            let rec = if k < self.len { r.read(&self.words) } else { None };
+            while let Some((exit, at)) = moved.get_mut(next) {
+                if rec.is_some_and(|rec| rec.ts < exit.ts || rec.ts == exit.ts && k < *at as usize) {
+                    break;
+                }
+                *at = k as u32;
+                next += 1;
+            }
+        }
+        self.len += moved.len();
+        self.moved = moved;
+        self
+    }
+
     pub fn first(&self) -> Option<Rec> {
         self.iter().next()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Rec> + '_ {
-        let mut r = Reader { pos: self.words.len(), last: Rec::default() };
-        std::iter::from_fn(move || r.next(&self.words))
+        let mut r = Reader::new(self.words.len());
+        std::iter::from_fn(move || r.next(&self.words, &self.moved))
     }
 
     /// The records, the stream giving back its memory as it is read.
     pub fn freeing_iter(self) -> impl Iterator<Item = Rec> {
-        let mut words = self.words;
-        let mut r = Reader { pos: words.len(), last: Rec::default() };
+        let (mut words, moved) = (self.words, self.moved);
+        let mut r = Reader::new(words.len());
         std::iter::from_fn(move || {
-            let rec = r.next(&words);
-            if words.len() - r.pos >= SHRINK_STEP {
-                words.truncate(r.pos);
-                words.shrink_to_fit();
-            }
+            let rec = r.next(&words, &moved);
+            give_back(&mut words, r.pos);
             rec
         })
     }
@@ -127,21 +151,56 @@ impl Records {
     }
 }
 
-/// Reads records from the end of the reversed words.
+/// Gives back the words after `unread`, once there is a step of them. Natively, glibc
+/// shrinks a block it mapped on its own by unmapping its tail, without copying it (and a
+/// stream of a few MB lives among the rest of the heap anyway). WebAssembly memory is never
+/// given back, and its allocator would copy the block to shrink it: there the words stay.
+fn give_back(words: &mut Vec<u64>, unread: usize) {
+    if cfg!(target_arch = "wasm32") || words.len() - unread < SHRINK_STEP {
+        return;
+    }
+    words.truncate(unread);
+    words.shrink_to_fit();
+}
+
+/// Reads records from the end of the reversed words, merging the moved ones in.
 struct Reader {
     /// Words before `pos` are not read yet.
     pos: usize,
     last: Rec,
+    /// Stream records returned so far, and moved ones.
+    taken: usize,
+    moved_taken: usize,
 }
 
 impl Reader {
+    fn new(words: usize) -> Reader {
+        Reader { pos: words, last: Rec::default(), taken: 0, moved_taken: 0 }
+    }
+
     #[inline]
-    fn next(&mut self, words: &[u64]) -> Option<Rec> {
+    fn next(&mut self, words: &[u64], moved: &[(Rec, u32)]) -> Option<Rec> {
+        if let Some(&(rec, at)) = moved.get(self.moved_taken) {
+            if at as usize == self.taken {
+                self.moved_taken += 1;
+                return Some(rec);
+            }
+        }
+        self.taken += 1;
+        self.read(words)
+    }
+
+    /// The stream's next record.
+    #[inline]
+    fn read(&mut self, words: &[u64]) -> Option<Rec> {
         let (offset, dt, dg) = unpack(self.word(words)?);
         let ts = if dt == WIDE_TS { self.word(words)? as i64 } else { self.last.ts.wrapping_add(i64::from(dt)) };
         let g = if dg == WIDE_G { self.word(words)? } else { self.last.g.wrapping_add(dg as u64) };
-        self.last = Rec { ts, offset, g };
-        Some(self.last)
+        // Returned from the values, not read back from `last`: reading the record whole
+        // right after storing its fields one by one stalls on every record.
+        let rec = Rec { ts, offset, g };
+        self.last = rec;
+        Some(rec)
     }
 
     #[inline]

@@ -101,17 +101,14 @@ impl Records {
     /// stable sort of the whole by time would place them: one pass over the stream finds
     /// where each goes.
     pub fn with_moved(mut self, mut moved: Vec<(Rec, u32)>) -> Records {
-        let mut next = 0;
         let mut r = Reader::new(self.words.len());
-        for k in 0..=self.len {
-            let rec = if k < self.len { r.read(&self.words) } else { None };
-            while let Some((exit, at)) = moved.get_mut(next) {
-                if rec.is_some_and(|rec| rec.ts < exit.ts || rec.ts == exit.ts && k < *at as usize) {
-                    break;
-                }
-                *at = k as u32;
-                next += 1;
+        let (mut k, mut rec) = (0, r.read(&self.words));
+        for (exit, at) in &mut moved {
+            while rec.is_some_and(|rec| rec.ts < exit.ts || rec.ts == exit.ts && k < *at as usize) {
+                k += 1;
+                rec = r.read(&self.words);
             }
+            *at = k as u32;
         }
         self.len += moved.len();
         self.moved = moved;

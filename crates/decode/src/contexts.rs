@@ -37,7 +37,10 @@ impl Ids {
         let slot = if dense_ok {
             let i = id as usize;
             if i >= self.dense.len() {
-                self.dense.resize((i + 1).max(self.dense.len() * 2), NONE);
+                // Doubling, but within what `reserve` set aside if the ID fits there.
+                let cap = self.dense.capacity();
+                let len = (i + 1).max(self.dense.len() * 2);
+                self.dense.resize(if i < cap { len.min(cap) } else { len }, NONE);
             }
             if self.dense[i] == NONE {
                 self.dense[i] = next;
@@ -50,6 +53,17 @@ impl Ids {
             self.ids.push(id);
         }
         slot
+    }
+
+    /// Room for `n` IDs up to `max_id`, so that the tables are not copied as they grow
+    /// (a copy leaves a hole in the heap that the process keeps). Only a hint: refused,
+    /// the tables grow as IDs come.
+    pub(crate) fn reserve(&mut self, n: usize, max_id: u64) {
+        let _ = self.ids.try_reserve(n);
+        let dense = usize::try_from(max_id).map_or(usize::MAX, |m| m.saturating_add(1));
+        // Within what `slot` would grow the array to for that many IDs.
+        let dense = dense.min(n.saturating_mul(2).saturating_add(65536));
+        let _ = self.dense.try_reserve(dense.saturating_sub(self.dense.len()));
     }
 
     pub(crate) fn get(&self, id: i64) -> Option<u32> {

@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::header::{read_header, Format, HEADER_LEN};
-use crate::trace::Trace;
+use crate::trace::{Expected, Trace};
 use crate::v2::{Pumped, V2};
 
 /// The result of decoding: every event up to where decoding stopped, and why it stopped
@@ -154,7 +154,7 @@ impl Decoder {
                     // Only now that the file is known to be a trace: real traces take 5–6
                     // bytes per event, so an underestimate would cost a doubling, and an
                     // overestimate is given back when decoding ends.
-                    self.trace.reserve(usize::try_from(self.size_hint / 5).unwrap_or(0));
+                    self.trace.reserve(Expected::events(usize::try_from(self.size_hint / 5).unwrap_or(0)));
                     self.v2 = Some(V2::new(v));
                     start = HEADER_LEN;
                 }

@@ -44,6 +44,11 @@ impl<V> DenseMap<V> {
         self.values[s as usize].as_mut()
     }
 
+    /// The number of IDs in the map.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len() - self.free.len()
+    }
+
     #[inline]
     pub(crate) fn contains_key(&self, id: &i64) -> bool {
         self.slot(*id).is_some()
@@ -108,6 +113,7 @@ mod tests {
         m.remove(&5);
         m.remove(&(1 << 40));
         assert!(!m.contains_key(&5) && !m.contains_key(&(1 << 40)));
+        assert_eq!(m.len(), ids.len() - 2);
         m.insert(6, 60);
         assert_eq!(m.get(&6), Some(&60));
         assert_eq!(m.get(&2), Some(&1));

@@ -42,12 +42,12 @@ impl StackColumn {
         self.stacks.get((self.rank[i / 64] + before) as usize)
     }
 
-    /// Room for `n` more events, assuming about half have a stack.
-    pub(crate) fn reserve(&mut self, n: usize) {
+    /// Room for `n` more events, `stacks` of them with a stack.
+    pub(crate) fn reserve(&mut self, n: usize, stacks: usize) {
         self.has.reserve(n / 64 + 1);
         self.rank.reserve(n / 64 + 1);
         // Only a hint: decoding goes on if it is refused.
-        let _ = self.stacks.try_reserve(n / 2);
+        let _ = self.stacks.try_reserve(stacks);
     }
 
     pub(crate) fn shrink(&mut self) {

@@ -142,6 +142,26 @@ impl Groups {
     }
 }
 
+/// What a decoder knows ahead about the events to come: see [`Trace::reserve`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Expected {
+    pub events: usize,
+    /// Events with a stack.
+    pub stacks: usize,
+    pub goroutines: usize,
+    /// The largest goroutine ID.
+    pub max_goroutine: u64,
+    /// GoCreate transitions.
+    pub creates: usize,
+}
+
+impl Expected {
+    /// When only the number of events is known (about half of them have a stack).
+    pub(crate) fn events(events: usize) -> Expected {
+        Expected { events, stacks: events / 2, ..Expected::default() }
+    }
+}
+
 /// A decoded trace.
 #[derive(Debug, Clone)]
 pub struct Trace {
@@ -170,8 +190,11 @@ pub struct Trace {
     syncs: Vec<SyncInfo>,
     /// (event, reason) for transitions with a reason, in event order.
     reasons: Vec<(u32, StrId)>,
-    /// (event, stack) for GoCreate transitions, whose transition stack differs.
-    create_stacks: Vec<(u32, StackId)>,
+    /// GoCreate transitions, whose transition stack differs: the events, in order, and
+    /// their transition stacks (a trace of short-lived goroutines has millions, of a few
+    /// distinct stacks).
+    create_events: Vec<u32>,
+    create_stacks: Uints,
     /// (event, bytes swept, bytes reclaimed) for sweep ends.
     sweep_attrs: Vec<(u32, u64, u64)>,
     /// Events by goroutine and by proc, built on first use.
@@ -205,7 +228,8 @@ impl Trace {
             experimental: Vec::new(),
             syncs: Vec::new(),
             reasons: Vec::new(),
-            create_stacks: Vec::new(),
+            create_events: Vec::new(),
+            create_stacks: Uints::default(),
             sweep_attrs: Vec::new(),
             groups: OnceLock::new(),
         }
@@ -332,7 +356,8 @@ impl Trace {
             + v(&self.experimental)
             + v(&self.syncs)
             + v(&self.reasons)
-            + v(&self.create_stacks)
+            + v(&self.create_events)
+            + self.create_stacks.heap_bytes()
             + v(&self.sweep_attrs)
             + groups
             + self.strings.heap_bytes()
@@ -344,19 +369,26 @@ impl Trace {
                 .sum::<usize>()
     }
 
-    /// Makes room for about `events` events at once, so the columns do not grow by
-    /// doubling (in WebAssembly, memory once grown is never given back). Only a hint: when
-    /// the allocator refuses (a huge file, or junk behind a valid header in a 4 GiB wasm
-    /// memory), the columns grow as events actually arrive and decoding goes on.
-    pub(crate) fn reserve(&mut self, events: usize) {
+    /// Makes room for what is expected at once, so the tables do not grow by copying (in
+    /// WebAssembly, memory once grown is never given back; natively, the heap keeps the
+    /// holes that copies leave). Only a hint: when the allocator refuses (a huge file, or
+    /// junk behind a valid header in a 4 GiB wasm memory), the tables grow as events
+    /// actually arrive and decoding goes on.
+    pub(crate) fn reserve(&mut self, e: Expected) {
+        let events = e.events;
+        // Goroutine slots, in `gor` and in the `arg` of transitions of other goroutines.
+        let slots = u32::try_from(e.goroutines).unwrap_or(u32::MAX);
         let granted = self.pair.try_reserve(events).is_ok()
-            && self.gor.try_reserve(events).is_ok()
-            && self.arg.try_reserve(events).is_ok()
+            && self.gor.try_reserve_up_to(events, slots).is_ok()
+            && self.arg.try_reserve_up_to(events, slots).is_ok()
             && self.kind.try_reserve(events).is_ok()
             && self.aux.try_reserve(events).is_ok();
         if granted {
             self.time.reserve(events);
-            self.stack.reserve(events);
+            self.stack.reserve(events, e.stacks.min(events));
+            self.contexts.goroutines.reserve(e.goroutines, e.max_goroutine);
+            let _ = self.create_events.try_reserve(e.creates);
+            let _ = self.create_stacks.try_reserve(e.creates);
         }
     }
 
@@ -407,7 +439,10 @@ impl Trace {
         match tstack {
             TransitionStack::None => {}
             TransitionStack::SameAsEvent => aux |= TSTACK_IS_STACK,
-            TransitionStack::Other(s) => self.create_stacks.push((ev, s)),
+            TransitionStack::Other(s) => {
+                self.create_events.push(ev);
+                self.create_stacks.push(s);
+            }
         }
         if reason != 0 {
             self.reasons.push((ev, reason));
@@ -489,7 +524,8 @@ impl Trace {
         self.experimental.shrink_to_fit();
         self.syncs.shrink_to_fit();
         self.reasons.shrink_to_fit();
-        self.create_stacks.shrink_to_fit();
+        self.create_events.shrink_to_fit();
+        self.create_stacks.shrink();
         self.sweep_attrs.shrink_to_fit();
     }
 }
@@ -598,7 +634,8 @@ impl<'a> EventRef<'a> {
         if self.trace.aux[self.i] & TSTACK_IS_STACK != 0 {
             return self.stack();
         }
-        lookup(&self.trace.create_stacks, self.i as u32).unwrap_or(NO_STACK)
+        let t = self.trace;
+        t.create_events.binary_search(&(self.i as u32)).map_or(NO_STACK, |k| t.create_stacks.get(k))
     }
 
     pub fn metric(&self) -> Option<(Metric, u64)> {

@@ -67,6 +67,17 @@ impl Uints {
         (0..self.len()).map(|i| self.get(i))
     }
 
+    /// Room for `n` more values up to `max`, in the width `max` needs: a column that would
+    /// widen later is not copied then (a copy that, natively, can leave a hole in the heap
+    /// as large as the column). Fails instead of aborting.
+    pub(crate) fn try_reserve_up_to(&mut self, n: usize, max: u32) -> Result<(), std::collections::TryReserveError> {
+        let x = max.saturating_add(1);
+        if x > self.max {
+            self.widen(x);
+        }
+        self.try_reserve(n)
+    }
+
     /// Room for `n` more values of the current width; fails instead of aborting.
     pub(crate) fn try_reserve(&mut self, n: usize) -> Result<(), std::collections::TryReserveError> {
         // Plus the three bytes a push writes past its value before dropping them.

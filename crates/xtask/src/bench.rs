@@ -74,7 +74,7 @@ struct Measured {
     events: u64,
     secs: f64,
     hwm_kib: u64,
-    /// Resident with the run's result alive (ours keeps the decoded trace).
+    /// Resident with the run's result alive (ours keeps the decoded trace, not the file).
     rss_kib: u64,
 }
 
@@ -154,7 +154,7 @@ fn run_bench(runs: usize, files: &[PathBuf]) -> Result {
     }
     println!("ratio: gotv speed / Go speed. maxRSS: peak resident memory, the file's bytes included (both");
     println!("read it whole first); Go's reader keeps no events, gotv keeps all of them: gotv RSS is with the");
-    println!("decoded trace alive after loading.");
+    println!("decoded trace alive after loading and the file's bytes dropped.");
     Ok(())
 }
 

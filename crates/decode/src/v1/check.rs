@@ -7,6 +7,7 @@ use super::{malformed, Trace, GC_P, NETPOLL_P, TIMER_P};
 use crate::dense_map::DenseMap;
 use crate::error::Error;
 use crate::hash::IdMap;
+use crate::trace::Expected;
 
 /// Drops the block/unblock/start of wakeups the runtime marked futile (Go 1.21 only:
 /// the 1.27 converter rejects FutileWakeup events instead).
@@ -60,8 +61,6 @@ struct G {
     state: GStatus,
     /// The last event that made it runnable or blocked it (Go's `gdesc.ev`).
     last: Option<T>,
-    /// The new-goroutine stack of its GoCreate, until its first GoStart.
-    start_stack: Option<u64>,
     in_mark_assist: bool,
 }
 
@@ -105,6 +104,9 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
     let mut tasks: IdMap<u64, ()> = IdMap::default();
     let mut regions: IdMap<u64, Vec<(u64, u64)>> = IdMap::default();
     gs.insert(0, G { state: Running, ..G::default() });
+    // The new-goroutine stack of each GoCreate, until the goroutine's first GoStart: aside
+    // from `gs`, which holds every goroutine of the trace, as only a few wait to start.
+    let mut start_stacks: IdMap<u64, u64> = IdMap::default();
     let (mut in_gc, mut in_stw) = (false, false);
     // Go 1.21 stores every event's goroutine back into its map, creating entries that its
     // "g already exists" check then sees; Go 1.27 stores only the ones it changed.
@@ -113,9 +115,12 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
     // The index of each goroutine's latest event if that is a GoSysCall: Go looks ahead
     // from each syscall for a GoSysBlock.
     let mut open_syscalls: DenseMap<u32> = DenseMap::default();
+    let (mut model, mut doubled) = (Expected::default(), 0);
     let mut r = Reader::new(trace.data, 0, minor);
-    for i in 0..trace.events.len() {
-        let ev = &mut trace.read(&trace.events[i], &mut r);
+    // Out of the trace while it is read, so that the tables can grow meanwhile.
+    let events = std::mem::take(&mut trace.events);
+    for (i, rec) in events.iter().enumerate() {
+        let ev = &mut trace.read(&rec, &mut r);
         let read_p = ev.p;
         let mut g = gs.get(&(ev.g as i64)).copied().unwrap_or_default();
         let p_key = i64::from(ev.p);
@@ -197,8 +202,11 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
                 if gs.contains_key(&(ev.args[0] as i64)) {
                     return Err(fail(ev, format!("g {} already exists", ev.args[0])));
                 }
-                let new = G { state: Runnable, last: Some(T::GoCreate), start_stack: Some(ev.args[1]), ..G::default() };
-                gs.insert(ev.args[0] as i64, new);
+                gs.insert(ev.args[0] as i64, G { state: Runnable, last: Some(T::GoCreate), ..G::default() });
+                start_stacks.insert(ev.args[0], ev.args[1]);
+                model.creates += 1;
+                // Goroutines that existed at the start have smaller IDs.
+                model.max_goroutine = model.max_goroutine.max(ev.args[0]);
             }
             T::GoStart | T::GoStartLabel => {
                 if g.state != Runnable {
@@ -209,7 +217,7 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
                 }
                 g.state = Running;
                 p.g = ev.g;
-                if let Some(start) = g.start_stack.take() {
+                if let Some(start) = start_stacks.remove(&ev.g) {
                     // 1.5/1.6 recorded the start PC itself; +1 makes it a return PC, as
                     // symbolizers expect.
                     let stack =
@@ -338,13 +346,21 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
         match ev.kind {
             T::GoSysCall => {
                 open_syscalls.insert(ev.g as i64, i as u32);
-                trace.doubled += 1;
+                doubled += 1;
             }
-            T::GoStartLabel => trace.doubled += 1,
+            T::GoStartLabel => doubled += 1,
             _ => {}
         }
+        if ev.kind.has_stack() && ev.stack != 0 {
+            model.stacks += 1;
+        }
     }
+    trace.events = events;
     trace.blocked_syscalls.sort_unstable();
-    trace.doubled -= trace.blocked_syscalls.len();
+    // Events convert one to one, but for those that convert to two (GoStartLabels, and
+    // GoSysCalls that do not block) and the two Syncs that bracket them.
+    model.events = trace.len() + doubled - trace.blocked_syscalls.len() + 2;
+    model.goroutines = gs.len();
+    trace.model = model;
     Ok(())
 }

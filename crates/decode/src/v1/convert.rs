@@ -360,7 +360,10 @@ impl Converter<'_, '_> {
 /// Converts a parsed v1 trace. As Go's reader, it brackets the events with two Sync events
 /// and stops at the first event it cannot convert, keeping those before it.
 pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
-    let (len, events) = (v1.len(), v1.events.take_chunks());
+    let events = std::mem::take(&mut v1.events).freeing_iter();
+    // GoStarts convert without a stack: the stacks their GoCreates gave them only serve
+    // `Trace::events`.
+    v1.start_stacks = Vec::new();
     let mut c = Converter {
         v1: &v1,
         out: Trace::new(Some(v1.version)),
@@ -375,10 +378,10 @@ pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
         last_stw: 0,
         builtins: Vec::new(),
     };
-    // Old events map one to one onto model events, but for the two Syncs and the doubled
-    // ones; any more would double the columns. A goroutine that existed at the start
-    // becomes one event at the first Gomaxprocs instead of at its GoCreate.
-    c.out.reserve(len + 2 + v1.doubled);
+    // Reserved for the events as validation counted them: any more would double the
+    // columns. A goroutine that existed at the start becomes one event at the first
+    // Gomaxprocs instead of at its GoCreate.
+    c.out.reserve(v1.model);
     let mut syncs = 0;
     let mut sync = |out: &mut Trace, time: i64| {
         syncs += 1;

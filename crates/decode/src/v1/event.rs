@@ -220,14 +220,11 @@ pub struct Event {
 
 /// An event as kept between the passes over the ordered stream: only what cannot be read
 /// again from its record in the file without replaying its P's batches (its P is that of
-/// the batch holding it, see [`super::Trace`]). A v1 trace holds tens of millions of
-/// events, 5 bytes each on the wire: the whole [`Event`] for each would take 13 times the
-/// file, this 3 times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// the batch holding it, see [`super::Trace`]). Stored delta-encoded (`records.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Rec {
     /// Ticks, as in the file.
     pub ts: i64,
     pub offset: u32,
-    /// The goroutine, or [`super::records::WIDE_G`].
-    pub g: u32,
+    pub g: u64,
 }

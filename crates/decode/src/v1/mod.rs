@@ -11,10 +11,12 @@
 //! kept per event while the file is in memory anyway. The first pass (`parse.rs`) checks
 //! every record but keeps only the tables and where each P's batches are. The merge
 //! (`order.rs`) reads each P's batches again as it takes their events, and keeps a
-//! 16-byte record per event of the ordered stream (`records.rs`: time, offset, goroutine).
-//! Validation (`check.rs`) and conversion read each event back from the file through its
-//! record, the conversion freeing the records chunk by chunk as the model grows: at the
-//! peak, memory holds the file, the model and little else.
+//! record per event of the ordered stream (`records.rs`: offset, and time and goroutine as
+//! differences from the record before, 8 bytes). Validation (`check.rs`) reads each event
+//! back from the file through its record, keeping per goroutine only its state, and
+//! counts what the model will hold, which is then reserved once. The conversion reads the
+//! events back again and gives the records' memory back as it goes: at the peak, memory
+//! holds the file, the model and little else.
 
 mod check;
 mod convert;
@@ -34,6 +36,7 @@ pub use tables::{Frame, StackTable, StringTable};
 use crate::error::{Error, ErrorKind};
 use crate::hash::IdMap;
 use crate::header::{read_header, Format, Version};
+use crate::trace::Expected;
 use event::{EventType as T, Rec};
 use parse::PState;
 use records::Records;
@@ -75,9 +78,8 @@ pub struct Trace<'a> {
     /// The GoSysCalls whose goroutine blocks in the syscall (its next event is a
     /// GoSysBlock), in event order.
     blocked_syscalls: Vec<u32>,
-    /// Events that convert to two events of the model: GoStartLabels, and GoSysCalls
-    /// that do not block.
-    doubled: usize,
+    /// What the model will hold, as validation counts it.
+    model: Expected,
     /// Tick of the first event, which is time 0.
     first_tick: i64,
     ns_per_tick: f64,
@@ -94,7 +96,7 @@ impl<'a> Trace<'a> {
 
     /// The events in order, timestamps in ns since the first event.
     pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
-        self.read_all(self.events.iter().copied())
+        self.read_all(self.events.iter())
     }
 
     /// The events of `recs`, the ordered stream or what is left of it.
@@ -136,7 +138,7 @@ impl<'a> Trace<'a> {
         let mut ev = parse::event(kind, &r.values, p, &mut PState::default(), self.version.0, rec.offset as usize);
         ev.kind = kind.normal();
         ev.ts = (rec.ts.wrapping_sub(self.first_tick) as f64 * self.ns_per_tick) as i64;
-        ev.g = self.events.g(rec);
+        ev.g = rec.g;
         // Timer unblocks and syscall exits move to their fake Ps.
         match ev.kind {
             T::GoUnblock if self.timer_goroutines.contains_key(&ev.g) => ev.p = TIMER_P,
@@ -249,7 +251,7 @@ pub fn parse(data: &[u8]) -> Result<Trace<'_>, Error> {
         moved_ps: Vec::new(),
         start_stacks: Vec::new(),
         blocked_syscalls: Vec::new(),
-        doubled: 0,
+        model: Expected::default(),
     };
     if minor < 11 {
         check::remove_futile(&mut trace);

@@ -9,7 +9,7 @@ use std::collections::BinaryHeap;
 
 use super::event::{Event, EventType as T, Rec};
 use super::parse::{event, in_p_stream, PState, Parsed, Run, Sample};
-use super::records::Records;
+use super::records::{Records, Writer};
 use super::wire::{Reader, Record};
 use super::{malformed, Minor};
 use crate::dense_map::DenseMap;
@@ -73,28 +73,6 @@ fn time_order_error(ev: &Event, previous: i64) -> Error {
         format!("time stamps out of order: {} at tick {} is ordered after an event at tick {previous}", ev.kind, ev.ts),
         ev.offset as usize,
     )
-}
-
-/// Moves `recs[order[k]]` to position `k`, in place.
-fn permute(recs: &mut Records, mut order: Vec<u32>) {
-    const DONE: u32 = u32::MAX;
-    for start in 0..order.len() {
-        if order[start] == DONE {
-            continue;
-        }
-        let first = recs[start];
-        let mut k = start;
-        loop {
-            let from = order[k] as usize;
-            order[k] = DONE;
-            if from == start {
-                recs[k] = first;
-                break;
-            }
-            recs[k] = recs[from];
-            k = from;
-        }
-    }
 }
 
 /// Where a stream's events come from.
@@ -187,8 +165,8 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
     // File order: the stream whose next event comes first in the file.
     let mut next: BinaryHeap<Reverse<(u32, usize)>> =
         streams.iter().enumerate().filter_map(|(i, s)| Some(Reverse((s.head?.offset, i)))).collect();
-    let mut recs = Records::with_expected(parsed.events);
-    let mut seqs = Vec::with_capacity(parsed.events);
+    // (sequence number, record): 1.5/1.6 traces are small, and sorting them needs them whole.
+    let mut seqs: Vec<(i64, Rec)> = Vec::with_capacity(parsed.events);
     while let Some(Reverse((_, i))) = next.pop() {
         let s = &mut streams[i];
         let (Some(mut ev), mut seq) = (s.head, s.head_seq) else { continue };
@@ -203,26 +181,25 @@ pub(super) fn order_by_seq(data: &[u8], minor: Minor, mut parsed: Parsed<'_>) ->
                 ev.ts = ev.args[2] as i64;
             }
         }
-        let rec = recs.rec(ev.ts, ev.g, ev.offset);
-        recs.push(rec);
-        seqs.push(seq);
+        seqs.push((seq, Rec { ts: ev.ts, offset: ev.offset, g: ev.g }));
     }
-    let mut order: Vec<u32> = (0..recs.len() as u32).collect();
-    order.sort_by_key(|&i| seqs[i as usize]);
-    drop(seqs);
-    let ts = |i: u32| recs[i as usize].ts;
-    if let Some(w) = order.windows(2).find(|w| ts(w[1]) < ts(w[0])) {
-        r.seek(recs[w[1] as usize].offset as usize);
-        let at = recs[w[1] as usize];
+    // Stable: events with equal sequence numbers stay in file order.
+    seqs.sort_by_key(|&(seq, _)| seq);
+    if let Some(w) = seqs.windows(2).find(|w| w[1].1.ts < w[0].1.ts) {
+        let at = w[1].1;
+        r.seek(at.offset as usize);
         let kind = match r.next()? {
             Some(Record::Event { kind, .. }) => kind,
             _ => T::None,
         };
-        let ev = Event { ts: at.ts, g: recs.g(&at), args: [0; 4], stack: 0, p: 0, offset: at.offset, kind };
-        return Err(time_order_error(&ev, ts(w[0])));
+        let ev = Event { ts: at.ts, g: at.g, args: [0; 4], stack: 0, p: 0, offset: at.offset, kind };
+        return Err(time_order_error(&ev, w[0].1.ts));
     }
-    permute(&mut recs, order);
-    Ok(recs)
+    let mut recs = Writer::with_expected(seqs.len());
+    for (_, rec) in seqs {
+        recs.push(rec);
+    }
+    Ok(recs.finish())
 }
 
 /// Procs whose head event waits for a goroutine to reach a given state. Waking exactly the
@@ -301,7 +278,7 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
     for i in 0..m.streams.len() {
         m.offer(i, false);
     }
-    let mut recs = Records::with_expected(total);
+    let mut recs = Writer::with_expected(total);
     let mut exits = SyscallExits::default();
     // The first events out of time order: reported once the merge is known to succeed.
     let mut unsorted: Option<Error> = None;
@@ -352,8 +329,7 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
     if let Some(e) = unsorted.or(exits.error.take()) {
         return Err(e);
     }
-    exits.merge_into(&mut recs);
-    Ok(recs)
+    Ok(exits.merge_into(recs.finish()))
 }
 
 /// A GoSysExit is written when the goroutine gets a P back; its argument holds when the
@@ -370,7 +346,7 @@ struct SyscallExits {
 
 impl SyscallExits {
     /// Appends the next event of the merged stream to `recs`, or sets it aside.
-    fn take(&mut self, ev: &mut Event, recs: &mut Records) {
+    fn take(&mut self, ev: &mut Event, recs: &mut Writer) {
         match ev.kind {
             T::GoSysBlock | T::GoInSyscall => {
                 self.last_block.insert(ev.g, ev.ts);
@@ -389,40 +365,45 @@ impl SyscallExits {
                     }
                 }
                 ev.ts = ts;
-                self.moved.push((recs.rec(ev.ts, ev.g, ev.offset), recs.len() as u32));
+                self.moved.push((Rec { ts: ev.ts, offset: ev.offset, g: ev.g }, recs.len() as u32));
                 return;
             }
             _ => {}
         }
-        let rec = recs.rec(ev.ts, ev.g, ev.offset);
-        recs.push(rec);
+        recs.push(Rec { ts: ev.ts, offset: ev.offset, g: ev.g });
     }
 
     /// Merges the exits into `recs` (sorted by time) as a stable sort of the merged stream
-    /// by time would place them, from the back, in place.
-    fn merge_into(mut self, recs: &mut Records) {
-        if self.moved.is_empty() {
-            return;
-        }
+    /// by time would place them.
+    fn merge_into(mut self, recs: Records) -> Records {
         self.moved.sort_by_key(|(rec, _)| rec.ts);
-        let (mut i, mut j) = (recs.len(), self.moved.len());
-        for _ in 0..j {
-            recs.push(Rec { ts: 0, offset: 0, g: 0 });
+        recs.with_moved(self.moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moved_exits_merge_back_by_time_after_the_events_taken_before_them() {
+        let stream: Vec<Rec> = (0..5000u32).map(|i| Rec { ts: i64::from(i / 3), offset: i, g: 1 }).collect();
+        // Each exit: its time, and how many other events were taken before it.
+        let moved: Vec<(Rec, u32)> = (0..700u32)
+            .map(|j| (Rec { ts: i64::from(j * 7 % 1700), offset: 100_000 + j, g: 2 }, (j * 11 % 5001).min(5000)))
+            .collect();
+        // A stable sort by time of the stream with each exit where it was taken.
+        let mut keyed: Vec<((i64, u32, u8), Rec)> =
+            stream.iter().enumerate().map(|(k, &rec)| ((rec.ts, k as u32, 1), rec)).collect();
+        keyed.extend(moved.iter().map(|&(rec, before)| ((rec.ts, before, 0), rec)));
+        keyed.sort_by_key(|&(key, _)| key);
+        let mut w = Writer::with_expected(stream.len());
+        for &rec in &stream {
+            w.push(rec);
         }
-        while j > 0 {
-            let (exit, before) = self.moved[j - 1];
-            // The others keep their order; `recs[k]` came before the exit if k < before.
-            let exit_last = match i.checked_sub(1) {
-                None => true,
-                Some(k) => recs[k].ts < exit.ts || (recs[k].ts == exit.ts && k < before as usize),
-            };
-            if exit_last {
-                recs[i + j - 1] = exit;
-                j -= 1;
-            } else {
-                recs[i + j - 1] = recs[i - 1];
-                i -= 1;
-            }
-        }
+        let exits = SyscallExits { moved, ..SyscallExits::default() };
+        let merged = exits.merge_into(w.finish());
+        assert_eq!(merged.len(), keyed.len());
+        assert!(merged.freeing_iter().eq(keyed.into_iter().map(|(_, rec)| rec)));
     }
 }

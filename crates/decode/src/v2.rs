@@ -1,12 +1,13 @@
 //! The v2 reader loop (`internal/trace/reader.go`): generation by generation, merge the
-//! Ms' batches through the ordering, interleave CPU samples, and emit Sync events.
+//! Ms' batches through the ordering, interleave CPU samples, and emit Sync events. On a big
+//! trace, natively, the events taken are stored on a second thread.
+
+use std::sync::mpsc;
 
 use crate::cursor::{heap_insert, heap_remove, heap_update, Cursor, Entry};
 use crate::error::{Error, ErrorKind};
 use crate::generation::{build, frame_generation, Framing, GenEnd, Generation};
 use crate::header::Version;
-use std::sync::mpsc;
-
 use crate::order::{Ordering, Out, Sink};
 use crate::report::Reporter;
 use crate::taken::Taken;

@@ -187,6 +187,7 @@ impl Merge<'_> {
     }
 
     /// Takes the next CPU sample or event; `Ok(false)` once there are none.
+    #[inline(always)]
     fn step(&mut self, out: &mut Out<'_>) -> Result<bool, Error> {
         if let Some(s) = self.g.cpu_samples.get(self.samples) {
             if self.frontier.first().is_none_or(|c| s.time < c.time) {
@@ -202,6 +203,12 @@ impl Merge<'_> {
         if self.try_advance(0, out)? {
             return Ok(true);
         }
+        self.advance_another(tried, out)
+    }
+
+    /// The M with the earliest event must wait for another: take the first that can go.
+    #[cold]
+    fn advance_another(&mut self, tried: usize, out: &mut Out<'_>) -> Result<bool, Error> {
         self.frontier.sort_by_key(|c| c.time);
         for i in 1..self.frontier.len() {
             if self.try_advance(i, out)? {

@@ -31,6 +31,7 @@ mod report;
 mod stack_column;
 mod stacks;
 mod strings;
+mod taken;
 mod times;
 mod trace;
 mod uints;

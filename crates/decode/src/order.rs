@@ -6,8 +6,10 @@ use crate::dense_map::DenseMap;
 use crate::generation::Generation;
 use crate::hash::IdMap;
 use crate::model::{GoState, ProcState};
-use crate::report::Reporter;
+use crate::report::{check_ids, Reporter};
+use crate::stacks::NO_STACK;
 use crate::strings::StrId;
+use crate::taken::Taken;
 use crate::trace::Trace;
 use crate::wire::*;
 
@@ -32,11 +34,33 @@ pub(crate) struct Ctx {
     pub g: i64,
 }
 
-/// Where the ordering hands the events it takes, as it takes them: straight to the
-/// reporter, without queueing copies of them in between.
+/// Where taken events go: stored at once, or handed on to the reporter's thread.
+pub(crate) enum Out<'a> {
+    Store { report: &'a mut Reporter, trace: &'a mut Trace },
+    Hand(&'a mut Taken),
+}
+
+impl Out<'_> {
+    pub(crate) fn reborrow(&mut self) -> Out<'_> {
+        match self {
+            Out::Store { report, trace } => Out::Store { report, trace },
+            Out::Hand(taken) => Out::Hand(taken),
+        }
+    }
+
+    /// A CPU sample, merged in by time; `stack` is the generation's table ID.
+    pub(crate) fn cpu_sample(&mut self, time: i64, ctx: (i64, i64, i64), stack: u64, gen: &Generation) {
+        match self {
+            Out::Store { report, trace } => report.cpu_sample(trace, time, ctx, gen.stack(stack).unwrap_or(NO_STACK)),
+            Out::Hand(taken) => taken.push_cpu_sample(time, ctx, stack),
+        }
+    }
+}
+
+/// Where the ordering puts the events it takes while advancing one event, checked as
+/// Go's reader checks them before handing them out.
 pub(crate) struct Sink<'a> {
-    pub report: &'a mut Reporter,
-    pub trace: &'a mut Trace,
+    pub out: Out<'a>,
     pub gen: &'a Generation,
     /// Drop the events instead: decoding stops right after this advance, and Go reports
     /// none of them.
@@ -46,10 +70,14 @@ pub(crate) struct Sink<'a> {
 impl Sink<'_> {
     #[inline]
     fn push(&mut self, ctx: Ctx, ev: &BaseEvent) -> Result<(), String> {
-        if self.discard {
-            return Ok(());
+        if !self.discard {
+            let stack = check_ids(ev, self.gen)?;
+            match &mut self.out {
+                Out::Store { report, trace } => report.event(trace, ctx, ev, stack, self.gen),
+                Out::Hand(taken) => taken.push_event(ctx, ev, stack),
+            }
         }
-        self.report.event(self.trace, ctx, ev, self.gen)
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@ use crate::model::*;
 use crate::order::{go_state, proc_state, BaseEvent, Ctx, MISSING_STRING};
 use crate::stacks::{StackId, NO_STACK};
 use crate::strings::StrId;
+use crate::taken::{Item, Taken};
 use crate::trace::{Head, LogInfo, RangeInfo, RegionInfo, TaskInfo, Trace, TransitionStack};
 use crate::wire::*;
 
@@ -16,7 +17,7 @@ fn ctx_tuple(c: Ctx) -> (ThreadId, ProcId, GoId) {
 /// Go's `validateTableIDs`: every stack and string argument must exist in the generation.
 /// Returns the event's own stack (its spec's first stack argument), resolved.
 #[inline]
-fn check_ids(ev: &BaseEvent, gen: &Generation) -> Result<StackId, String> {
+pub(crate) fn check_ids(ev: &BaseEvent, gen: &Generation) -> Result<StackId, String> {
     let l = &LAYOUT[usize::from(ev.typ)];
     let mut own = NO_STACK;
     for (n, &i) in l.stacks.iter().enumerate() {
@@ -81,8 +82,20 @@ impl Reporter {
         trace.push(EventKind::StackSample, Head { time: t, ctx, stack }, 0, 0);
     }
 
-    pub(crate) fn event(&mut self, trace: &mut Trace, c: Ctx, ev: &BaseEvent, gen: &Generation) -> Result<(), String> {
-        let stack = check_ids(ev, gen)?;
+    /// Stores what the ordering took on another thread.
+    pub(crate) fn taken(&mut self, trace: &mut Trace, gen: &Generation, taken: &Taken) {
+        for item in taken.items() {
+            match item {
+                Item::Event { ctx, ev, stack } => self.event(trace, ctx, &ev, stack, gen),
+                Item::CpuSample { time, ctx, stack } => {
+                    self.cpu_sample(trace, time, ctx, gen.stack(stack).unwrap_or(NO_STACK))
+                }
+            }
+        }
+    }
+
+    /// Stores one event, whose table IDs were checked and own stack resolved as it was taken.
+    pub(crate) fn event(&mut self, trace: &mut Trace, c: Ctx, ev: &BaseEvent, stack: StackId, gen: &Generation) {
         let time = self.fix_time(ev.time);
         let ctx = ctx_tuple(c);
         let a = ev.args;
@@ -183,9 +196,9 @@ impl Reporter {
             t @ EV_FIRST_EXPERIMENTAL..=EV_LAST_EXPERIMENTAL => {
                 trace.push_experimental(h, t, [a[0], a[1], a[2]]);
             }
-            t => return Err(format!("internal error: unexpected event type {t} to report")),
+            // The ordering rejects every other type before taking it.
+            t => debug_assert!(false, "event type {t} was taken"),
         }
-        Ok(())
     }
 }
 

@@ -9,7 +9,8 @@
 //! `--only KIND,…` (with `--answers-only`) recomputes only those answer files and leaves the
 //! others alone (kinds: [`ANSWER_KINDS`]).
 //! `big` is never part of the default run: `cargo xtask fixtures big` writes the ~200 MB
-//! `tests/fixtures/big/big-go1.27.trace` (gitignored) for benchmarks.
+//! `tests/fixtures/big/big-go1.27.trace` and the ~150 MB `big-go1.21.trace` (old format),
+//! both gitignored, for benchmarks.
 
 use crate::go::{self, Go};
 use crate::provision::{describe, output};
@@ -133,10 +134,13 @@ pub fn run(rest: &[String]) -> Result {
     let result = (|| {
         let oracle = Oracle::new()?;
         if names.contains(&BIG.name) {
-            let go = go::toolchain(go::ORACLE)?;
-            let out = fixtures.join("big").join(format!("big-go1.{}.trace", go.minor()));
-            generate(&go, &BIG, &out, &scratch, u64::MAX)?;
-            println!("{}: {} bytes", out.display(), file_size(&out));
+            // The oldest release writes the old format: the v1 decoder's benchmark.
+            for version in [go::ORACLE, go::VERSIONS[0]] {
+                let go = go::toolchain(version)?;
+                let out = fixtures.join("big").join(format!("big-go1.{}.trace", go.minor()));
+                generate(&go, &BIG, &out, &scratch, u64::MAX)?;
+                println!("{}: {} bytes", out.display(), file_size(&out));
+            }
         }
         let mut failures = Vec::new();
         for workload in WORKLOADS.iter().filter(|w| names.contains(&w.name)) {

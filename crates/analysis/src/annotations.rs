@@ -121,8 +121,16 @@ pub fn task_instances(trace: &Trace) -> Vec<TaskInstance> {
     let mut tasks: IdMap<TaskId, TaskInstance> = IdMap::default();
     let new =
         |id| TaskInstance { id, name: String::new(), parent: None, start_ns: None, end_ns: None, goroutines: vec![] };
-    for ev in trace.events() {
-        let (id, task) = match ev.kind() {
+    for (i, &kind) in trace.kinds().iter().enumerate() {
+        // Most events are none of these: not even looked at.
+        if !matches!(
+            kind,
+            EventKind::TaskBegin | EventKind::TaskEnd | EventKind::RegionBegin | EventKind::RegionEnd | EventKind::Log
+        ) {
+            continue;
+        }
+        let ev = trace.event(i);
+        let (id, task) = match kind {
             EventKind::TaskBegin | EventKind::TaskEnd => match ev.task() {
                 Some(t) => (t.id, Some(t)),
                 None => continue,

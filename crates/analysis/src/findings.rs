@@ -3,14 +3,13 @@
 
 use std::collections::HashMap;
 
-use gotv_decode::{EventKind, EventRef, GoState, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
+use gotv_decode::{EventKind, EventRef, GoState, GoTransition, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
 use serde::Serialize;
 
 use crate::gc::gc;
 use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
 use crate::profiles::{Profile, ProfileSample};
-use crate::slots::Slots;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -106,12 +105,11 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
     let mut v = Vitals { wall_ns: gs.trace_end_ns - gs.trace_start_ns, ..Vitals::default() };
     let mut running: IdMap<i64, i64> = IdMap::default();
     let mut busy = 0i64;
-    let slots = Slots::new(trace);
-    let mut sites = sites.then(|| Sites::new(trace, &slots));
-    // Per goroutine slot: when it became runnable (NOT_RUNNABLE: it is not). Not 0: old-format
-    // traces start at time 0.
+    let mut sites = sites.then(|| Sites::new(trace));
+    // Per goroutine (by its index in the trace): when it became runnable (NOT_RUNNABLE: it is
+    // not). Not 0: old-format traces start at time 0.
     const NOT_RUNNABLE: i64 = i64::MIN;
-    let mut runnable_since = vec![NOT_RUNNABLE; slots.len()];
+    let mut runnable_since = vec![NOT_RUNNABLE; trace.goroutine_ids().len()];
     let mut hist = [0u64; 64];
     for (i, &kind) in trace.kinds().iter().enumerate() {
         if !matches!(kind, EventKind::Metric | EventKind::StateTransition) {
@@ -124,16 +122,9 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
                     v.gomaxprocs = v.gomaxprocs.max(n);
                 }
             }
-            EventKind::StateTransition => match ev.transition() {
-                Some(Transition::Proc { id, from, to }) => {
-                    if to == ProcState::Running && from != ProcState::Running {
-                        running.insert(id, ev.time());
-                    } else if from == ProcState::Running && to != ProcState::Running {
-                        busy += running.remove(&id).map_or(0, |s| ev.time() - s);
-                    }
-                }
-                Some(Transition::Goroutine { id, from, to }) => {
-                    let Some(slot) = slots.get(id) else { continue };
+            EventKind::StateTransition => match ev.go_transition() {
+                Some(GoTransition { slot, from, to }) => {
+                    let slot = slot as usize;
                     if let Some(s) = &mut sites {
                         if from == GoState::NotExist || to == GoState::NotExist {
                             s.transition(trace, ev, slot, from, to);
@@ -154,7 +145,15 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
                         }
                     }
                 }
-                _ => {}
+                None => {
+                    if let Some(Transition::Proc { id, from, to }) = ev.transition() {
+                        if to == ProcState::Running && from != ProcState::Running {
+                            running.insert(id, ev.time());
+                        } else if from == ProcState::Running && to != ProcState::Running {
+                            busy += running.remove(&id).map_or(0, |s| ev.time() - s);
+                        }
+                    }
+                }
             },
             _ => {}
         }
@@ -192,13 +191,15 @@ struct Sites {
     sites: Vec<Site>,
     /// Per stack ID: its site's index + 1; 0 until seen.
     by_stack: Vec<u32>,
-    /// Per goroutine slot: (site index + 1, creation time); 0 when not tracked.
+    /// Per goroutine (by its index in the trace): (site index + 1, creation time); 0 when not
+    /// tracked.
     alive: Vec<(u32, i64)>,
 }
 
 impl Sites {
-    fn new(trace: &Trace, slots: &Slots) -> Sites {
-        Sites { sites: Vec::new(), by_stack: vec![0; trace.stacks.len()], alive: vec![(0, 0); slots.len()] }
+    fn new(trace: &Trace) -> Sites {
+        let goroutines = trace.goroutine_ids().len();
+        Sites { sites: Vec::new(), by_stack: vec![0; trace.stacks.len()], alive: vec![(0, 0); goroutines] }
     }
 
     fn transition(&mut self, trace: &Trace, ev: EventRef<'_>, slot: usize, from: GoState, to: GoState) {

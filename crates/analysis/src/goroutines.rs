@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    EventKind, EventRef, GoId, GoState, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition, NO_PROC,
-    NO_STACK,
+    EventKind, EventRef, GoId, GoState, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition,
+    TransitionCursor, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -463,6 +463,8 @@ struct Summarizer<'a> {
     /// look at while `sync_ts` is 0.
     sync_ts: i64,
     sync_scan: usize,
+    /// Reasons and GoCreate stacks, read in step with the pass.
+    side: TransitionCursor,
 }
 
 impl Summarizer<'_> {
@@ -522,7 +524,12 @@ impl Summarizer<'_> {
     #[inline]
     fn at_live(&mut self, id: GoId) -> Option<(usize, usize)> {
         let s = self.at(id)?;
-        Some((s, if self.state[s] == ENDED { self.relive(s) } else { self.state[s] as usize }))
+        Some(self.live_at(s))
+    }
+
+    #[inline]
+    fn live_at(&mut self, s: usize) -> (usize, usize) {
+        (s, if self.state[s] == ENDED { self.relive(s) } else { self.state[s] as usize })
     }
 
     /// An ended goroutine that still changes state gets fresh (zero) pending state, as
@@ -550,8 +557,7 @@ impl Summarizer<'_> {
         }
     }
 
-    fn create(&mut self, id: GoId, created: i64) -> Option<usize> {
-        let s = self.slots.get(id)?;
+    fn create(&mut self, s: usize, id: GoId, created: i64) {
         // A reused ID replaces the old record, as Go's map assignment does.
         match self.state[s] {
             NOT_MADE => {}
@@ -566,7 +572,6 @@ impl Summarizer<'_> {
         }
         self.recs[s] = Rec { id, created, ..Rec::default() };
         self.state[s] = self.alloc() as u32;
-        Some(s)
     }
 
     /// Ends a goroutine (Go's `finalize`), at `end` if it ended before the trace did.
@@ -614,19 +619,20 @@ impl Summarizer<'_> {
         self.free.push(li as u32);
     }
 
-    fn go_transition(&mut self, ev: EventRef<'_>, id: GoId, old: GoState, new: GoState) {
+    /// A goroutine's state change; `g` is its index in the trace.
+    fn go_transition(&mut self, ev: EventRef<'_>, g: u32, old: GoState, new: GoState) {
+        let s = self.slots.of_index(g);
+        let id = || self.trace.goroutine_ids()[g as usize];
         let t = ev.time();
-        // A search in the decoder's side table: looked up only when needed, once.
-        let reason_id = std::cell::OnceCell::new();
-        let reason = || *reason_id.get_or_init(|| ev.reason());
         match old {
             GoState::Undetermined => {
                 let sync_ts = self.sync_ts(ev.index());
-                let Some(s) = self.create(id, sync_ts) else { return };
+                self.create(s, id(), sync_ts);
                 // The time since the Sync is credited to the state the goroutine is found in.
                 let d = t - sync_ts;
                 if new == GoState::Waiting {
-                    let k = self.intern(reason());
+                    let reason = self.side.reason(ev);
+                    let k = self.intern(reason);
                     let li = self.state[s] as usize;
                     bump(&mut self.live[li].block, k, d);
                 }
@@ -642,7 +648,7 @@ impl Summarizer<'_> {
             GoState::NotExist => {
                 let creator = self.at(ev.goroutine()).map(|c| self.state[c]).filter(|&li| li != ENDED);
                 let inherited = creator.and_then(|li| self.live[li as usize].p.regions.last().map(|r| r.task));
-                let Some(s) = self.create(id, t) else { return };
+                self.create(s, id(), t);
                 if let Some(task) = inherited {
                     let li = self.state[s] as usize;
                     self.live[li].p.regions.push(Active {
@@ -658,7 +664,10 @@ impl Summarizer<'_> {
             }
             _ => {}
         }
-        let Some((s, li)) = self.at_live(id) else { return };
+        if self.state[s] == NOT_MADE {
+            return;
+        }
+        let (s, li) = self.live_at(s);
         let (rec, l) = (&mut self.recs[s], &mut self.live[li]);
         let (st, p) = (&mut rec.sums, &mut l.p);
         let mut unbind = false;
@@ -689,9 +698,11 @@ impl Summarizer<'_> {
             _ => {}
         }
         if rec.name == 0 {
-            let name = self.outermost(ev.transition_stack());
+            let stack = self.side.transition_stack(ev);
+            let name = self.outermost(stack);
             self.recs[s].name = name;
         }
+        let id = self.recs[s].id;
         if unbind {
             if let Some(p) = self.syscalling_g.remove(&id) {
                 self.syscalling_p.remove(&p);
@@ -707,7 +718,8 @@ impl Summarizer<'_> {
             }
             GoState::Runnable => self.live[li].p.runnable = t,
             GoState::Waiting => {
-                let k = self.intern(reason());
+                let reason = self.side.reason(ev);
+                let k = self.intern(reason);
                 // Blocked forever is treated as death.
                 if self.name_flags[k as usize] & FOREVER != 0 {
                     self.end(s, t, Some(t));
@@ -837,14 +849,20 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         ranges_p: IdMap::default(),
         sync_ts: 0,
         sync_scan: 0,
+        side: TransitionCursor::default(),
     };
     s.intern(0);
     for (i, &kind) in trace.kinds().iter().enumerate() {
         match kind {
             EventKind::StateTransition => {
                 let ev = trace.event(i);
+                if let Some(g) = ev.go_transition() {
+                    if g.from != g.to {
+                        s.go_transition(ev, g.slot, g.from, g.to);
+                    }
+                    continue;
+                }
                 match ev.transition() {
-                    Some(Transition::Goroutine { id, from, to }) if from != to => s.go_transition(ev, id, from, to),
                     Some(Transition::Proc { id, from, to }) if from != to && to == ProcState::Idle => {
                         if let Some((_, li)) = s.syscalling_p.remove(&id).and_then(|g| s.at_live(g)) {
                             s.live[li].p.syscall_block = ev.time();

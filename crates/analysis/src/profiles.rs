@@ -1,12 +1,11 @@
 //! The four blocking profiles of `go tool trace -pprof=…` (analyses.md §4), with Go 1.26+
 //! semantics: every goroutine transition counts, stack or not.
 
-use gotv_decode::{EventKind, GoState, StackId, Trace, Transition, NO_STACK};
+use gotv_decode::{EventKind, GoState, GoTransition, StackId, Trace, TransitionCursor, NO_STACK};
 use serde::Serialize;
 
 use crate::goroutines::{Goroutine, GoroutineAnalysis};
 use crate::id_map::IdMap;
-use crate::slots::Slots;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -150,12 +149,13 @@ fn profiles_where(
         return kinds.chunks(63).flat_map(|c| profiles_where(trace, gs, c, keep)).collect();
     }
     let nk = kinds.len();
-    let slots = Slots::new(trace);
-    // Per goroutine slot: its window [first run, end]; an empty one if it has no record.
-    let mut windows = vec![(i64::MAX, i64::MIN); slots.len()];
+    let n = trace.goroutine_ids().len();
+    // Per goroutine (by its index in the trace): its window [first run, end]; an empty one if
+    // it has no record.
+    let mut windows = vec![(i64::MAX, i64::MIN); n];
     for g in gs.goroutines().filter(|g| keep(g)) {
-        if let Some(i) = slots.get(g.id) {
-            windows[i] = (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns });
+        if let Some(i) = trace.goroutine_slot(g.id) {
+            windows[i as usize] = (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns });
         }
     }
     // Per kind, per stack ID: the intervals begun with that stack. Go's records are per
@@ -169,9 +169,9 @@ fn profiles_where(
     for (k, kind) in kinds.iter().enumerate() {
         tracking_state[kind.state() as usize] |= 1 << k;
     }
-    // Per goroutine slot: where its open intervals (one per kind) are in `open`, or NONE
-    // while it has none; entries are recycled, so memory follows goroutines with intervals.
-    let mut open_at = vec![NONE; slots.len()];
+    // Per goroutine: where its open intervals (one per kind) are in `open`, or NONE while it
+    // has none; entries are recycled, so memory follows goroutines with intervals.
+    let mut open_at = vec![NONE; n];
     let mut open: Vec<Open> = Vec::new();
     let mut free: Vec<u32> = Vec::new();
     // Per string ID: bit k set when `kinds[k]` tracks that reason (the substring tests run
@@ -191,20 +191,21 @@ fn profiles_where(
             None => mask(),
         }
     };
+    let mut side = TransitionCursor::default();
     for (i, &k) in trace.kinds().iter().enumerate() {
         if k != EventKind::StateTransition {
             continue;
         }
         let ev = trace.event(i);
-        let Some(Transition::Goroutine { id, to, .. }) = ev.transition() else { continue };
-        let Some(slot) = slots.get(id) else { continue };
+        let Some(GoTransition { slot, to, .. }) = ev.go_transition() else { continue };
+        let slot = slot as usize;
         let starting = tracking_state[to as usize];
         if open_at[slot] == NONE && starting == 0 {
             continue;
         }
-        // The reason is looked up (a search) only when some profile may start tracking.
+        // The reason is looked up only when some profile may start tracking.
         let mut reason_mask: Option<u64> = None;
-        let mut starts = || starting & *reason_mask.get_or_insert_with(|| tracked(ev.reason()));
+        let mut starts = || starting & *reason_mask.get_or_insert_with(|| tracked(side.reason(ev)));
         let t = ev.time();
         let at = match open_at[slot] {
             NONE => {

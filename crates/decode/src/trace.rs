@@ -30,6 +30,15 @@ const SCOPE_GOROUTINE: u8 = 1;
 const SCOPE_PROC: u8 = 2;
 const SCOPE_OTHER: u8 = 3;
 
+/// A goroutine's state change; see [`EventRef::go_transition`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoTransition {
+    /// The goroutine's index in [`Trace::goroutine_ids`].
+    pub slot: u32,
+    pub from: GoState,
+    pub to: GoState,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct TaskInfo {
     pub id: TaskId,
@@ -182,6 +191,38 @@ fn lookup<T: Copy>(v: &[(u32, T)], ev: u32) -> Option<T> {
     v.binary_search_by_key(&ev, |e| e.0).ok().map(|i| v[i].1)
 }
 
+/// [`EventRef::reason`] and [`EventRef::transition_stack`] for a pass that asks about events
+/// in increasing index order: it walks the side tables beside the pass instead of searching
+/// them for each event (millions of rows, tens of millions of transitions in a big trace).
+#[derive(Debug, Default)]
+pub struct TransitionCursor {
+    reason: usize,
+    create: usize,
+}
+
+impl TransitionCursor {
+    /// Like `ev.reason()`; `ev` must not come before an event asked about earlier.
+    #[inline]
+    pub fn reason(&mut self, ev: EventRef<'_>) -> StrId {
+        ev.reason_from(|v, i| walk(v, &mut self.reason, i))
+    }
+
+    /// Like `ev.transition_stack()`; `ev` must not come before an event asked about earlier.
+    #[inline]
+    pub fn transition_stack(&mut self, ev: EventRef<'_>) -> StackId {
+        ev.transition_stack_from(|v, i| walk(v, &mut self.create, i))
+    }
+}
+
+/// The row of event `ev` in a table sorted by event, moving `at` forward to it.
+#[inline]
+fn walk<T: Copy>(v: &[(u32, T)], at: &mut usize, ev: u32) -> Option<T> {
+    while v.get(*at).is_some_and(|e| e.0 < ev) {
+        *at += 1;
+    }
+    v.get(*at).filter(|e| e.0 == ev).map(|e| e.1)
+}
+
 impl Trace {
     pub(crate) fn new(version: Option<Version>) -> Trace {
         Trace {
@@ -267,8 +308,14 @@ impl Trace {
         &self.contexts.procs.ids
     }
 
+    /// Every goroutine's ID, by its index (the `slot` of a [`GoTransition`]).
     pub fn goroutine_ids(&self) -> &[GoId] {
         &self.contexts.goroutines.ids
+    }
+
+    /// A goroutine's index in [`Trace::goroutine_ids`].
+    pub fn goroutine_slot(&self, id: GoId) -> Option<u32> {
+        self.contexts.goroutines.get(id)
     }
 
     /// Indices of events that ran on goroutine `id` or changed its state, in order.
@@ -564,41 +611,75 @@ impl<'a> EventRef<'a> {
         if self.kind() != EventKind::StateTransition {
             return None;
         }
+        if let Some(g) = self.go_slot_transition() {
+            let id = self.trace.contexts.goroutines.id(g.slot);
+            return Some(Transition::Goroutine { id, from: g.from, to: g.to });
+        }
+        let pair = (self.trace.aux[self.i] & PAIR_MASK) - GO_PAIRS;
+        Some(Transition::Proc {
+            id: self.trace.contexts.procs.id(self.arg()),
+            from: ProcState::from_u8(pair / 4),
+            to: ProcState::from_u8(pair % 4),
+        })
+    }
+
+    /// A goroutine's state change with the goroutine as its index in
+    /// [`Trace::goroutine_ids`]: a pass keeping state per goroutine in flat vectors reads it
+    /// without looking its ID up (tens of millions of transitions in a big trace). `None` for
+    /// other events and for transitions of no goroutine.
+    #[inline]
+    pub fn go_transition(&self) -> Option<GoTransition> {
+        if self.kind() != EventKind::StateTransition {
+            return None;
+        }
+        self.go_slot_transition().filter(|g| g.slot != NONE)
+    }
+
+    /// A state transition's goroutine slot (`NONE` for no goroutine) and states, unless it is
+    /// a proc's.
+    #[inline(always)]
+    fn go_slot_transition(&self) -> Option<GoTransition> {
         let aux = self.trace.aux[self.i];
         let pair = aux & PAIR_MASK;
-        Some(if pair >= GO_PAIRS {
-            let pair = pair - GO_PAIRS;
-            Transition::Proc {
-                id: self.trace.contexts.procs.id(self.arg()),
-                from: ProcState::from_u8(pair / 4),
-                to: ProcState::from_u8(pair % 4),
-            }
-        } else {
-            let id = if aux & SELF != 0 { self.goroutine() } else { self.trace.contexts.goroutines.id(self.arg()) };
-            Transition::Goroutine { id, from: GoState::from_u8(pair / 6), to: GoState::from_u8(pair % 6) }
-        })
+        if pair >= GO_PAIRS {
+            return None;
+        }
+        let slot = if aux & SELF != 0 { self.trace.gor.get(self.i) } else { self.arg() };
+        Some(GoTransition { slot, from: GoState::from_u8(pair / 6), to: GoState::from_u8(pair % 6) })
     }
 
     /// Why a goroutine stopped or blocked (0 = "").
     pub fn reason(&self) -> StrId {
+        self.reason_from(lookup)
+    }
+
+    /// The reason, with `side` finding it in the side table of reasons when the event does not
+    /// hold it itself.
+    #[inline]
+    fn reason_from(&self, side: impl FnOnce(&[(u32, StrId)], u32) -> Option<StrId>) -> StrId {
         if self.kind() != EventKind::StateTransition {
             return 0;
         }
         if self.trace.aux[self.i] & SELF != 0 {
             return self.arg();
         }
-        lookup(&self.trace.reasons, self.i as u32).unwrap_or(0)
+        side(&self.trace.reasons, self.i as u32).unwrap_or(0)
     }
 
     /// The stack of the goroutine a transition is about (GoCreate: its start function).
     pub fn transition_stack(&self) -> StackId {
+        self.transition_stack_from(lookup)
+    }
+
+    #[inline]
+    fn transition_stack_from(&self, side: impl FnOnce(&[(u32, StackId)], u32) -> Option<StackId>) -> StackId {
         if self.kind() != EventKind::StateTransition {
             return NO_STACK;
         }
         if self.trace.aux[self.i] & TSTACK_IS_STACK != 0 {
             return self.stack();
         }
-        lookup(&self.trace.create_stacks, self.i as u32).unwrap_or(NO_STACK)
+        side(&self.trace.create_stacks, self.i as u32).unwrap_or(NO_STACK)
     }
 
     pub fn metric(&self) -> Option<(Metric, u64)> {

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    EventKind, EventRef, GoId, GoState, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition,
-    TransitionCursor, NO_PROC, NO_STACK,
+    EventKind, EventRef, GoId, GoState, Metric, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition,
+    TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -110,6 +110,34 @@ struct RegionRec {
     named: Span,
 }
 
+/// Goroutines created by one `go` statement (one creating stack), for the findings.
+#[derive(Debug, Clone)]
+pub(crate) struct CreationSite {
+    pub stack: StackId,
+    pub created: u64,
+    pub alive: u64,
+    /// The most alive at once.
+    pub peak: u64,
+    pub ended: u64,
+    /// Of those that ended.
+    pub lifetime_ns: i64,
+}
+
+/// What the findings read besides the goroutines' times, gathered in the same pass so that
+/// they need none of their own.
+#[derive(Debug)]
+pub(crate) struct PassStats {
+    /// Runnable → running waits: how many, the longest, and how many of up to 2^k ns.
+    pub runnable_waits: u64,
+    pub runnable_max_ns: i64,
+    pub runnable_hist: [u64; 64],
+    /// Time Ps spent running, summed over Ps.
+    pub proc_busy_ns: i64,
+    /// The highest GOMAXPROCS the trace reports (0 if none).
+    pub gomaxprocs: u64,
+    pub sites: Vec<CreationSite>,
+}
+
 /// Go's goroutine analysis. Groups, goroutines and regions are read through views.
 #[derive(Debug)]
 pub struct GoroutineAnalysis {
@@ -125,6 +153,7 @@ pub struct GoroutineAnalysis {
     /// Sorted by goroutine, then by start (unknown starts first).
     regions: Vec<RegionRec>,
     times: Vec<Named>,
+    pub(crate) pass: PassStats,
 }
 
 impl GoroutineAnalysis {
@@ -369,6 +398,8 @@ struct Pending {
     /// Open ranges: (name, begin).
     open: Vec<Named>,
     regions: Vec<Active>,
+    /// Its creation site's index + 1 in [`PassStats::sites`]; 0 if created before the trace.
+    site: u32,
 }
 
 /// A live goroutine: its pending state and its named times so far (moved to the result's
@@ -384,7 +415,7 @@ impl Live {
     /// Empties it for reuse, keeping the vectors' memory.
     fn clear(&mut self) {
         let p = &mut self.p;
-        (p.start, p.runnable, p.block, p.block_reason, p.syscall, p.syscall_block) = (0, 0, 0, 0, 0, 0);
+        (p.start, p.runnable, p.block, p.block_reason, p.syscall, p.syscall_block, p.site) = (0, 0, 0, 0, 0, 0, 0);
         p.open.clear();
         p.regions.clear();
         self.block.clear();
@@ -465,6 +496,11 @@ struct Summarizer<'a> {
     sync_scan: usize,
     /// Reasons and GoCreate stacks, read in step with the pass.
     side: TransitionCursor,
+    pass: PassStats,
+    /// Per stack ID: its creation site's index + 1; 0 until a goroutine is created there.
+    site_of_stack: Vec<u32>,
+    /// Per proc: since when it runs.
+    proc_running: IdMap<i64, i64>,
 }
 
 impl Summarizer<'_> {
@@ -511,6 +547,24 @@ impl Summarizer<'_> {
             *e = k;
         }
         k
+    }
+
+    /// Counts a goroutine created with `stack`; its site's index + 1.
+    fn site(&mut self, stack: StackId) -> u32 {
+        if self.site_of_stack.len() <= stack as usize {
+            self.site_of_stack.resize(stack as usize + 1, 0);
+        }
+        let at = &mut self.site_of_stack[stack as usize];
+        if *at == 0 {
+            let new = CreationSite { stack, created: 0, alive: 0, peak: 0, ended: 0, lifetime_ns: 0 };
+            self.pass.sites.push(new);
+            *at = self.pass.sites.len() as u32;
+        }
+        let c = &mut self.pass.sites[*at as usize - 1];
+        c.created += 1;
+        c.alive += 1;
+        c.peak = c.peak.max(c.alive);
+        *at
     }
 
     /// The slot of a goroutine that has a record.
@@ -649,6 +703,11 @@ impl Summarizer<'_> {
                 let creator = self.at(ev.goroutine()).map(|c| self.state[c]).filter(|&li| li != ENDED);
                 let inherited = creator.and_then(|li| self.live[li as usize].p.regions.last().map(|r| r.task));
                 self.create(s, id(), t);
+                if ev.goroutine() != NO_GOROUTINE {
+                    let site = self.site(ev.stack());
+                    let li = self.state[s] as usize;
+                    self.live[li].p.site = site;
+                }
                 if let Some(task) = inherited {
                     let li = self.state[s] as usize;
                     self.live[li].p.regions.push(Active {
@@ -681,8 +740,15 @@ impl Summarizer<'_> {
                 p.block = 0;
             }
             GoState::Runnable if p.runnable != 0 => {
-                st.sched_wait += t - p.runnable;
+                let d = t - p.runnable;
+                st.sched_wait += d;
                 p.runnable = 0;
+                if new == GoState::Running {
+                    let w = &mut self.pass;
+                    w.runnable_waits += 1;
+                    w.runnable_max_ns = w.runnable_max_ns.max(d);
+                    w.runnable_hist[64 - (d.max(1) as u64).leading_zeros() as usize] += 1;
+                }
             }
             GoState::Syscall if p.syscall != 0 => {
                 if p.syscall_block != 0 {
@@ -729,7 +795,16 @@ impl Summarizer<'_> {
                     p.block_reason = k;
                 }
             }
-            GoState::NotExist => self.end(s, t, Some(t)),
+            GoState::NotExist => {
+                let site = std::mem::take(&mut self.live[li].p.site);
+                if site != 0 {
+                    let c = &mut self.pass.sites[site as usize - 1];
+                    c.alive -= 1;
+                    c.ended += 1;
+                    c.lifetime_ns += t - self.recs[s].created;
+                }
+                self.end(s, t, Some(t));
+            }
             GoState::Syscall => {
                 let proc = ev.proc();
                 self.syscalling_p.insert(proc, id);
@@ -850,6 +925,16 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         sync_ts: 0,
         sync_scan: 0,
         side: TransitionCursor::default(),
+        pass: PassStats {
+            runnable_waits: 0,
+            runnable_max_ns: 0,
+            runnable_hist: [0; 64],
+            proc_busy_ns: 0,
+            gomaxprocs: 0,
+            sites: Vec::new(),
+        },
+        site_of_stack: vec![0; trace.stacks.len()],
+        proc_running: IdMap::default(),
     };
     s.intern(0);
     for (i, &kind) in trace.kinds().iter().enumerate() {
@@ -862,16 +947,24 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
                     }
                     continue;
                 }
-                match ev.transition() {
-                    Some(Transition::Proc { id, from, to }) if from != to && to == ProcState::Idle => {
-                        if let Some((_, li)) = s.syscalling_p.remove(&id).and_then(|g| s.at_live(g)) {
-                            s.live[li].p.syscall_block = ev.time();
-                        }
+                let Some(Transition::Proc { id, from, to }) = ev.transition() else { continue };
+                if from != to && to == ProcState::Idle {
+                    if let Some((_, li)) = s.syscalling_p.remove(&id).and_then(|g| s.at_live(g)) {
+                        s.live[li].p.syscall_block = ev.time();
                     }
-                    _ => {}
+                }
+                if to == ProcState::Running && from != ProcState::Running {
+                    s.proc_running.insert(id, ev.time());
+                } else if from == ProcState::Running && to != ProcState::Running {
+                    s.pass.proc_busy_ns += s.proc_running.remove(&id).map_or(0, |since| ev.time() - since);
                 }
             }
             EventKind::Sync => (s.sync_ts, s.sync_scan) = (0, i),
+            EventKind::Metric => {
+                if let Some((Metric::Gomaxprocs, n)) = trace.event(i).metric() {
+                    s.pass.gomaxprocs = s.pass.gomaxprocs.max(n);
+                }
+            }
             EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => s.range(trace.event(i)),
             EventKind::RegionBegin | EventKind::RegionEnd => s.region(trace.event(i)),
             _ => {}
@@ -921,7 +1014,8 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
             bump(range, name, d);
         }
     }
-    let Summarizer { mut recs, names, regions, reborn, mut times, .. } = s;
+    s.pass.proc_busy_ns += s.proc_running.values().map(|since| trace_end_ns - since).sum::<i64>();
+    let Summarizer { mut recs, names, regions, reborn, mut times, pass, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.
     let mut regions: Vec<RegionRec> = regions
@@ -947,5 +1041,5 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     groups.sort_by(|a, b| {
         b.sums.exec.cmp(&a.sums.exec).then_with(|| names[a.name as usize].cmp(&names[b.name as usize]))
     });
-    GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, groups, regions, times }
+    GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, groups, regions, times, pass }
 }

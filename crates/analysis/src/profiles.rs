@@ -4,7 +4,7 @@
 use gotv_decode::{EventKind, GoState, GoTransition, StackId, Trace, TransitionCursor, NO_STACK};
 use serde::Serialize;
 
-use crate::goroutines::{Goroutine, GoroutineAnalysis};
+use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,7 +119,7 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
 
 /// The profile of one goroutine group's goroutines only (the page's group filter).
 pub fn group_profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind, group: &str) -> Profile {
-    profiles_where(trace, gs, &[kind], &|g| g.name == group).remove(0)
+    profiles_where(trace, gs, &[kind], Some(group)).remove(0)
 }
 
 /// An open interval: when it began (`i64::MIN`: none), with what stack.
@@ -134,28 +134,26 @@ const NONE: u32 = u32::MAX;
 
 /// Several profiles in one pass over the trace, in the order of `kinds`.
 pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) -> Vec<Profile> {
-    profiles_where(trace, gs, kinds, &|_| true)
+    profiles_where(trace, gs, kinds, None)
 }
 
-/// Profiles counting only the goroutines `keep` accepts.
-fn profiles_where(
-    trace: &Trace,
-    gs: &GoroutineAnalysis,
-    kinds: &[ProfileKind],
-    keep: &dyn Fn(&Goroutine<'_>) -> bool,
-) -> Vec<Profile> {
+/// Profiles counting only the goroutines of `group`, if given.
+fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], group: Option<&str>) -> Vec<Profile> {
     // One bit per kind in the masks below.
     if kinds.len() > 63 {
-        return kinds.chunks(63).flat_map(|c| profiles_where(trace, gs, c, keep)).collect();
+        return kinds.chunks(63).flat_map(|c| profiles_where(trace, gs, c, group)).collect();
     }
     let nk = kinds.len();
     let n = trace.goroutine_ids().len();
     // Per goroutine (by its index in the trace): its window [first run, end]; an empty one if
     // it has no record.
     let mut windows = vec![(i64::MAX, i64::MIN); n];
-    for g in gs.goroutines().filter(|g| keep(g)) {
-        if let Some(i) = trace.goroutine_slot(g.id) {
-            windows[i as usize] = (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns });
+    for (id, name, start, end) in gs.lifetimes() {
+        if group.is_some_and(|g| g != name) {
+            continue;
+        }
+        if let Some(i) = trace.goroutine_slot(id) {
+            windows[i as usize] = (start, if end == 0 { gs.trace_end_ns } else { end });
         }
     }
     // Per kind, per stack ID: the intervals begun with that stack. Go's records are per

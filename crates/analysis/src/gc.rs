@@ -4,6 +4,7 @@
 use gotv_decode::{EventKind, GoId, Metric, Resource, Trace};
 use serde::Serialize;
 
+use crate::chunks::each_event;
 use crate::id_map::IdMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -123,16 +124,16 @@ pub fn gc(trace: &Trace) -> GcAnalysis {
     let (start, end) = (trace.time(0), trace.time(n - 1));
     let mut mark: Option<i64> = None;
     let mut stw: IdMap<GoId, (i64, u32)> = IdMap::default();
-    for (i, &kind) in trace.kinds().iter().enumerate() {
+    each_event(trace, |i, kind| {
         // Most events are neither: not even their time is read.
         if !matches!(kind, EventKind::Metric | EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd) {
-            continue;
+            return;
         }
         let ev = trace.event(i);
         let t = ev.time();
         match kind {
             EventKind::Metric => {
-                let Some((m, v)) = ev.metric() else { continue };
+                let Some((m, v)) = ev.metric() else { return };
                 let s = match m {
                     Metric::HeapObjects => &mut a.heap_alloc,
                     Metric::HeapGoal => &mut a.heap_goal,
@@ -143,7 +144,7 @@ pub fn gc(trace: &Trace) -> GcAnalysis {
                 }
             }
             EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => {
-                let Some(r) = ev.range() else { continue };
+                let Some(r) = ev.range() else { return };
                 let name = trace.strings.bytes(r.name);
                 let begin = ev.kind() != EventKind::RangeEnd;
                 // A range active at a generation boundary is reported again: not a new one.
@@ -178,7 +179,7 @@ pub fn gc(trace: &Trace) -> GcAnalysis {
             }
             _ => {}
         }
-    }
+    });
     if let Some(s) = mark {
         a.cycles.push(cycle(s, end, false));
     }

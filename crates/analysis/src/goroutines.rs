@@ -19,6 +19,7 @@ use gotv_decode::{
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use crate::chunks::each_event;
 use crate::id_map::IdMap;
 use crate::slots::Slots;
 
@@ -904,6 +905,43 @@ impl Summarizer<'_> {
             named: Span { at, block: n_block, range: n_range },
         });
     }
+
+    /// Event `i`, of kind `kind`: the pass's loop body (see [`each_event`]).
+    #[inline(always)]
+    fn event(&mut self, i: usize, kind: EventKind) {
+        let trace = self.trace;
+        match kind {
+            EventKind::StateTransition => {
+                let ev = trace.event(i);
+                if let Some(g) = ev.go_transition() {
+                    if g.from != g.to {
+                        self.go_transition(ev, g.slot, g.from, g.to);
+                    }
+                    return;
+                }
+                let Some(Transition::Proc { id, from, to }) = ev.transition() else { return };
+                if from != to && to == ProcState::Idle {
+                    if let Some((_, li)) = self.syscalling_p.remove(&id).and_then(|g| self.at_live(g)) {
+                        self.live[li].p.syscall_block = ev.time();
+                    }
+                }
+                if to == ProcState::Running && from != ProcState::Running {
+                    self.proc_running.insert(id, ev.time());
+                } else if from == ProcState::Running && to != ProcState::Running {
+                    self.pass.proc_busy_ns += self.proc_running.remove(&id).map_or(0, |since| ev.time() - since);
+                }
+            }
+            EventKind::Sync => (self.sync_ts, self.sync_scan) = (0, i),
+            EventKind::Metric => {
+                if let Some((Metric::Gomaxprocs, n)) = trace.event(i).metric() {
+                    self.pass.gomaxprocs = self.pass.gomaxprocs.max(n);
+                }
+            }
+            EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => self.range(trace.event(i)),
+            EventKind::RegionBegin | EventKind::RegionEnd => self.region(trace.event(i)),
+            _ => {}
+        }
+    }
 }
 
 /// Go's goroutine analysis over the whole trace.
@@ -943,39 +981,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         proc_running: IdMap::default(),
     };
     s.intern(0);
-    for (i, &kind) in trace.kinds().iter().enumerate() {
-        match kind {
-            EventKind::StateTransition => {
-                let ev = trace.event(i);
-                if let Some(g) = ev.go_transition() {
-                    if g.from != g.to {
-                        s.go_transition(ev, g.slot, g.from, g.to);
-                    }
-                    continue;
-                }
-                let Some(Transition::Proc { id, from, to }) = ev.transition() else { continue };
-                if from != to && to == ProcState::Idle {
-                    if let Some((_, li)) = s.syscalling_p.remove(&id).and_then(|g| s.at_live(g)) {
-                        s.live[li].p.syscall_block = ev.time();
-                    }
-                }
-                if to == ProcState::Running && from != ProcState::Running {
-                    s.proc_running.insert(id, ev.time());
-                } else if from == ProcState::Running && to != ProcState::Running {
-                    s.pass.proc_busy_ns += s.proc_running.remove(&id).map_or(0, |since| ev.time() - since);
-                }
-            }
-            EventKind::Sync => (s.sync_ts, s.sync_scan) = (0, i),
-            EventKind::Metric => {
-                if let Some((Metric::Gomaxprocs, n)) = trace.event(i).metric() {
-                    s.pass.gomaxprocs = s.pass.gomaxprocs.max(n);
-                }
-            }
-            EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => s.range(trace.event(i)),
-            EventKind::RegionBegin | EventKind::RegionEnd => s.region(trace.event(i)),
-            _ => {}
-        }
-    }
+    each_event(trace, |i, kind| s.event(i, kind));
     let (trace_start_ns, trace_end_ns) = match trace.len() {
         0 => (0, 0),
         n => (trace.time(0), trace.time(n - 1)),

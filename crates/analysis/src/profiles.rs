@@ -4,6 +4,7 @@
 use gotv_decode::{EventKind, GoState, GoTransition, StackId, Trace, TransitionCursor, NO_STACK};
 use serde::Serialize;
 
+use crate::chunks::each_event;
 use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
 
@@ -190,16 +191,16 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
         }
     };
     let mut side = TransitionCursor::default();
-    for (i, &k) in trace.kinds().iter().enumerate() {
+    each_event(trace, |i, k| {
         if k != EventKind::StateTransition {
-            continue;
+            return;
         }
         let ev = trace.event(i);
-        let Some(GoTransition { slot, to, .. }) = ev.go_transition() else { continue };
+        let Some(GoTransition { slot, to, .. }) = ev.go_transition() else { return };
         let slot = slot as usize;
         let starting = tracking_state[to as usize];
         if open_at[slot] == NONE && starting == 0 {
-            continue;
+            return;
         }
         // The reason is looked up only when some profile may start tracking.
         let mut reason_mask: Option<u64> = None;
@@ -209,7 +210,7 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
             NONE => {
                 let m = starts();
                 if m == 0 {
-                    continue;
+                    return;
                 }
                 let at = free.pop().unwrap_or_else(|| {
                     open.extend(std::iter::repeat_n(CLOSED, nk));
@@ -256,7 +257,7 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
             open_at[slot] = NONE;
             free.push(at);
         }
-    }
+    });
     kinds.iter().zip(records).map(|(&kind, by_stack)| finish(trace, kind, by_stack)).collect()
 }
 

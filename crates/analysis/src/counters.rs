@@ -4,7 +4,6 @@
 use gotv_decode::{EventKind, GoState, ProcState, Resource, Trace, Transition};
 use serde::Serialize;
 
-use crate::chunks::each_event;
 use crate::slots::Slots;
 
 const WAITING: u8 = 1;
@@ -44,7 +43,7 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
     // Per goroutine slot: WAITING and ASSIST bits.
     let mut flags = vec![0u8; slots.len()];
     let assist_name = |id| trace.strings.bytes(id) == b"GC mark assist";
-    each_event(trace, |i, _| {
+    trace.each_event(|i, _| {
         let ev = trace.event(i);
         let t = ev.time();
         match ev.kind() {

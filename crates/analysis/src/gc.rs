@@ -4,7 +4,6 @@
 use gotv_decode::{EventKind, GoId, Metric, Resource, Trace};
 use serde::Serialize;
 
-use crate::chunks::each_event;
 use crate::id_map::IdMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,7 +123,7 @@ pub fn gc(trace: &Trace) -> GcAnalysis {
     let (start, end) = (trace.time(0), trace.time(n - 1));
     let mut mark: Option<i64> = None;
     let mut stw: IdMap<GoId, (i64, u32)> = IdMap::default();
-    each_event(trace, |i, kind| {
+    trace.each_event(|i, kind| {
         // Most events are neither: not even their time is read.
         if !matches!(kind, EventKind::Metric | EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd) {
             return;

@@ -19,7 +19,6 @@ use gotv_decode::{
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::chunks::each_event;
 use crate::id_map::IdMap;
 use crate::slots::Slots;
 
@@ -178,7 +177,7 @@ impl GoroutineAnalysis {
 
     /// Each goroutine's ID, name, first run and end (as in [`Goroutine`]), by ID: a pass over
     /// millions of goroutines that needs no more reads them without building their views.
-    pub(crate) fn lifetimes(&self) -> impl Iterator<Item = (GoId, &str, i64, i64)> + '_ {
+    pub fn lifetimes(&self) -> impl ExactSizeIterator<Item = (GoId, &str, i64, i64)> + '_ {
         self.recs.iter().map(|r| (r.id, &*self.names[r.name as usize], r.start, r.end))
     }
 
@@ -906,7 +905,7 @@ impl Summarizer<'_> {
         });
     }
 
-    /// Event `i`, of kind `kind`: the pass's loop body (see [`each_event`]).
+    /// Event `i`, of kind `kind`: the pass's loop body (see [`Trace::each_event`]).
     #[inline(always)]
     fn event(&mut self, i: usize, kind: EventKind) {
         let trace = self.trace;
@@ -981,7 +980,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         proc_running: IdMap::default(),
     };
     s.intern(0);
-    each_event(trace, |i, kind| s.event(i, kind));
+    trace.each_event(|i, kind| s.event(i, kind));
     let (trace_start_ns, trace_end_ns) = match trace.len() {
         0 => (0, 0),
         n => (trace.time(0), trace.time(n - 1)),

@@ -4,7 +4,6 @@
 //! clocks or threads, so the crate builds for `wasm32-unknown-unknown` unchanged.
 
 mod annotations;
-mod chunks;
 mod counters;
 mod cpu_samples;
 mod findings;

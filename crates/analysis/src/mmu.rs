@@ -4,7 +4,6 @@
 use gotv_decode::{EventKind, GoId, Metric, Trace, Transition};
 use serde::Serialize;
 
-use crate::chunks::each_event;
 use crate::slots::Slots;
 
 /// Far above any real GOMAXPROCS (the runtime's own limit is lower), yet small enough that
@@ -114,7 +113,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
     let has = |f: &[u8], g: GoId, bit: u8| slots.get(g).is_some_and(|s| f[s] & bit != 0);
     let mut n_sync = 0u32;
     let is_stw = |name: &[u8]| name.starts_with(b"stop-the-world") && name.windows(2).any(|w| w == b"GC");
-    each_event(trace, |i, kind| {
+    trace.each_event(|i, kind| {
         let ev = match kind {
             EventKind::StackSample
             | EventKind::TaskBegin

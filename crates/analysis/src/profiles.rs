@@ -4,7 +4,6 @@
 use gotv_decode::{EventKind, GoState, GoTransition, StackId, Trace, TransitionCursor, NO_STACK};
 use serde::Serialize;
 
-use crate::chunks::each_event;
 use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
 
@@ -191,7 +190,7 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
         }
     };
     let mut side = TransitionCursor::default();
-    each_event(trace, |i, k| {
+    trace.each_event(|i, k| {
         if k != EventKind::StateTransition {
             return;
         }

@@ -187,6 +187,23 @@ pub struct Trace {
     groups: OnceLock<(Groups, Groups)>,
 }
 
+/// Events per call of [`Trace::each_event`]'s loop body: a few hundred calls on a big trace,
+/// each long enough that a call costs nothing.
+const CHUNK: usize = 1 << 17;
+
+fn in_chunks(kinds: &[EventKind], size: usize, mut f: impl FnMut(usize, EventKind)) {
+    for start in (0..kinds.len()).step_by(size) {
+        chunk(kinds, start, (start + size).min(kinds.len()), &mut f);
+    }
+}
+
+#[inline(never)]
+fn chunk(kinds: &[EventKind], start: usize, end: usize, f: &mut impl FnMut(usize, EventKind)) {
+    for (i, &kind) in kinds[start..end].iter().enumerate() {
+        f(start + i, kind);
+    }
+}
+
 fn lookup<T: Copy>(v: &[(u32, T)], ev: u32) -> Option<T> {
     v.binary_search_by_key(&ev, |e| e.0).ok().map(|i| v[i].1)
 }
@@ -266,6 +283,17 @@ impl Trace {
 
     pub fn events(&self) -> impl ExactSizeIterator<Item = EventRef<'_>> + '_ {
         (0..self.len()).map(move |i| EventRef { trace: self, i })
+    }
+
+    /// Calls `f` with each event's index and kind, in order: the way to write a pass over all
+    /// events. In a browser, a wasm function first runs as quickly compiled baseline code, and
+    /// its optimized build serves only the calls made once it is ready (V8 does not swap it
+    /// into a call already running), so a pass written as one loop over tens of millions of
+    /// events runs wholly in baseline code. Here the loop's body runs in a function over one
+    /// chunk of events, called once per chunk, so all but the first chunks run optimized (the
+    /// goroutine analysis of a 200 MB trace took a fifth less time so, in Node).
+    pub fn each_event(&self, f: impl FnMut(usize, EventKind)) {
+        in_chunks(&self.kind, CHUNK, f);
     }
 
     /// Kinds of all events, in order.
@@ -743,5 +771,22 @@ impl<'a> EventRef<'a> {
 
     pub fn sync(&self) -> Option<SyncInfo> {
         (self.kind() == EventKind::Sync).then(|| self.trace.syncs[self.arg() as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chunks of any size, the last one partial, visit every event once, in order.
+    #[test]
+    fn chunks_visit_every_event_in_order() {
+        let kinds: Vec<EventKind> =
+            (0..1000).map(|i| if i % 3 == 0 { EventKind::Sync } else { EventKind::StateTransition }).collect();
+        for size in [1, 7, 999, 1000, 1001, CHUNK] {
+            let mut seen = Vec::new();
+            in_chunks(&kinds, size, |i, k| seen.push((i, k)));
+            assert_eq!(seen, kinds.iter().copied().enumerate().collect::<Vec<_>>(), "chunks of {size}");
+        }
     }
 }

@@ -192,7 +192,11 @@ pub struct Trace {
 const CHUNK: usize = 1 << 17;
 
 fn in_chunks(kinds: &[EventKind], size: usize, mut f: impl FnMut(usize, EventKind)) {
-    for start in (0..kinds.len()).step_by(size) {
+    // The first chunk and the others in two calls: wasm-opt inlines a function called from
+    // one place however big it is, which would put the loop back into the pass's caller.
+    let first = size.min(kinds.len());
+    chunk(kinds, 0, first, &mut f);
+    for start in (first..kinds.len()).step_by(size) {
         chunk(kinds, start, (start + size).min(kinds.len()), &mut f);
     }
 }

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    EventKind, EventRef, GoId, GoState, Metric, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition,
-    TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
+    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcState, Resource, StackId, StrId, TaskId, Trace,
+    Transition, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -992,10 +992,10 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let mut kept = 0;
     let mut group_of = vec![u32::MAX; s.names.len()];
     let mut groups: Vec<(GroupRec, Vec<Named>, Vec<Named>)> = Vec::new();
-    for slot in 0..n {
+    each_index(n, |slot| {
         if s.state[slot] == NOT_MADE {
             holes.push(slot as u32);
-            continue;
+            return;
         }
         s.end(slot, trace_end_ns, None);
         let mut rec = s.recs[slot];
@@ -1024,7 +1024,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         for &(name, d) in r {
             bump(range, name, d);
         }
-    }
+    });
     s.pass.proc_busy_ns += s.proc_running.values().map(|since| trace_end_ns - since).sum::<i64>();
     let Summarizer { mut recs, names, regions, reborn, mut times, pass, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the

@@ -61,6 +61,7 @@ pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     }
     let a = gotv_analysis::annotations(trace, &gs);
     table(&mut out, "Tasks (durations of complete ones)", &a.tasks);
+    out.push('\n');
     table(&mut out, "Regions (unfinished ones measured to the trace's ends)", &a.regions);
     let _ = writeln!(out, "\nLogs:\n{:>8}  CATEGORY", "COUNT");
     for l in &a.logs {

@@ -178,7 +178,13 @@ impl GoroutineAnalysis {
     /// Each goroutine's ID, name, first run and end (as in [`Goroutine`]), by ID: a pass over
     /// millions of goroutines that needs no more reads them without building their views.
     pub fn lifetimes(&self) -> impl ExactSizeIterator<Item = (GoId, &str, i64, i64)> + '_ {
-        self.recs.iter().map(|r| (r.id, &*self.names[r.name as usize], r.start, r.end))
+        (0..self.recs.len()).map(|i| self.lifetime(i))
+    }
+
+    /// The `i`th goroutine's (by ID) item of [`GoroutineAnalysis::lifetimes`].
+    pub(crate) fn lifetime(&self, i: usize) -> (GoId, &str, i64, i64) {
+        let r = &self.recs[i];
+        (r.id, &self.names[r.name as usize], r.start, r.end)
     }
 
     /// Every goroutine's regions with its ID, by goroutine.

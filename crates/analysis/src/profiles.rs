@@ -1,7 +1,7 @@
 //! The four blocking profiles of `go tool trace -pprof=…` (analyses.md §4), with Go 1.26+
 //! semantics: every goroutine transition counts, stack or not.
 
-use gotv_decode::{EventKind, GoState, GoTransition, StackId, Trace, TransitionCursor, NO_STACK};
+use gotv_decode::{each_index, EventKind, GoState, GoTransition, StackId, Trace, TransitionCursor, NO_STACK};
 use serde::Serialize;
 
 use crate::goroutines::GoroutineAnalysis;
@@ -148,14 +148,15 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
     // Per goroutine (by its index in the trace): its window [first run, end]; an empty one if
     // it has no record.
     let mut windows = vec![(i64::MAX, i64::MIN); n];
-    for (id, name, start, end) in gs.lifetimes() {
+    each_index(gs.lifetimes().len(), |g| {
+        let (id, name, start, end) = gs.lifetime(g);
         if group.is_some_and(|g| g != name) {
-            continue;
+            return;
         }
         if let Some(i) = trace.goroutine_slot(id) {
             windows[i as usize] = (start, if end == 0 { gs.trace_end_ns } else { end });
         }
-    }
+    });
     // Per kind, per stack ID: the intervals begun with that stack. Go's records are per
     // (generation, stack), but the decoder's stack IDs are global and Go merges records by
     // their PCs in the end, so one record per stack gives the same profile. Grown as

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use gotv_decode::{EventKind, Frame, GoId, GoState, StackId, TaskId, Trace, Transition, NO_STACK, NO_TASK};
+use gotv_decode::{
+    EventKind, Frame, GoId, GoState, StackId, TaskId, Trace, Transition, NO_GOROUTINE, NO_STACK, NO_TASK,
+};
 use serde::Serialize;
 
 use crate::goroutines::GoroutineAnalysis;
@@ -96,40 +98,95 @@ fn stats(count: u64, mut complete: Vec<i64>) -> DurationStats {
 /// One row of the regions page: its frame, complete regions, durations of all.
 type RegionGroup = (Option<Frame>, u64, Vec<i64>);
 
+/// One task, as Go's `/usertask` page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskInstance {
+    pub id: TaskId,
+    /// Its type; "" when the trace holds neither its begin nor its end (a task begun before
+    /// the trace and only logged into, or whose region ran, within it).
+    pub name: String,
+    /// The task it was begun in, if any.
+    pub parent: Option<TaskId>,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    /// Those that began, ended, logged into or ran a region of it (Go's rule), in the order of
+    /// their first such event: the one that began it first, when the trace holds its begin.
+    pub goroutines: Vec<GoId>,
+}
+
+/// Every task the trace mentions, by begin time (tasks begun before the trace first, by ID).
+/// Regions and logs outside any task (task 0) make no task: Go's pseudo-task for them is not
+/// one the program created.
+pub fn task_instances(trace: &Trace) -> Vec<TaskInstance> {
+    let mut tasks: IdMap<TaskId, TaskInstance> = IdMap::default();
+    let new =
+        |id| TaskInstance { id, name: String::new(), parent: None, start_ns: None, end_ns: None, goroutines: vec![] };
+    for (i, &kind) in trace.kinds().iter().enumerate() {
+        // Most events are none of these: not even looked at.
+        if !matches!(
+            kind,
+            EventKind::TaskBegin | EventKind::TaskEnd | EventKind::RegionBegin | EventKind::RegionEnd | EventKind::Log
+        ) {
+            continue;
+        }
+        let ev = trace.event(i);
+        let (id, task) = match kind {
+            EventKind::TaskBegin | EventKind::TaskEnd => match ev.task() {
+                Some(t) => (t.id, Some(t)),
+                None => continue,
+            },
+            EventKind::RegionBegin | EventKind::RegionEnd => match ev.region() {
+                Some(r) => (r.task, None),
+                None => continue,
+            },
+            EventKind::Log => match ev.log() {
+                Some(l) => (l.task, None),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if id == NO_TASK || (id == 0 && task.is_none()) {
+            continue;
+        }
+        let e = tasks.entry(id).or_insert_with(|| new(id));
+        if let Some(t) = task {
+            if t.type_ != 0 {
+                e.name = trace.strings.get(t.type_).into_owned();
+            }
+            // Parent 0 is the background task: no parent (an old-format TaskEnd reports it).
+            let parent = (t.parent != NO_TASK && t.parent != 0).then_some(t.parent);
+            if ev.kind() == EventKind::TaskBegin {
+                e.start_ns = Some(ev.time());
+                e.parent = parent;
+            } else {
+                e.end_ns = Some(ev.time());
+                e.parent = e.parent.or(parent);
+            }
+        }
+        let g = ev.goroutine();
+        if g != NO_GOROUTINE && !e.goroutines.contains(&g) {
+            e.goroutines.push(g);
+        }
+    }
+    let mut out: Vec<TaskInstance> = tasks.into_values().collect();
+    out.sort_by_key(|t| (t.start_ns, t.id));
+    out
+}
+
 pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
-    // Task ID → (type, begin, end).
-    let mut tasks: IdMap<TaskId, (u32, Option<i64>, Option<i64>)> = IdMap::default();
     let mut logs: BTreeMap<u32, u64> = BTreeMap::new();
-    for ev in trace.events() {
-        match ev.kind() {
-            EventKind::TaskBegin | EventKind::TaskEnd => {
-                let Some(t) = ev.task() else { continue };
-                if t.id == NO_TASK {
-                    continue;
-                }
-                let e = tasks.entry(t.id).or_insert((t.type_, None, None));
-                if t.type_ != 0 {
-                    e.0 = t.type_;
-                }
-                if ev.kind() == EventKind::TaskBegin {
-                    e.1 = Some(ev.time());
-                } else {
-                    e.2 = Some(ev.time());
-                }
+    for (i, &k) in trace.kinds().iter().enumerate() {
+        if k == EventKind::Log {
+            if let Some(l) = trace.event(i).log() {
+                *logs.entry(l.category).or_default() += 1;
             }
-            EventKind::Log => {
-                if let Some(l) = ev.log() {
-                    *logs.entry(l.category).or_default() += 1;
-                }
-            }
-            _ => {}
         }
     }
     let mut by_type: BTreeMap<String, (u64, Vec<i64>)> = BTreeMap::new();
-    for (ty, begin, end) in tasks.into_values() {
-        let e = by_type.entry(trace.strings.get(ty).into_owned()).or_default();
+    for t in task_instances(trace) {
+        let e = by_type.entry(t.name).or_default();
         e.0 += 1;
-        if let (Some(b), Some(x)) = (begin, end) {
+        if let (Some(b), Some(x)) = (t.start_ns, t.end_ns) {
             e.1.push(x - b);
         }
     }

@@ -43,12 +43,13 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
     // Per goroutine slot: WAITING and ASSIST bits.
     let mut flags = vec![0u8; slots.len()];
     let assist_name = |id| trace.strings.bytes(id) == b"GC mark assist";
-    for ev in trace.events() {
+    trace.each_event(|i, _| {
+        let ev = trace.event(i);
         let t = ev.time();
         match ev.kind() {
             EventKind::StateTransition => match ev.transition() {
                 Some(Transition::Goroutine { id, from, to }) => {
-                    let Some(slot) = slots.get(id) else { continue };
+                    let Some(slot) = slots.get(id) else { return };
                     let in_assist = flags[slot] & ASSIST != 0;
                     for (state, d) in [(from, -1i32), (to, 1)] {
                         match state {
@@ -79,11 +80,11 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
                 None => {}
             },
             EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => {
-                let Some(r) = ev.range() else { continue };
-                let Resource::Goroutine(g) = r.scope else { continue };
-                let Some(slot) = slots.get(g) else { continue };
+                let Some(r) = ev.range() else { return };
+                let Resource::Goroutine(g) = r.scope else { return };
+                let Some(slot) = slots.get(g) else { return };
                 if !assist_name(r.name) {
-                    continue;
+                    return;
                 }
                 let was = flags[slot] & ASSIST != 0;
                 let is = ev.kind() != EventKind::RangeEnd;
@@ -96,7 +97,7 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
                     now.gc_waiting = now.gc_waiting.wrapping_add_signed(i32::from(is) - i32::from(was));
                 }
             }
-            _ => continue,
+            _ => return,
         }
         match c.goroutines.last_mut() {
             Some(l) if (l.running, l.runnable, l.gc_waiting) == (now.running, now.runnable, now.gc_waiting) => {}
@@ -107,6 +108,6 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
             }
             _ => c.goroutines.push(GoroutineCounts { time: t, ..now }),
         }
-    }
+    });
     c
 }

@@ -3,14 +3,12 @@
 
 use std::collections::HashMap;
 
-use gotv_decode::{EventKind, EventRef, GoState, Metric, ProcState, Trace, Transition, NO_GOROUTINE};
+use gotv_decode::Trace;
 use serde::Serialize;
 
 use crate::gc::gc;
 use crate::goroutines::GoroutineAnalysis;
-use crate::id_map::IdMap;
 use crate::profiles::{Profile, ProfileSample};
-use crate::slots::Slots;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -83,7 +81,6 @@ pub struct Vitals {
 struct Site {
     frame: Option<Location>,
     created: u64,
-    alive: u64,
     peak: u64,
     ended: u64,
     lifetime_ns: i64,
@@ -97,69 +94,16 @@ fn leaf(trace: &Trace, stack: u32) -> Option<Location> {
     })
 }
 
+/// The vitals, from what the goroutine analysis gathered in its pass and the GC analysis.
 pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
-    scan(trace, gs, false).0
-}
-
-/// The vitals, and with `sites` the goroutines by creation site, in one pass.
-fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site>) {
-    let mut v = Vitals { wall_ns: gs.trace_end_ns - gs.trace_start_ns, ..Vitals::default() };
-    let mut running: IdMap<i64, i64> = IdMap::default();
-    let mut busy = 0i64;
-    let slots = Slots::new(trace);
-    let mut sites = sites.then(|| Sites::new(trace, &slots));
-    // Per goroutine slot: when it became runnable (NOT_RUNNABLE: it is not). Not 0: old-format
-    // traces start at time 0.
-    const NOT_RUNNABLE: i64 = i64::MIN;
-    let mut runnable_since = vec![NOT_RUNNABLE; slots.len()];
-    let mut hist = [0u64; 64];
-    for (i, &kind) in trace.kinds().iter().enumerate() {
-        if !matches!(kind, EventKind::Metric | EventKind::StateTransition) {
-            continue;
-        }
-        let ev = trace.event(i);
-        match kind {
-            EventKind::Metric => {
-                if let Some((Metric::Gomaxprocs, n)) = ev.metric() {
-                    v.gomaxprocs = v.gomaxprocs.max(n);
-                }
-            }
-            EventKind::StateTransition => match ev.transition() {
-                Some(Transition::Proc { id, from, to }) => {
-                    if to == ProcState::Running && from != ProcState::Running {
-                        running.insert(id, ev.time());
-                    } else if from == ProcState::Running && to != ProcState::Running {
-                        busy += running.remove(&id).map_or(0, |s| ev.time() - s);
-                    }
-                }
-                Some(Transition::Goroutine { id, from, to }) => {
-                    let Some(slot) = slots.get(id) else { continue };
-                    if let Some(s) = &mut sites {
-                        if from == GoState::NotExist || to == GoState::NotExist {
-                            s.transition(trace, ev, slot, from, to);
-                        }
-                    }
-                    if from == to {
-                        continue;
-                    }
-                    if to == GoState::Runnable {
-                        runnable_since[slot] = ev.time();
-                    } else if runnable_since[slot] != NOT_RUNNABLE {
-                        let since = std::mem::replace(&mut runnable_since[slot], NOT_RUNNABLE);
-                        let d = ev.time().saturating_sub(since);
-                        if to == GoState::Running {
-                            v.runnable_waits += 1;
-                            v.runnable_max_ns = v.runnable_max_ns.max(d);
-                            hist[64 - (d.max(1) as u64).leading_zeros() as usize] += 1;
-                        }
-                    }
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-    busy += running.values().map(|s| gs.trace_end_ns - s).sum::<i64>();
+    let p = &gs.pass;
+    let mut v = Vitals {
+        wall_ns: gs.trace_end_ns - gs.trace_start_ns,
+        gomaxprocs: p.gomaxprocs,
+        runnable_waits: p.runnable_waits,
+        runnable_max_ns: p.runnable_max_ns,
+        ..Vitals::default()
+    };
     let g = gc(trace);
     v.gc_cycles = g.cycles.len() as u64;
     v.gc_mark_ns = g.mark_ns();
@@ -168,7 +112,7 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
         v.gomaxprocs = trace.proc_ids().len() as u64;
     }
     if v.wall_ns > 0 && v.gomaxprocs > 0 {
-        v.proc_busy = busy as f64 / (v.wall_ns as f64 * v.gomaxprocs as f64);
+        v.proc_busy = p.proc_busy_ns as f64 / (v.wall_ns as f64 * v.gomaxprocs as f64);
     }
     // Groups hold the sums over their goroutines: a few of them instead of millions.
     for g in gs.groups() {
@@ -177,79 +121,38 @@ fn scan(trace: &Trace, gs: &GoroutineAnalysis, sites: bool) -> (Vitals, Vec<Site
         v.sched_wait_ns += g.stats.sched_wait_ns;
     }
     let mut below = 0;
-    for (bucket, n) in hist.iter().enumerate() {
+    for (bucket, n) in p.runnable_hist.iter().enumerate() {
         below += n;
         if below * 100 >= v.runnable_waits * 99 {
             v.runnable_p99_ns = 1i64 << bucket.min(62);
             break;
         }
     }
-    (v, sites.map_or_else(Vec::new, Sites::finish))
+    v
 }
 
-/// Goroutines by creation site, counted in the vitals' pass over the trace.
-struct Sites {
-    sites: Vec<Site>,
-    /// Per stack ID: its site's index + 1; 0 until seen.
-    by_stack: Vec<u32>,
-    /// Per goroutine slot: (site index + 1, creation time); 0 when not tracked.
-    alive: Vec<(u32, i64)>,
-}
-
-impl Sites {
-    fn new(trace: &Trace, slots: &Slots) -> Sites {
-        Sites { sites: Vec::new(), by_stack: vec![0; trace.stacks.len()], alive: vec![(0, 0); slots.len()] }
-    }
-
-    fn transition(&mut self, trace: &Trace, ev: EventRef<'_>, slot: usize, from: GoState, to: GoState) {
-        if from == GoState::NotExist && ev.goroutine() != NO_GOROUTINE {
-            let stack = ev.stack();
-            if self.by_stack.len() <= stack as usize {
-                self.by_stack.resize(stack as usize + 1, 0);
+/// Goroutines by creation site: the same `go` statement reached through different callers
+/// is one site.
+fn sites(trace: &Trace, gs: &GoroutineAnalysis) -> Vec<Site> {
+    let mut merged: Vec<Site> = Vec::new();
+    let mut index: HashMap<Option<Location>, usize> = HashMap::new();
+    for s in &gs.pass.sites {
+        let frame = leaf(trace, s.stack);
+        match index.get(&frame).map(|&i| &mut merged[i]) {
+            Some(m) => {
+                m.created += s.created;
+                m.peak = m.peak.max(s.peak);
+                m.ended += s.ended;
+                m.lifetime_ns += s.lifetime_ns;
             }
-            if self.by_stack[stack as usize] == 0 {
-                let frame = leaf(trace, stack);
-                self.sites.push(Site { frame, created: 0, alive: 0, peak: 0, ended: 0, lifetime_ns: 0 });
-                self.by_stack[stack as usize] = self.sites.len() as u32;
-            }
-            let i = self.by_stack[stack as usize];
-            let s = &mut self.sites[i as usize - 1];
-            s.created += 1;
-            s.alive += 1;
-            s.peak = s.peak.max(s.alive);
-            self.alive[slot] = (i, ev.time());
-        } else if to == GoState::NotExist {
-            let (i, t0) = std::mem::take(&mut self.alive[slot]);
-            if i != 0 {
-                let s = &mut self.sites[i as usize - 1];
-                s.alive -= 1;
-                s.ended += 1;
-                s.lifetime_ns += ev.time() - t0;
+            None => {
+                index.insert(frame.clone(), merged.len());
+                let (created, peak, ended, lifetime_ns) = (s.created, s.peak, s.ended, s.lifetime_ns);
+                merged.push(Site { frame, created, peak, ended, lifetime_ns });
             }
         }
     }
-
-    fn finish(self) -> Vec<Site> {
-        let sites = self.sites;
-        // The same `go` statement reached through different callers is one site.
-        let mut merged: Vec<Site> = Vec::new();
-        let mut index: HashMap<Option<Location>, usize> = HashMap::new();
-        for s in sites {
-            match index.get(&s.frame).map(|&i| &mut merged[i]) {
-                Some(m) => {
-                    m.created += s.created;
-                    m.peak = m.peak.max(s.peak);
-                    m.ended += s.ended;
-                    m.lifetime_ns += s.lifetime_ns;
-                }
-                None => {
-                    index.insert(s.frame.clone(), merged.len());
-                    merged.push(s);
-                }
-            }
-        }
-        merged
-    }
+    merged
 }
 
 fn pct(x: f64) -> String {
@@ -277,7 +180,7 @@ fn is_lock(s: &ProfileSample) -> bool {
 
 /// Diagnoses a trace from its goroutine analysis and its sync profile, most severe first.
 pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Finding> {
-    let (v, sites) = scan(trace, gs, true);
+    let (v, sites) = (vitals(trace, gs), sites(trace, gs));
     let wall = v.wall_ns.max(1) as f64;
     let procs = v.gomaxprocs.max(1);
     let mut out = Vec::new();

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    EventKind, EventRef, GoId, GoState, ProcState, Resource, StackId, StrId, TaskId, Trace, Transition, NO_PROC,
-    NO_STACK,
+    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcState, Resource, StackId, StrId, TaskId, Trace,
+    Transition, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -110,6 +110,34 @@ struct RegionRec {
     named: Span,
 }
 
+/// Goroutines created by one `go` statement (one creating stack), for the findings.
+#[derive(Debug, Clone)]
+pub(crate) struct CreationSite {
+    pub stack: StackId,
+    pub created: u64,
+    pub alive: u64,
+    /// The most alive at once.
+    pub peak: u64,
+    pub ended: u64,
+    /// Of those that ended.
+    pub lifetime_ns: i64,
+}
+
+/// What the findings read besides the goroutines' times, gathered in the same pass so that
+/// they need none of their own.
+#[derive(Debug)]
+pub(crate) struct PassStats {
+    /// Runnable → running waits: how many, the longest, and how many of up to 2^k ns.
+    pub runnable_waits: u64,
+    pub runnable_max_ns: i64,
+    pub runnable_hist: [u64; 64],
+    /// Time Ps spent running, summed over Ps.
+    pub proc_busy_ns: i64,
+    /// The highest GOMAXPROCS the trace reports (0 if none).
+    pub gomaxprocs: u64,
+    pub sites: Vec<CreationSite>,
+}
+
 /// Go's goroutine analysis. Groups, goroutines and regions are read through views.
 #[derive(Debug)]
 pub struct GoroutineAnalysis {
@@ -125,6 +153,7 @@ pub struct GoroutineAnalysis {
     /// Sorted by goroutine, then by start (unknown starts first).
     regions: Vec<RegionRec>,
     times: Vec<Named>,
+    pub(crate) pass: PassStats,
 }
 
 impl GoroutineAnalysis {
@@ -144,6 +173,18 @@ impl GoroutineAnalysis {
             count: g.count,
             stats: self.stats(&g.sums, g.named, g.unknown),
         })
+    }
+
+    /// Each goroutine's ID, name, first run and end (as in [`Goroutine`]), by ID: a pass over
+    /// millions of goroutines that needs no more reads them without building their views.
+    pub fn lifetimes(&self) -> impl ExactSizeIterator<Item = (GoId, &str, i64, i64)> + '_ {
+        (0..self.recs.len()).map(|i| self.lifetime(i))
+    }
+
+    /// The `i`th goroutine's (by ID) item of [`GoroutineAnalysis::lifetimes`].
+    pub(crate) fn lifetime(&self, i: usize) -> (GoId, &str, i64, i64) {
+        let r = &self.recs[i];
+        (r.id, &self.names[r.name as usize], r.start, r.end)
     }
 
     /// Every goroutine's regions with its ID, by goroutine.
@@ -369,6 +410,8 @@ struct Pending {
     /// Open ranges: (name, begin).
     open: Vec<Named>,
     regions: Vec<Active>,
+    /// Its creation site's index + 1 in [`PassStats::sites`]; 0 if created before the trace.
+    site: u32,
 }
 
 /// A live goroutine: its pending state and its named times so far (moved to the result's
@@ -384,7 +427,7 @@ impl Live {
     /// Empties it for reuse, keeping the vectors' memory.
     fn clear(&mut self) {
         let p = &mut self.p;
-        (p.start, p.runnable, p.block, p.block_reason, p.syscall, p.syscall_block) = (0, 0, 0, 0, 0, 0);
+        (p.start, p.runnable, p.block, p.block_reason, p.syscall, p.syscall_block, p.site) = (0, 0, 0, 0, 0, 0, 0);
         p.open.clear();
         p.regions.clear();
         self.block.clear();
@@ -463,6 +506,13 @@ struct Summarizer<'a> {
     /// look at while `sync_ts` is 0.
     sync_ts: i64,
     sync_scan: usize,
+    /// Reasons and GoCreate stacks, read in step with the pass.
+    side: TransitionCursor,
+    pass: PassStats,
+    /// Per stack ID: its creation site's index + 1; 0 until a goroutine is created there.
+    site_of_stack: Vec<u32>,
+    /// Per proc: since when it runs.
+    proc_running: IdMap<i64, i64>,
 }
 
 impl Summarizer<'_> {
@@ -511,6 +561,24 @@ impl Summarizer<'_> {
         k
     }
 
+    /// Counts a goroutine created with `stack`; its site's index + 1.
+    fn site(&mut self, stack: StackId) -> u32 {
+        if self.site_of_stack.len() <= stack as usize {
+            self.site_of_stack.resize(stack as usize + 1, 0);
+        }
+        let at = &mut self.site_of_stack[stack as usize];
+        if *at == 0 {
+            let new = CreationSite { stack, created: 0, alive: 0, peak: 0, ended: 0, lifetime_ns: 0 };
+            self.pass.sites.push(new);
+            *at = self.pass.sites.len() as u32;
+        }
+        let c = &mut self.pass.sites[*at as usize - 1];
+        c.created += 1;
+        c.alive += 1;
+        c.peak = c.peak.max(c.alive);
+        *at
+    }
+
     /// The slot of a goroutine that has a record.
     #[inline]
     fn at(&self, id: GoId) -> Option<usize> {
@@ -522,7 +590,12 @@ impl Summarizer<'_> {
     #[inline]
     fn at_live(&mut self, id: GoId) -> Option<(usize, usize)> {
         let s = self.at(id)?;
-        Some((s, if self.state[s] == ENDED { self.relive(s) } else { self.state[s] as usize }))
+        Some(self.live_at(s))
+    }
+
+    #[inline]
+    fn live_at(&mut self, s: usize) -> (usize, usize) {
+        (s, if self.state[s] == ENDED { self.relive(s) } else { self.state[s] as usize })
     }
 
     /// An ended goroutine that still changes state gets fresh (zero) pending state, as
@@ -550,8 +623,7 @@ impl Summarizer<'_> {
         }
     }
 
-    fn create(&mut self, id: GoId, created: i64) -> Option<usize> {
-        let s = self.slots.get(id)?;
+    fn create(&mut self, s: usize, id: GoId, created: i64) {
         // A reused ID replaces the old record, as Go's map assignment does.
         match self.state[s] {
             NOT_MADE => {}
@@ -566,7 +638,6 @@ impl Summarizer<'_> {
         }
         self.recs[s] = Rec { id, created, ..Rec::default() };
         self.state[s] = self.alloc() as u32;
-        Some(s)
     }
 
     /// Ends a goroutine (Go's `finalize`), at `end` if it ended before the trace did.
@@ -614,19 +685,20 @@ impl Summarizer<'_> {
         self.free.push(li as u32);
     }
 
-    fn go_transition(&mut self, ev: EventRef<'_>, id: GoId, old: GoState, new: GoState) {
+    /// A goroutine's state change; `g` is its index in the trace.
+    fn go_transition(&mut self, ev: EventRef<'_>, g: u32, old: GoState, new: GoState) {
+        let s = self.slots.of_index(g);
+        let id = || self.trace.goroutine_ids()[g as usize];
         let t = ev.time();
-        // A search in the decoder's side table: looked up only when needed, once.
-        let reason_id = std::cell::OnceCell::new();
-        let reason = || *reason_id.get_or_init(|| ev.reason());
         match old {
             GoState::Undetermined => {
                 let sync_ts = self.sync_ts(ev.index());
-                let Some(s) = self.create(id, sync_ts) else { return };
+                self.create(s, id(), sync_ts);
                 // The time since the Sync is credited to the state the goroutine is found in.
                 let d = t - sync_ts;
                 if new == GoState::Waiting {
-                    let k = self.intern(reason());
+                    let reason = self.side.reason(ev);
+                    let k = self.intern(reason);
                     let li = self.state[s] as usize;
                     bump(&mut self.live[li].block, k, d);
                 }
@@ -642,7 +714,12 @@ impl Summarizer<'_> {
             GoState::NotExist => {
                 let creator = self.at(ev.goroutine()).map(|c| self.state[c]).filter(|&li| li != ENDED);
                 let inherited = creator.and_then(|li| self.live[li as usize].p.regions.last().map(|r| r.task));
-                let Some(s) = self.create(id, t) else { return };
+                self.create(s, id(), t);
+                if ev.goroutine() != NO_GOROUTINE {
+                    let site = self.site(ev.stack());
+                    let li = self.state[s] as usize;
+                    self.live[li].p.site = site;
+                }
                 if let Some(task) = inherited {
                     let li = self.state[s] as usize;
                     self.live[li].p.regions.push(Active {
@@ -658,7 +735,10 @@ impl Summarizer<'_> {
             }
             _ => {}
         }
-        let Some((s, li)) = self.at_live(id) else { return };
+        if self.state[s] == NOT_MADE {
+            return;
+        }
+        let (s, li) = self.live_at(s);
         let (rec, l) = (&mut self.recs[s], &mut self.live[li]);
         let (st, p) = (&mut rec.sums, &mut l.p);
         let mut unbind = false;
@@ -672,8 +752,15 @@ impl Summarizer<'_> {
                 p.block = 0;
             }
             GoState::Runnable if p.runnable != 0 => {
-                st.sched_wait += t - p.runnable;
+                let d = t - p.runnable;
+                st.sched_wait += d;
                 p.runnable = 0;
+                if new == GoState::Running {
+                    let w = &mut self.pass;
+                    w.runnable_waits += 1;
+                    w.runnable_max_ns = w.runnable_max_ns.max(d);
+                    w.runnable_hist[64 - (d.max(1) as u64).leading_zeros() as usize] += 1;
+                }
             }
             GoState::Syscall if p.syscall != 0 => {
                 if p.syscall_block != 0 {
@@ -689,9 +776,11 @@ impl Summarizer<'_> {
             _ => {}
         }
         if rec.name == 0 {
-            let name = self.outermost(ev.transition_stack());
+            let stack = self.side.transition_stack(ev);
+            let name = self.outermost(stack);
             self.recs[s].name = name;
         }
+        let id = self.recs[s].id;
         if unbind {
             if let Some(p) = self.syscalling_g.remove(&id) {
                 self.syscalling_p.remove(&p);
@@ -707,7 +796,8 @@ impl Summarizer<'_> {
             }
             GoState::Runnable => self.live[li].p.runnable = t,
             GoState::Waiting => {
-                let k = self.intern(reason());
+                let reason = self.side.reason(ev);
+                let k = self.intern(reason);
                 // Blocked forever is treated as death.
                 if self.name_flags[k as usize] & FOREVER != 0 {
                     self.end(s, t, Some(t));
@@ -717,7 +807,16 @@ impl Summarizer<'_> {
                     p.block_reason = k;
                 }
             }
-            GoState::NotExist => self.end(s, t, Some(t)),
+            GoState::NotExist => {
+                let site = std::mem::take(&mut self.live[li].p.site);
+                if site != 0 {
+                    let c = &mut self.pass.sites[site as usize - 1];
+                    c.alive -= 1;
+                    c.ended += 1;
+                    c.lifetime_ns += t - self.recs[s].created;
+                }
+                self.end(s, t, Some(t));
+            }
             GoState::Syscall => {
                 let proc = ev.proc();
                 self.syscalling_p.insert(proc, id);
@@ -811,6 +910,43 @@ impl Summarizer<'_> {
             named: Span { at, block: n_block, range: n_range },
         });
     }
+
+    /// Event `i`, of kind `kind`: the pass's loop body (see [`Trace::each_event`]).
+    #[inline(always)]
+    fn event(&mut self, i: usize, kind: EventKind) {
+        let trace = self.trace;
+        match kind {
+            EventKind::StateTransition => {
+                let ev = trace.event(i);
+                if let Some(g) = ev.go_transition() {
+                    if g.from != g.to {
+                        self.go_transition(ev, g.slot, g.from, g.to);
+                    }
+                    return;
+                }
+                let Some(Transition::Proc { id, from, to }) = ev.transition() else { return };
+                if from != to && to == ProcState::Idle {
+                    if let Some((_, li)) = self.syscalling_p.remove(&id).and_then(|g| self.at_live(g)) {
+                        self.live[li].p.syscall_block = ev.time();
+                    }
+                }
+                if to == ProcState::Running && from != ProcState::Running {
+                    self.proc_running.insert(id, ev.time());
+                } else if from == ProcState::Running && to != ProcState::Running {
+                    self.pass.proc_busy_ns += self.proc_running.remove(&id).map_or(0, |since| ev.time() - since);
+                }
+            }
+            EventKind::Sync => (self.sync_ts, self.sync_scan) = (0, i),
+            EventKind::Metric => {
+                if let Some((Metric::Gomaxprocs, n)) = trace.event(i).metric() {
+                    self.pass.gomaxprocs = self.pass.gomaxprocs.max(n);
+                }
+            }
+            EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => self.range(trace.event(i)),
+            EventKind::RegionBegin | EventKind::RegionEnd => self.region(trace.event(i)),
+            _ => {}
+        }
+    }
 }
 
 /// Go's goroutine analysis over the whole trace.
@@ -837,28 +973,20 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         ranges_p: IdMap::default(),
         sync_ts: 0,
         sync_scan: 0,
+        side: TransitionCursor::default(),
+        pass: PassStats {
+            runnable_waits: 0,
+            runnable_max_ns: 0,
+            runnable_hist: [0; 64],
+            proc_busy_ns: 0,
+            gomaxprocs: 0,
+            sites: Vec::new(),
+        },
+        site_of_stack: vec![0; trace.stacks.len()],
+        proc_running: IdMap::default(),
     };
     s.intern(0);
-    for (i, &kind) in trace.kinds().iter().enumerate() {
-        match kind {
-            EventKind::StateTransition => {
-                let ev = trace.event(i);
-                match ev.transition() {
-                    Some(Transition::Goroutine { id, from, to }) if from != to => s.go_transition(ev, id, from, to),
-                    Some(Transition::Proc { id, from, to }) if from != to && to == ProcState::Idle => {
-                        if let Some((_, li)) = s.syscalling_p.remove(&id).and_then(|g| s.at_live(g)) {
-                            s.live[li].p.syscall_block = ev.time();
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            EventKind::Sync => (s.sync_ts, s.sync_scan) = (0, i),
-            EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => s.range(trace.event(i)),
-            EventKind::RegionBegin | EventKind::RegionEnd => s.region(trace.event(i)),
-            _ => {}
-        }
-    }
+    trace.each_event(|i, kind| s.event(i, kind));
     let (trace_start_ns, trace_end_ns) = match trace.len() {
         0 => (0, 0),
         n => (trace.time(0), trace.time(n - 1)),
@@ -870,10 +998,10 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let mut kept = 0;
     let mut group_of = vec![u32::MAX; s.names.len()];
     let mut groups: Vec<(GroupRec, Vec<Named>, Vec<Named>)> = Vec::new();
-    for slot in 0..n {
+    each_index(n, |slot| {
         if s.state[slot] == NOT_MADE {
             holes.push(slot as u32);
-            continue;
+            return;
         }
         s.end(slot, trace_end_ns, None);
         let mut rec = s.recs[slot];
@@ -902,8 +1030,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         for &(name, d) in r {
             bump(range, name, d);
         }
-    }
-    let Summarizer { mut recs, names, regions, reborn, mut times, .. } = s;
+    });
+    s.pass.proc_busy_ns += s.proc_running.values().map(|since| trace_end_ns - since).sum::<i64>();
+    let Summarizer { mut recs, names, regions, reborn, mut times, pass, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.
     let mut regions: Vec<RegionRec> = regions
@@ -929,5 +1058,5 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     groups.sort_by(|a, b| {
         b.sums.exec.cmp(&a.sums.exec).then_with(|| names[a.name as usize].cmp(&names[b.name as usize]))
     });
-    GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, groups, regions, times }
+    GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, groups, regions, times, pass }
 }

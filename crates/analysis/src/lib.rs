@@ -16,11 +16,11 @@ mod profiles;
 mod slots;
 mod summary;
 
-pub use annotations::{annotations, Annotations, DurationStats, LogCategory, TypeStats};
+pub use annotations::{annotations, task_instances, Annotations, DurationStats, LogCategory, TaskInstance, TypeStats};
 pub use counters::{counters, Counters, GoroutineCounts, ProcCount};
 pub use cpu_samples::{cpu_samples, CpuStack};
 pub use findings::{findings, vitals, Finding, Location, Severity, Vitals};
-pub use gc::{gc, GcAnalysis, GcCycle, Pause, Point};
+pub use gc::{gc, GcAnalysis, GcCycle, GcSummary, Pause, Point, Span};
 pub use goroutines::{goroutines, ExecStats, Goroutine, GoroutineAnalysis, Group, Region, Regions, Times};
 pub use mmu::{
     mmu, mmu_curve, mmu_curve_as_go, utilization, utilization_as_go, worst_windows, MmuCurve, MmuFlags, UtilPoint,

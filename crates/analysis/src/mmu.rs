@@ -113,7 +113,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
     let has = |f: &[u8], g: GoId, bit: u8| slots.get(g).is_some_and(|s| f[s] & bit != 0);
     let mut n_sync = 0u32;
     let is_stw = |name: &[u8]| name.starts_with(b"stop-the-world") && name.windows(2).any(|w| w == b"GC");
-    for (i, &kind) in trace.kinds().iter().enumerate() {
+    trace.each_event(|i, kind| {
         let ev = match kind {
             EventKind::StackSample
             | EventKind::TaskBegin
@@ -121,7 +121,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             | EventKind::RegionBegin
             | EventKind::RegionEnd
             | EventKind::Log
-            | EventKind::Experimental => continue,
+            | EventKind::Experimental => return,
             _ => trace.event(i),
         };
         let t = ev.time();
@@ -159,7 +159,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             _ => {}
         }
         if ps.is_empty() {
-            continue;
+            return;
         }
         let mut bump = |d: i32| {
             if let Some(p) = usize::try_from(ev.proc()).ok().filter(|&p| p < ps.len()) {
@@ -168,7 +168,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
         };
         changed |= match kind {
             EventKind::RangeActive | EventKind::RangeBegin | EventKind::RangeEnd => {
-                let Some(r) = ev.range() else { continue };
+                let Some(r) = ev.range() else { return };
                 let name = trace.strings.bytes(r.name);
                 let stw_r = flags.stw && is_stw(name);
                 let sweep = flags.sweep && name == b"GC incremental sweep";
@@ -210,7 +210,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             EventKind::StateTransition => {
                 let mut bumped = false;
                 if let Some(Transition::Goroutine { id, from, to }) = ev.transition() {
-                    let Some(s) = slots.get(id) else { continue };
+                    let Some(s) = slots.get(id) else { return };
                     if gflags[s] & (IN_ASSIST | BG_WORKER) != 0 {
                         if !from.executing() && to.executing() {
                             bump(1);
@@ -255,7 +255,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             _ => false,
         };
         if !changed {
-            continue;
+            return;
         }
         if flags.per_proc {
             for pp in &ps {
@@ -266,7 +266,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             let gc_ps = if stw > 0 { ps.len() } else { ps.iter().filter(|p| p.gc > 0).count() };
             add(&mut out[0], UtilPoint { time: t, util: 1.0 - gc_ps as f64 / ps.len() as f64 });
         }
-    }
+    });
     if let Some(t) = trace.len().checked_sub(1).map(|i| trace.time(i)) {
         for p in &ps {
             add(&mut out[p.series], UtilPoint { time: t, util: 0.0 });

@@ -1,12 +1,11 @@
 //! The four blocking profiles of `go tool trace -pprof=…` (analyses.md §4), with Go 1.26+
 //! semantics: every goroutine transition counts, stack or not.
 
-use gotv_decode::{EventKind, GoState, StackId, Trace, Transition, NO_STACK};
+use gotv_decode::{each_index, EventKind, GoState, GoTransition, StackId, Trace, TransitionCursor, NO_STACK};
 use serde::Serialize;
 
-use crate::goroutines::{Goroutine, GoroutineAnalysis};
+use crate::goroutines::GoroutineAnalysis;
 use crate::id_map::IdMap;
-use crate::slots::Slots;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,7 +119,7 @@ pub fn profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind) -> Prof
 
 /// The profile of one goroutine group's goroutines only (the page's group filter).
 pub fn group_profile(trace: &Trace, gs: &GoroutineAnalysis, kind: ProfileKind, group: &str) -> Profile {
-    profiles_where(trace, gs, &[kind], &|g| g.name == group).remove(0)
+    profiles_where(trace, gs, &[kind], Some(group)).remove(0)
 }
 
 /// An open interval: when it began (`i64::MIN`: none), with what stack.
@@ -135,29 +134,29 @@ const NONE: u32 = u32::MAX;
 
 /// Several profiles in one pass over the trace, in the order of `kinds`.
 pub fn profiles(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind]) -> Vec<Profile> {
-    profiles_where(trace, gs, kinds, &|_| true)
+    profiles_where(trace, gs, kinds, None)
 }
 
-/// Profiles counting only the goroutines `keep` accepts.
-fn profiles_where(
-    trace: &Trace,
-    gs: &GoroutineAnalysis,
-    kinds: &[ProfileKind],
-    keep: &dyn Fn(&Goroutine<'_>) -> bool,
-) -> Vec<Profile> {
+/// Profiles counting only the goroutines of `group`, if given.
+fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], group: Option<&str>) -> Vec<Profile> {
     // One bit per kind in the masks below.
     if kinds.len() > 63 {
-        return kinds.chunks(63).flat_map(|c| profiles_where(trace, gs, c, keep)).collect();
+        return kinds.chunks(63).flat_map(|c| profiles_where(trace, gs, c, group)).collect();
     }
     let nk = kinds.len();
-    let slots = Slots::new(trace);
-    // Per goroutine slot: its window [first run, end]; an empty one if it has no record.
-    let mut windows = vec![(i64::MAX, i64::MIN); slots.len()];
-    for g in gs.goroutines().filter(|g| keep(g)) {
-        if let Some(i) = slots.get(g.id) {
-            windows[i] = (g.start_ns, if g.end_ns == 0 { gs.trace_end_ns } else { g.end_ns });
+    let n = trace.goroutine_ids().len();
+    // Per goroutine (by its index in the trace): its window [first run, end]; an empty one if
+    // it has no record.
+    let mut windows = vec![(i64::MAX, i64::MIN); n];
+    each_index(gs.lifetimes().len(), |g| {
+        let (id, name, start, end) = gs.lifetime(g);
+        if group.is_some_and(|g| g != name) {
+            return;
         }
-    }
+        if let Some(i) = trace.goroutine_slot(id) {
+            windows[i as usize] = (start, if end == 0 { gs.trace_end_ns } else { end });
+        }
+    });
     // Per kind, per stack ID: the intervals begun with that stack. Go's records are per
     // (generation, stack), but the decoder's stack IDs are global and Go merges records by
     // their PCs in the end, so one record per stack gives the same profile. Grown as
@@ -169,9 +168,9 @@ fn profiles_where(
     for (k, kind) in kinds.iter().enumerate() {
         tracking_state[kind.state() as usize] |= 1 << k;
     }
-    // Per goroutine slot: where its open intervals (one per kind) are in `open`, or NONE
-    // while it has none; entries are recycled, so memory follows goroutines with intervals.
-    let mut open_at = vec![NONE; slots.len()];
+    // Per goroutine: where its open intervals (one per kind) are in `open`, or NONE while it
+    // has none; entries are recycled, so memory follows goroutines with intervals.
+    let mut open_at = vec![NONE; n];
     let mut open: Vec<Open> = Vec::new();
     let mut free: Vec<u32> = Vec::new();
     // Per string ID: bit k set when `kinds[k]` tracks that reason (the substring tests run
@@ -191,26 +190,27 @@ fn profiles_where(
             None => mask(),
         }
     };
-    for (i, &k) in trace.kinds().iter().enumerate() {
+    let mut side = TransitionCursor::default();
+    trace.each_event(|i, k| {
         if k != EventKind::StateTransition {
-            continue;
+            return;
         }
         let ev = trace.event(i);
-        let Some(Transition::Goroutine { id, to, .. }) = ev.transition() else { continue };
-        let Some(slot) = slots.get(id) else { continue };
+        let Some(GoTransition { slot, to, .. }) = ev.go_transition() else { return };
+        let slot = slot as usize;
         let starting = tracking_state[to as usize];
         if open_at[slot] == NONE && starting == 0 {
-            continue;
+            return;
         }
-        // The reason is looked up (a search) only when some profile may start tracking.
+        // The reason is looked up only when some profile may start tracking.
         let mut reason_mask: Option<u64> = None;
-        let mut starts = || starting & *reason_mask.get_or_insert_with(|| tracked(ev.reason()));
+        let mut starts = || starting & *reason_mask.get_or_insert_with(|| tracked(side.reason(ev)));
         let t = ev.time();
         let at = match open_at[slot] {
             NONE => {
                 let m = starts();
                 if m == 0 {
-                    continue;
+                    return;
                 }
                 let at = free.pop().unwrap_or_else(|| {
                     open.extend(std::iter::repeat_n(CLOSED, nk));
@@ -257,7 +257,7 @@ fn profiles_where(
             open_at[slot] = NONE;
             free.push(at);
         }
-    }
+    });
     kinds.iter().zip(records).map(|(&kind, by_stack)| finish(trace, kind, by_stack)).collect()
 }
 

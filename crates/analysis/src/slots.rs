@@ -8,6 +8,8 @@ use crate::id_map::IdMap;
 pub(crate) struct Slots {
     map: Map,
     len: usize,
+    /// Per goroutine index of the trace (a [`gotv_decode::GoTransition`]'s `slot`): its slot.
+    by_index: Vec<u32>,
 }
 
 enum Map {
@@ -28,7 +30,7 @@ impl Slots {
         let ids = trace.goroutine_ids();
         let len = ids.len();
         let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else {
-            return Slots { map: Map::Sparse(IdMap::default()), len };
+            return Slots { map: Map::Sparse(IdMap::default()), len, by_index: Vec::new() };
         };
         let span = hi.abs_diff(lo).saturating_add(1);
         let map = if span <= len as u64 * 8 + 1024 {
@@ -45,7 +47,15 @@ impl Slots {
             sorted.sort_unstable();
             Map::Sparse(sorted.into_iter().enumerate().map(|(i, id)| (id, i as u32)).collect())
         };
-        Slots { map, len }
+        let mut slots = Slots { map, len, by_index: Vec::new() };
+        slots.by_index = ids.iter().map(|&id| slots.get(id).map_or(NONE, |s| s as u32)).collect();
+        slots
+    }
+
+    /// The slot of the goroutine of index `i` in the trace (every goroutine has one).
+    #[inline]
+    pub fn of_index(&self, i: u32) -> usize {
+        self.by_index[i as usize] as usize
     }
 
     /// How many slots there are: per-goroutine vectors have this length.

@@ -20,7 +20,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use gotv_analysis::{annotations, goroutines, DurationStats};
+use gotv_analysis::{annotations, goroutines, task_instances, DurationStats};
 use serde_json::Value;
 
 /// Our percentile rule and totals applied to Go's durations, for comparison with ours.
@@ -143,4 +143,43 @@ fn regions_match_go() {
     }
     assert_eq!(fixtures_with_regions, 7);
     assert!(groups >= 70, "{groups}");
+}
+
+/// Each task of Go's `/usertask?type=T` pages: its ID, type, start since the trace start,
+/// duration (to the trace end when unfinished) and completeness.
+#[test]
+fn task_instances_match_go() {
+    let mut tasks = 0;
+    for name in common::fixtures() {
+        let trace = common::load(&name);
+        let gs = goroutines(&trace);
+        let v1 = common::fixtures_v1().contains(&name);
+        let ours: BTreeMap<u64, _> = task_instances(&trace).into_iter().map(|t| (t.id, t)).collect();
+        let want: Value = serde_json::from_str(&common::answer(&name, "usertasks.json")).unwrap();
+        let mut theirs = 0;
+        for ty in want["types"].as_array().unwrap() {
+            let type_name = ty["type"].as_str().unwrap();
+            for t in ty["tasks"].as_array().unwrap() {
+                let id = t["id"].as_u64().unwrap();
+                if id == 0 {
+                    // The pseudo-task for annotations outside any task (see the top).
+                    continue;
+                }
+                let o = &ours[&id];
+                let what = format!("{name} task {id}");
+                assert_eq!(o.name, type_name, "{what}");
+                assert_eq!(o.start_ns.is_some() && o.end_ns.is_some(), t["complete"].as_bool().unwrap(), "{what}");
+                let start = o.start_ns.unwrap_or(gs.trace_start_ns);
+                let got = (start - gs.trace_start_ns, o.end_ns.unwrap_or(gs.trace_end_ns) - start);
+                let go = (t["start_ns"].as_i64().unwrap(), t["duration_ns"].as_i64().unwrap());
+                let tol = if v1 { V1_TIE_NS } else { 0 };
+                assert!((got.0 - go.0).abs() <= tol && (got.1 - go.1).abs() <= tol, "{what}: {got:?} vs Go {go:?}");
+                assert!(!o.goroutines.is_empty(), "{what}");
+                theirs += 1;
+            }
+        }
+        assert_eq!(ours.len(), theirs, "{name}: tasks");
+        tasks += theirs;
+    }
+    assert!(tasks >= 7 * 401, "{tasks}");
 }

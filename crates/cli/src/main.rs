@@ -1,11 +1,14 @@
 //! `gotv`: the analyses of the web page, in a terminal.
 
+mod cpu;
 mod diagnose;
 mod events;
+mod gc;
 mod goroutines;
 mod mmu;
 mod pprof;
 mod stats;
+mod tasks;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -41,6 +44,13 @@ enum Command {
     Diagnose(diagnose::Args),
     /// Minimum mutator utilization: how much of each window the program got to run, GC aside.
     Mmu(mmu::Args),
+    /// Garbage collection: cycles and their phases, stop-the-world pauses, heap and counters.
+    Gc(gc::Args),
+    /// User annotations: tasks and regions per type with duration histograms, tasks with their
+    /// goroutines, logs by category (`go tool trace` /usertasks, /userregions).
+    Tasks(tasks::Args),
+    /// CPU profile samples recorded in the trace, counted by stack.
+    Cpu(cpu::Args),
 }
 
 fn read(file: &PathBuf) -> Result<Vec<u8>, String> {
@@ -58,51 +68,53 @@ fn decode(file: &PathBuf) -> Result<gotv_decode::Decoded, String> {
     }
 }
 
+fn written(r: std::io::Result<()>) -> Result<(), String> {
+    r.map_err(|e| format!("writing output: {e}"))
+}
+
+/// Decodes `file`, runs an analysis command over it and prints what it returns; gives back the
+/// file and the decoder's error, if it stopped early, for `run` to report.
+fn printed(
+    out: &mut impl Write,
+    file: PathBuf,
+    command: impl FnOnce(&gotv_decode::Trace) -> Result<String, String>,
+) -> Result<(PathBuf, Option<gotv_decode::Error>), String> {
+    let d = decode(&file)?;
+    written(write!(out, "{}", command(&d.trace)?))?;
+    Ok((file, d.error))
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
-    let w = |r: std::io::Result<()>| r.map_err(|e| format!("writing output: {e}"));
     let (file, stopped) = match cli.command {
         Command::Version { file } => {
             let data = read(&file)?;
             let v = gotv_decode::read_header(&data).map_err(|e| format!("{}: {e}", file.display()))?;
-            w(writeln!(out, "{}: {v} trace ({:?} format)", file.display(), v.format()))?;
+            written(writeln!(out, "{}: {v} trace ({:?} format)", file.display(), v.format()))?;
             (file, None)
         }
         Command::Stats { file, json } => {
             let d = decode(&file)?;
             let s = gotv_analysis::summary(&d.trace);
             if json {
-                w(writeln!(out, "{}", serde_json::to_string_pretty(&stats::to_json(&s)).unwrap_or_default()))?;
+                written(writeln!(out, "{}", serde_json::to_string_pretty(&stats::to_json(&s)).unwrap_or_default()))?;
             } else {
-                w(write!(out, "{}", stats::to_text(&s)))?;
+                written(write!(out, "{}", stats::to_text(&s)))?;
             }
             (file, d.error)
         }
-        Command::Goroutines(a) => {
-            let d = decode(&a.file)?;
-            w(write!(out, "{}", goroutines::run(&d.trace, &a)?))?;
-            (a.file, d.error)
-        }
-        Command::Pprof(a) => {
-            let d = decode(&a.file)?;
-            w(write!(out, "{}", pprof::run(&d.trace, &a)?))?;
-            (a.file, d.error)
-        }
+        Command::Goroutines(a) => printed(&mut out, a.file.clone(), |t| goroutines::run(t, &a))?,
+        Command::Pprof(a) => printed(&mut out, a.file.clone(), |t| pprof::run(t, &a))?,
         Command::Events(a) => {
             let d = decode(&a.file)?;
-            w(events::run(&d.trace, &a, &mut out))?;
+            written(events::run(&d.trace, &a, &mut out))?;
             (a.file, d.error)
         }
-        Command::Diagnose(a) => {
-            let d = decode(&a.file)?;
-            w(write!(out, "{}", diagnose::run(&d.trace, &a)?))?;
-            (a.file, d.error)
-        }
-        Command::Mmu(a) => {
-            let d = decode(&a.file)?;
-            w(write!(out, "{}", mmu::run(&d.trace, &a)?))?;
-            (a.file, d.error)
-        }
+        Command::Diagnose(a) => printed(&mut out, a.file.clone(), |t| diagnose::run(t, &a))?,
+        Command::Mmu(a) => printed(&mut out, a.file.clone(), |t| mmu::run(t, &a))?,
+        Command::Gc(a) => printed(&mut out, a.file.clone(), |t| gc::run(t, &a))?,
+        Command::Tasks(a) => printed(&mut out, a.file.clone(), |t| tasks::run(t, &a))?,
+        Command::Cpu(a) => printed(&mut out, a.file.clone(), |t| cpu::run(t, &a))?,
     };
     match stopped {
         Some(e) => {

@@ -213,3 +213,192 @@ fn mmu_curve_and_worst_windows() {
         .unwrap();
     assert!(!bad.status.success());
 }
+
+fn answer(trace: &str, file: &str) -> String {
+    let f = gotv_fixtures::all().into_iter().find(|f| f.name == trace).unwrap();
+    f.answer(file)
+}
+
+/// `Name="…"` and `Time=…` of a Go `-d=parsed` line.
+fn parsed_field<'a>(line: &'a str, key: &str) -> &'a str {
+    let rest = &line[line.find(&format!(" {key}=")).unwrap() + key.len() + 2..];
+    match rest.strip_prefix('"') {
+        Some(q) => &q[..q.find('"').unwrap()],
+        None => rest.split(' ').next().unwrap(),
+    }
+}
+
+#[test]
+fn gc_cycles_and_pauses_are_gos_ranges() {
+    let trace = "workshop-go1.27";
+    let g = json(&["gc", "--json"], trace);
+    // Go's ranges, from its parsed event stream: (name, begin, end).
+    let parsed = answer(trace, "parsed.txt.zst");
+    let mut open: Vec<(String, i64)> = Vec::new();
+    let (mut marks, mut stws, mut heap) = (Vec::new(), Vec::new(), Vec::new());
+    for l in parsed.lines().filter(|l| l.starts_with("M=")) {
+        let kind = l.split(' ').nth(3).unwrap();
+        let time: i64 = parsed_field(l, "Time").parse().unwrap();
+        match kind {
+            "RangeBegin" => open.push((parsed_field(l, "Name").to_owned(), time)),
+            "RangeEnd" => {
+                let name = parsed_field(l, "Name");
+                let i = open.iter().position(|o| o.0 == name).unwrap();
+                let (name, begin) = open.remove(i);
+                if name == "GC concurrent mark phase" {
+                    marks.push((begin, time - begin));
+                } else if let Some(reason) = name.strip_prefix("stop-the-world (") {
+                    stws.push((begin, time - begin, reason.trim_end_matches(')').to_owned()));
+                }
+            }
+            "Metric" if parsed_field(l, "Name") == "/memory/classes/heap/objects:bytes" => {
+                let v = l.rsplit("Uint64(").next().unwrap().trim_end_matches(")}");
+                heap.push(v.parse::<u64>().unwrap());
+            }
+            _ => {}
+        }
+    }
+    let cycles = g["cycles"].as_array().unwrap();
+    let ours: Vec<(i64, i64)> =
+        cycles.iter().map(|c| (c["start_ns"].as_i64().unwrap(), c["duration_ns"].as_i64().unwrap())).collect();
+    assert_eq!(ours, marks);
+    let pauses = g["pauses"].as_array().unwrap();
+    let ours: Vec<(i64, i64, String)> = pauses
+        .iter()
+        .map(|p| {
+            let reason = p["reason"].as_str().unwrap().to_owned();
+            (p["start_ns"].as_i64().unwrap(), p["duration_ns"].as_i64().unwrap(), reason)
+        })
+        .collect();
+    assert_eq!(ours, stws);
+    // Every cycle of this trace ended, with both of its pauses inside the mark range and the
+    // concurrent mark between them.
+    for c in cycles {
+        let (start, end) =
+            (c["start_ns"].as_i64().unwrap(), c["start_ns"].as_i64().unwrap() + c["duration_ns"].as_i64().unwrap());
+        let sweep = &c["sweep_termination"];
+        let term = &c["mark_termination"];
+        let mark = &c["concurrent_mark"];
+        assert!(sweep["start_ns"].as_i64().unwrap() >= start && term["start_ns"].as_i64().unwrap() <= end, "{c}");
+        let sweep_end = sweep["start_ns"].as_i64().unwrap() + sweep["duration_ns"].as_i64().unwrap();
+        assert_eq!(mark["start_ns"].as_i64().unwrap(), sweep_end, "{c}");
+        assert_eq!(sweep_end + mark["duration_ns"].as_i64().unwrap(), term["start_ns"].as_i64().unwrap(), "{c}");
+    }
+    let s = &g["summary"];
+    assert_eq!(s["cycles"].as_u64().unwrap(), marks.len() as u64);
+    assert_eq!(s["stw_ns"].as_i64().unwrap(), stws.iter().map(|p| p.1).sum::<i64>());
+    assert_eq!(s["peak_heap_bytes"].as_u64().unwrap(), heap.iter().copied().max().unwrap());
+    let alloc: Vec<u64> = g["heap_alloc"].as_array().unwrap().iter().map(|p| p["value"].as_u64().unwrap()).collect();
+    heap.dedup();
+    assert_eq!(alloc, heap);
+    assert!(!g["counters"]["goroutines"].as_array().unwrap().is_empty());
+    let text = gotv(&["gc"], trace);
+    assert!(text.starts_with(&format!("{} GC cycles", marks.len())), "{text}");
+    assert!(text.contains("GC mark termination"), "{text}");
+}
+
+#[test]
+fn tasks_are_gos_tasks_with_their_goroutines() {
+    let trace = "annotations-go1.27";
+    let t = json(&["tasks", "--json"], trace);
+    let want: Value = serde_json::from_str(&answer(trace, "usertasks.json")).unwrap();
+    let (start, instances) = (t["trace_start_ns"].as_i64().unwrap(), t["instances"].as_array().unwrap());
+    let mut listed = 0;
+    for ty in want["types"].as_array().unwrap().iter().filter(|ty| ty["type"] != "") {
+        let ours = t["tasks"].as_array().unwrap().iter().find(|o| o["name"] == ty["type"]).unwrap();
+        assert_eq!(ours["count"], ty["count"], "{}", ty["type"]);
+        for task in ty["tasks"].as_array().unwrap() {
+            let o = instances.iter().find(|i| i["id"] == task["id"]).unwrap();
+            assert_eq!(o["name"], ty["type"]);
+            if task["complete"].as_bool().unwrap() {
+                assert_eq!(o["start_ns"].as_i64().unwrap() - start, task["start_ns"].as_i64().unwrap(), "{o}");
+                let d = o["end_ns"].as_i64().unwrap() - o["start_ns"].as_i64().unwrap();
+                assert_eq!(d, task["duration_ns"].as_i64().unwrap(), "{o}");
+            }
+            listed += 1;
+        }
+    }
+    assert_eq!(instances.len(), listed);
+    // Each task's goroutines are those of its own events in Go's parsed stream: its begin and
+    // end, its logs and its regions.
+    let parsed = answer(trace, "parsed.txt.zst");
+    let mut theirs: std::collections::BTreeMap<u64, Vec<i64>> = Default::default();
+    for l in parsed.lines().filter(|l| l.starts_with("M=")) {
+        let task = match l.split(' ').nth(3).unwrap() {
+            "TaskBegin" | "TaskEnd" => parsed_field(l, "ID"),
+            "RegionBegin" | "RegionEnd" | "Log" => parsed_field(l, "Task"),
+            _ => continue,
+        };
+        let g: i64 = l.split(' ').nth(2).unwrap().trim_start_matches("G=").parse().unwrap();
+        let gs = theirs.entry(task.parse().unwrap()).or_default();
+        if !gs.contains(&g) {
+            gs.push(g);
+        }
+    }
+    theirs.remove(&0);
+    let ours: std::collections::BTreeMap<u64, Vec<i64>> = instances
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_u64().unwrap(),
+                i["goroutines"].as_array().unwrap().iter().map(|g| g.as_i64().unwrap()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+    let regions: Value = serde_json::from_str(&answer(trace, "userregions.json")).unwrap();
+    assert_eq!(t["regions"].as_array().unwrap().len(), regions["groups"].as_array().unwrap().len());
+
+    let text = gotv(&["tasks"], trace);
+    assert!(text.contains("\"checkout\"") && text.contains("\"never-ended\""), "{text}");
+    let checkout = gotv(&["tasks", "--type", "checkout"], trace);
+    assert_eq!(checkout.lines().count(), 1 + 200, "{checkout}");
+}
+
+#[test]
+fn cpu_stacks_are_gos_samples() {
+    let trace = "cpuprofile-go1.27";
+    let c = json(&["cpu", "--json"], trace);
+    // Go's StackSample events with their stacks (func, file:line), counted.
+    let mut table: Vec<Vec<String>> = Vec::new();
+    for l in answer(trace, "stacks.txt.zst").lines() {
+        if l.starts_with('@') {
+            table.push(Vec::new());
+        } else if let Some(func) = l.strip_prefix('\t').filter(|f| !f.starts_with('\t')) {
+            table.last_mut().unwrap().push(func.rsplit_once(" @ ").unwrap().0.to_owned());
+        } else if let Some(file_line) = l.strip_prefix("\t\t") {
+            let f = table.last_mut().unwrap().last_mut().unwrap();
+            *f = format!("{f} {file_line}");
+        }
+    }
+    let parsed = answer(trace, "parsed.txt.zst");
+    let mut theirs: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+    let mut lines = parsed.lines().peekable();
+    while let Some(l) = lines.next() {
+        if l.split(' ').nth(3) != Some("StackSample") {
+            continue;
+        }
+        let stack = match lines.peek().and_then(|n| n.strip_prefix("Stack=@")) {
+            Some(n) => table[n.parse::<usize>().unwrap() - 1].clone(),
+            None => Vec::new(),
+        };
+        *theirs.entry(stack).or_default() += 1;
+    }
+    let mut ours: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+    for s in c["stacks"].as_array().unwrap() {
+        let stack = s["stack"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}:{}", f["func"].as_str().unwrap(), f["file"].as_str().unwrap(), f["line"]))
+            .collect();
+        *ours.entry(stack).or_default() += s["samples"].as_u64().unwrap();
+    }
+    assert!(!theirs.is_empty());
+    assert_eq!(ours, theirs);
+    assert_eq!(c["samples"].as_u64().unwrap(), theirs.values().sum::<u64>());
+    let text = gotv(&["cpu"], trace);
+    assert!(text.starts_with(&format!("{} CPU samples", c["samples"])), "{text}");
+    assert!(text.contains("main.hashLoop"), "{text}");
+    assert_eq!(gotv(&["cpu"], TRACE), "no CPU samples (the program did not run the CPU profiler while tracing)\n");
+}

@@ -48,5 +48,6 @@ pub use model::*;
 pub use stacks::{StackId, Stacks, NO_STACK};
 pub use strings::{StrId, Strings};
 pub use trace::{
-    EventRef, ExperimentalEvent, GenerationInfo, LogInfo, RangeInfo, RegionInfo, SyncInfo, TaskInfo, Trace,
+    each_index, EventRef, ExperimentalEvent, GenerationInfo, GoTransition, LogInfo, RangeInfo, RegionInfo, SyncInfo,
+    TaskInfo, Trace, TransitionCursor,
 };

@@ -3,7 +3,7 @@
 mod common;
 
 use common::fixtures;
-use gotv_decode::{decode, Transition};
+use gotv_decode::{decode, GoTransition, Transition, TransitionCursor};
 
 #[test]
 fn per_goroutine_and_per_proc_lists_hold_exactly_their_events() {
@@ -45,4 +45,36 @@ fn time_lookup_finds_window_starts() {
     }
     assert_eq!(t.first_at_or_after(i64::MIN), 0);
     assert_eq!(t.first_at_or_after(i64::MAX), t.len());
+}
+
+/// A pass reading reasons and transition stacks in step with the events, and goroutine
+/// transitions by index, sees what the per-event accessors say.
+#[test]
+fn transition_cursor_and_indices_agree_with_the_accessors() {
+    for name in ["gen-go1.27-normal.trace", "gen-go1.23-normal.trace", "v2-go122-gc-stress.bin"] {
+        let d = decode(&std::fs::read(fixtures().join(name)).unwrap());
+        let t = &d.trace;
+        let mut side = TransitionCursor::default();
+        let (mut reasons, mut stacks) = (0, 0);
+        for ev in t.events() {
+            // Only some events are asked about, as an analysis does.
+            if ev.index() % 3 != 0 {
+                assert_eq!(side.reason(ev), ev.reason(), "{name}: event {}", ev.index());
+                reasons += usize::from(ev.reason() != 0);
+            }
+            if ev.index() % 2 == 0 {
+                assert_eq!(side.transition_stack(ev), ev.transition_stack(), "{name}: event {}", ev.index());
+                stacks += usize::from(ev.transition_stack() != gotv_decode::NO_STACK);
+            }
+            match (ev.transition(), ev.go_transition()) {
+                (Some(Transition::Goroutine { id, from, to }), Some(GoTransition { slot, from: f, to: x })) => {
+                    assert_eq!((t.goroutine_ids()[slot as usize], f, x), (id, from, to), "{name}");
+                    assert_eq!(t.goroutine_slot(id), Some(slot), "{name}");
+                }
+                (Some(Transition::Goroutine { id, .. }), None) => assert_eq!(id, gotv_decode::NO_GOROUTINE, "{name}"),
+                (_, g) => assert_eq!(g, None, "{name}"),
+            }
+        }
+        assert!(reasons > 0 && stacks > 0, "{name}");
+    }
 }

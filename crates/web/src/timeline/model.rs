@@ -146,11 +146,18 @@ impl Goroutines {
         let rank: std::collections::HashMap<&str, u32> =
             order.iter().enumerate().map(|(r, &(_, name))| (name, r as u32)).collect();
         let mut groups: Vec<GroupLanes> = order.iter().map(|&(_, name)| GroupLanes::new(name.to_string())).collect();
-        let mut ids = Vec::with_capacity(gs.goroutines().len());
+        let mut ids = Vec::with_capacity(gs.lifetimes().len());
         let mut group = Vec::with_capacity(ids.capacity());
-        for (i, g) in gs.goroutines().enumerate() {
-            let r = rank.get(g.name).copied().unwrap_or(0);
-            ids.push(g.id);
+        // Goroutines in ID order mostly follow the previous one's group: its rank is kept
+        // rather than hashing the name again (millions of goroutines).
+        let mut last: Option<(&str, u32)> = None;
+        for (i, (id, name, _, _)) in gs.lifetimes().enumerate() {
+            let r = match last {
+                Some((n, r)) if std::ptr::eq(n, name) => r,
+                _ => rank.get(name).copied().unwrap_or(0),
+            };
+            last = Some((name, r));
+            ids.push(id);
             group.push(r);
             if let Some(lanes) = groups.get_mut(r as usize) {
                 lanes.members.push(i as u32);
@@ -361,16 +368,16 @@ impl Model {
         let mut in_syscall_on: IdMap<i64, u32> = IdMap::default();
         let mut in_syscall = 0u32;
         let mut syscalls = Vec::new();
-        for (i, kind) in trace.kinds().iter().enumerate() {
-            if *kind != EventKind::StateTransition {
-                continue;
+        trace.each_event(|i, kind| {
+            if kind != EventKind::StateTransition {
+                return;
             }
             let ev = trace.event(i);
             let at = i as u32;
             let (g, from, to) = match ev.transition() {
                 Some(Transition::Goroutine { id, from, to }) => match goroutines.index(id) {
                     Some(g) => (g, from, to),
-                    None => continue,
+                    None => return,
                 },
                 Some(Transition::Proc { id, to, .. }) if to != ProcState::Running => {
                     if let Some(g) = in_syscall_on.remove(&id) {
@@ -378,9 +385,9 @@ impl Model {
                         procs.close(o.proc, o.proc_start, at, g, GoState::Syscall);
                         o.proc = OPEN;
                     }
-                    continue;
+                    return;
                 }
-                _ => continue,
+                _ => return,
             };
             let o = &mut open[g as usize];
             if o.state.executing() {
@@ -405,7 +412,7 @@ impl Model {
                     in_syscall_on.insert(ev.proc(), g);
                 }
             }
-        }
+        });
         for (g, o) in open.iter().enumerate().filter(|(_, o)| o.state.executing()) {
             procs.close(o.proc, o.proc_start, OPEN, g as u32, o.state);
             threads.close(o.thread, o.thread_start, OPEN, g as u32, o.state);

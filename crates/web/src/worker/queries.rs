@@ -6,7 +6,7 @@ use crate::protocol::{
     SourceLine, TypeView,
 };
 use gotv_analysis::{ExecStats, GoroutineAnalysis, MmuFlags, ProfileFrame, ProfileKind, TypeStats};
-use gotv_decode::{EventKind, GoState, StackId, Trace, Transition, NO_STACK, NO_TASK};
+use gotv_decode::{GoState, StackId, Trace, Transition, NO_STACK};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -223,29 +223,15 @@ type Instance<'a> = (&'a str, u64, i64, i64, i64);
 fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
     let origin = gs.trace_start_ns;
     let a = gotv_analysis::annotations(trace, gs);
-    // Task instances: (type, goroutine that began it, begin, end).
-    let mut tasks: HashMap<u64, (String, i64, Option<i64>, Option<i64>)> = HashMap::new();
-    for ev in trace.events() {
-        let begin = match ev.kind() {
-            EventKind::TaskBegin => true,
-            EventKind::TaskEnd => false,
-            _ => continue,
-        };
-        let Some(t) = ev.task().filter(|t| t.id != NO_TASK) else { continue };
-        let e = tasks.entry(t.id).or_insert_with(|| (String::new(), ev.goroutine(), None, None));
-        if t.type_ != 0 {
-            e.0 = trace.strings.get(t.type_).into_owned();
-        }
-        if begin {
-            (e.1, e.2) = (ev.goroutine(), Some(ev.time()));
-        } else {
-            e.3 = Some(ev.time());
-        }
-    }
-    // Instances: (type, outermost frame's PC as the type is keyed, goroutine, start, duration).
+    let tasks = gotv_analysis::task_instances(trace);
+    // Instances: (type, outermost frame's PC as the type is keyed, goroutine, start, duration);
+    // a task's first goroutine is the one that began it.
     let task_instances: Vec<Instance> = tasks
-        .values()
-        .filter_map(|(name, g, b, e)| Some((name.as_str(), 0, *g, (*b)? - origin, (*e)? - (*b)?)))
+        .iter()
+        .filter_map(|t| {
+            let (b, e) = (t.start_ns?, t.end_ns?);
+            Some((t.name.as_str(), 0, *t.goroutines.first()?, b - origin, e - b))
+        })
         .collect();
     // Go's synthetic region of a goroutine created inside a region is placed by the `go`
     // statement's stack, as the regions page groups it.

@@ -120,8 +120,8 @@ fn run_bench(runs: usize, files: &[PathBuf]) -> Result {
             .current_dir(root()),
     )?;
     println!(
-        "{:<26} {:>9} {:>10} {:>10} {:>10} {:>7} {:>12} {:>12} {:>12}",
-        "file", "size MB", "events", "gotv MB/s", "Go MB/s", "ratio", "gotv maxRSS", "Go maxRSS", "gotv RSS"
+        "{:<26} {:>9} {:>10} {:>10} {:>10} {:>7} {:>12} {:>12} {:>12} {:>7}",
+        "file", "size MB", "events", "gotv MB/s", "Go MB/s", "ratio", "gotv maxRSS", "Go maxRSS", "gotv RSS", "/file"
     );
     for file in files {
         let size = std::fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?.len();
@@ -139,22 +139,26 @@ fn run_bench(runs: usize, files: &[PathBuf]) -> Result {
             return Err(format!("{}: gotv read {} events, Go {}", file.display(), ours.events, theirs.events));
         }
         let rate = |m: &Measured| mb(size) / m.secs;
+        let kib_mb = |kib: u64| mb(kib * 1024);
         println!(
-            "{:<26} {:>9.1} {:>10} {:>10.1} {:>10.1} {:>6.2}x {:>9.0} MB {:>9.0} MB {:>9.0} MB",
+            "{:<26} {:>9.1} {:>10} {:>10.1} {:>10.1} {:>6.2}x {:>9.0} MB {:>9.0} MB {:>9.0} MB {:>6.2}x",
             file.file_name().unwrap_or_default().to_string_lossy(),
             mb(size),
             ours.events,
             rate(&ours),
             rate(&theirs),
             rate(&ours) / rate(&theirs),
-            ours.hwm_kib as f64 / 1024.0,
-            theirs.hwm_kib as f64 / 1024.0,
-            ours.rss_kib as f64 / 1024.0,
+            kib_mb(ours.hwm_kib),
+            kib_mb(theirs.hwm_kib),
+            kib_mb(ours.rss_kib),
+            kib_mb(ours.rss_kib) / mb(size),
         );
     }
-    println!("ratio: gotv speed / Go speed. maxRSS: peak resident memory, the file's bytes included (both");
+    println!(
+        "MB = 10^6 bytes. ratio: gotv speed / Go speed. maxRSS: peak resident memory, the file's bytes included (both"
+    );
     println!("read it whole first); Go's reader keeps no events, gotv keeps all of them: gotv RSS is with the");
-    println!("decoded trace alive after loading and the file's bytes dropped.");
+    println!("decoded trace alive after loading and the file's bytes dropped; /file: that over the file's size.");
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! timeline and for findings.
 
 use gotv_decode::{EventKind, GoId, Metric, Resource, Trace};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::id_map::IdMap;
 
@@ -95,7 +95,7 @@ impl GcAnalysis {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GcSummary {
     pub cycles: u64,
     pub per_second: f64,

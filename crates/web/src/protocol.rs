@@ -290,6 +290,7 @@ pub struct GcView {
     pub heap_alloc: Vec<(i64, u64)>,
     pub heap_goal: Vec<(i64, u64)>,
     pub duration_ns: i64,
+    pub summary: gotv_analysis::GcSummary,
     /// (window ns, MMU) with Go's default flags: STW, background workers, assists.
     pub mmu: Vec<(i64, f64)>,
     /// The lowest-utilization windows of `mmu_window_ns`, worst first.

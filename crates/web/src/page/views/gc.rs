@@ -69,31 +69,22 @@ impl Gc {
     pub fn draw(&self) {
         let data = self.data.borrow();
         let Some(g) = data.as_ref() else { return };
-        let wall = g.duration_ns.max(1) as f64;
-        let mark: i64 = g.cycles.iter().map(|c| c.1).sum();
-        let stw: i64 = g.pauses.iter().map(|p| p.duration_ns).sum();
-        let longest = g.pauses.iter().map(|p| p.duration_ns).max().unwrap_or(0);
-        let per_s = g.cycles.len() as f64 / (wall / 1e9);
-        let interval = if g.cycles.len() > 1 {
-            (g.cycles[g.cycles.len() - 1].0 - g.cycles[0].0) / (g.cycles.len() as i64 - 1)
-        } else {
-            0
-        };
-        let pct = |x: i64| format!("{:.1}%", x as f64 * 100.0 / wall);
+        let s = &g.summary;
+        let pct = |share: f64| format!("{:.1}%", share * 100.0);
         self.summary.set_text_content(Some(
             &t("gc.summary")
-                .replace("{cycles}", &grouped(g.cycles.len() as u64))
-                .replace("{per_s}", &format!("{per_s:.1}"))
-                .replace("{interval}", &human_ns(interval))
-                .replace("{mark}", &human_ns(mark))
-                .replace("{mark_share}", &pct(mark))
-                .replace("{stw}", &human_ns(stw))
-                .replace("{pauses}", &grouped(g.pauses.len() as u64))
-                .replace("{stw_share}", &pct(stw))
-                .replace("{longest}", &human_ns(longest)),
+                .replace("{cycles}", &grouped(s.cycles))
+                .replace("{per_s}", &format!("{:.1}", s.per_second))
+                .replace("{interval}", &human_ns(s.mean_interval_ns))
+                .replace("{mark}", &human_ns(s.mark_ns))
+                .replace("{mark_share}", &pct(s.mark_share))
+                .replace("{stw}", &human_ns(s.stw_ns))
+                .replace("{pauses}", &grouped(s.pauses))
+                .replace("{stw_share}", &pct(s.stw_share))
+                .replace("{longest}", &human_ns(s.longest_pause_ns)),
         ));
         for (k, v) in
-            [("cycles", g.cycles.len() as i64), ("mark-ns", mark), ("pauses", g.pauses.len() as i64), ("stw-ns", stw)]
+            [("cycles", s.cycles as i64), ("mark-ns", s.mark_ns), ("pauses", s.pauses as i64), ("stw-ns", s.stw_ns)]
         {
             let _ = self.summary.set_attribute(&format!("data-{k}"), &v.to_string());
         }

@@ -173,6 +173,45 @@ pub fn task_instances(trace: &Trace) -> Vec<TaskInstance> {
     out
 }
 
+/// One region of one goroutine, with the frame Go's regions page groups it by.
+#[derive(Debug, Clone, Copy)]
+pub struct RegionInstance<'a> {
+    pub goroutine: GoId,
+    /// Empty for the synthetic region of a goroutine created inside a region.
+    pub name: &'a str,
+    /// The outermost frame of the stack where it began. Go's synthetic region begins at the
+    /// goroutine's creation, so its frame is the creator's at the `go` statement.
+    pub frame: Option<Frame>,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+}
+
+/// Every goroutine's regions, placed as Go's regions page places them.
+pub fn region_instances<'a>(trace: &Trace, gs: &'a GoroutineAnalysis) -> Vec<RegionInstance<'a>> {
+    let synthetic =
+        |r: &crate::goroutines::Region| r.name.is_empty() && r.begin_stack == NO_STACK && r.start_ns.is_some();
+    let mut creation: IdMap<GoId, StackId> = IdMap::default();
+    if gs.regions().any(|(_, r)| synthetic(&r)) {
+        for ev in trace.events() {
+            if let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() {
+                creation.entry(id).or_insert(ev.stack());
+            }
+        }
+    }
+    gs.regions()
+        .map(|(g, r)| {
+            let stack = if synthetic(&r) { creation.get(&g).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
+            RegionInstance {
+                goroutine: g,
+                name: r.name,
+                frame: trace.stacks.frames(stack).last().copied(),
+                start_ns: r.start_ns,
+                end_ns: r.end_ns,
+            }
+        })
+        .collect()
+}
+
 pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
     let mut logs: BTreeMap<u32, u64> = BTreeMap::new();
     for (i, &k) in trace.kinds().iter().enumerate() {
@@ -193,26 +232,11 @@ pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
     let tasks =
         by_type.into_iter().map(|(name, (n, d))| TypeStats { name, frame: None, durations: stats(n, d) }).collect();
 
-    // Keyed by (type, outermost frame's PC), as Go's regions page. Go's synthetic region of a
-    // goroutine created inside a region begins at the creation event, so its frame is the
-    // outermost frame of the creator's stack at the `go` statement.
-    let synthetic =
-        |r: &crate::goroutines::Region| r.name.is_empty() && r.begin_stack == NO_STACK && r.start_ns.is_some();
-    let mut creation: IdMap<GoId, StackId> = IdMap::default();
-    if gs.regions().any(|(_, r)| synthetic(&r)) {
-        for ev in trace.events() {
-            if let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() {
-                creation.entry(id).or_insert(ev.stack());
-            }
-        }
-    }
-    let outermost = |stack| trace.stacks.frames(stack).last().copied();
+    // Keyed by (type, outermost frame's PC), as Go's regions page.
     let mut by_type: BTreeMap<(&str, u64), RegionGroup> = BTreeMap::new();
-    for (g, r) in gs.regions() {
-        let stack = if synthetic(&r) { creation.get(&g).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
-        let frame = outermost(stack);
-        let e = by_type.entry((r.name, frame.map_or(0, |f| f.pc))).or_default();
-        e.0 = frame;
+    for r in region_instances(trace, gs) {
+        let e = by_type.entry((r.name, r.frame.map_or(0, |f| f.pc))).or_default();
+        e.0 = r.frame;
         let e = (&mut e.1, &mut e.2);
         *e.0 += u64::from(r.start_ns.is_some() && r.end_ns.is_some());
         e.1.push(r.end_ns.unwrap_or(gs.trace_end_ns) - r.start_ns.unwrap_or(gs.trace_start_ns));

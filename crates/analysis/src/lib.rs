@@ -16,7 +16,10 @@ mod profiles;
 mod slots;
 mod summary;
 
-pub use annotations::{annotations, task_instances, Annotations, DurationStats, LogCategory, TaskInstance, TypeStats};
+pub use annotations::{
+    annotations, region_instances, task_instances, Annotations, DurationStats, LogCategory, RegionInstance,
+    TaskInstance, TypeStats,
+};
 pub use counters::{counters, Counters, GoroutineCounts, ProcCount};
 pub use cpu_samples::{cpu_samples, CpuStack};
 pub use findings::{findings, vitals, Finding, Location, Severity, Vitals};

@@ -6,7 +6,7 @@ use crate::protocol::{
     SourceLine, TypeView,
 };
 use gotv_analysis::{ExecStats, GoroutineAnalysis, MmuFlags, ProfileFrame, ProfileKind, TypeStats};
-use gotv_decode::{GoState, StackId, Trace, Transition, NO_STACK};
+use gotv_decode::{GoState, Trace, Transition};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -234,21 +234,11 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
             Some((t.name.as_str(), 0, *t.goroutines.first()?, b - origin, e - b))
         })
         .collect();
-    // Go's synthetic region of a goroutine created inside a region is placed by the `go`
-    // statement's stack, as the regions page groups it.
-    let mut creation: HashMap<i64, StackId> = HashMap::new();
-    for ev in trace.events() {
-        if let Some(Transition::Goroutine { id, from: GoState::NotExist, .. }) = ev.transition() {
-            creation.entry(id).or_insert(ev.stack());
-        }
-    }
-    let outermost = |stack: StackId| trace.stacks.frames(stack).last().map_or(0, |f| f.pc);
-    let region_instances: Vec<Instance> = gs
-        .regions()
-        .filter_map(|(g, r)| {
-            let synthetic = r.name.is_empty() && r.begin_stack == NO_STACK;
-            let stack = if synthetic { creation.get(&g).copied().unwrap_or(NO_STACK) } else { r.begin_stack };
-            Some((r.name, outermost(stack), g, r.start_ns? - origin, r.end_ns? - r.start_ns?))
+    let region_instances: Vec<Instance> = gotv_analysis::region_instances(trace, gs)
+        .iter()
+        .filter_map(|r| {
+            let (b, e) = (r.start_ns?, r.end_ns?);
+            Some((r.name, r.frame.map_or(0, |f| f.pc), r.goroutine, b - origin, e - b))
         })
         .collect();
     let types = |stats: &[TypeStats], instances: &[Instance]| {

@@ -139,6 +139,8 @@ impl Profiles {
         self.download.set_disabled(kind == "cpu");
         // CPU samples are counted per stack, not per goroutine: no group to filter by.
         self.group.set_disabled(kind == "cpu");
+        // Tells which profile the summary's figures are of (tests wait for it).
+        let _ = self.summary.set_attribute("data-kind", &kind);
         *self.shown.borrow_mut() = Some((kind, group));
         self.flame.borrow_mut().set(p);
         self.relabel();

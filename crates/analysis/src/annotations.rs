@@ -54,6 +54,8 @@ pub struct Annotations {
     /// created inside one), by type; unfinished ones measured to the trace end, as Go does.
     pub regions: Vec<TypeStats>,
     pub logs: Vec<LogCategory>,
+    /// Every task, as [`task_instances`] finds them.
+    pub instances: Vec<TaskInstance>,
 }
 
 /// Go's bucket of a duration: ⌊ln d / ln 10^0.2⌋, 0 for d ≤ 0.
@@ -222,8 +224,9 @@ pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
         }
     }
     let mut by_type: BTreeMap<String, (u64, Vec<i64>)> = BTreeMap::new();
-    for t in task_instances(trace) {
-        let e = by_type.entry(t.name).or_default();
+    let instances = task_instances(trace);
+    for t in &instances {
+        let e = by_type.entry(t.name.clone()).or_default();
         e.0 += 1;
         if let (Some(b), Some(x)) = (t.start_ns, t.end_ns) {
             e.1.push(x - b);
@@ -257,5 +260,5 @@ pub fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> Annotations {
 
     let logs =
         logs.into_iter().map(|(c, count)| LogCategory { category: trace.strings.get(c).into_owned(), count }).collect();
-    Annotations { tasks, regions, logs }
+    Annotations { tasks, regions, logs, instances }
 }

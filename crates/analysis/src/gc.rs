@@ -116,11 +116,10 @@ const STW: &[u8] = b"stop-the-world (";
 
 pub fn gc(trace: &Trace) -> GcAnalysis {
     let mut a = GcAnalysis::default();
-    let n = trace.len();
-    if n == 0 {
+    if trace.is_empty() {
         return a;
     }
-    let (start, end) = (trace.time(0), trace.time(n - 1));
+    let (start, end) = trace.time_span();
     let mut mark: Option<i64> = None;
     let mut stw: IdMap<GoId, (i64, u32)> = IdMap::default();
     trace.each_event(|i, kind| {

@@ -987,10 +987,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     };
     s.intern(0);
     trace.each_event(|i, kind| s.event(i, kind));
-    let (trace_start_ns, trace_end_ns) = match trace.len() {
-        0 => (0, 0),
-        n => (trace.time(0), trace.time(n - 1)),
-    };
+    let (trace_start_ns, trace_end_ns) = trace.time_span();
     // One pass over the records (in ID order) while each is in cache: the last accounting,
     // the derived unknown time, the groups, and dropping the slots of IDs that never had a
     // record.

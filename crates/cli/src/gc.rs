@@ -34,10 +34,7 @@ struct Report {
 }
 
 pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
-    let (start, end) = match trace.len() {
-        0 => (0, 0),
-        n => (trace.time(0), trace.time(n - 1)),
-    };
+    let (start, end) = trace.time_span();
     let gc = gotv_analysis::gc(trace);
     let summary = gc.summary(end - start);
     if args.json {

@@ -58,7 +58,7 @@ pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     for (w, m) in r.curve.iter().step_by(11) {
         let _ = writeln!(out, "{:>8}  {:>5.1}%", dur(*w), m * 100.0);
     }
-    let start = if trace.is_empty() { 0 } else { trace.time(0) };
+    let (start, _) = trace.time_span();
     let _ = writeln!(out, "\nLowest mutator utilization in {} windows:", dur(args.window));
     for w in &r.worst {
         let _ = writeln!(out, "  {:>5.1}% at {} since trace start", w.util * 100.0, dur(w.start_ns - start));

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use gotv_analysis::{Annotations, TaskInstance, TypeStats};
+use gotv_analysis::{Annotations, TypeStats};
 use gotv_decode::Trace;
 use serde::Serialize;
 
@@ -28,28 +28,26 @@ struct Report {
     trace_end_ns: i64,
     #[serde(flatten)]
     annotations: Annotations,
-    instances: Vec<TaskInstance>,
 }
 
 pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     let gs = gotv_analysis::goroutines(trace);
-    let mut instances = gotv_analysis::task_instances(trace);
+    let mut a = gotv_analysis::annotations(trace, &gs);
     if let Some(t) = &args.type_ {
-        instances.retain(|i| &i.name == t);
-        if instances.is_empty() {
+        a.instances.retain(|i| &i.name == t);
+        if a.instances.is_empty() {
             return Err(format!("no task of type {t:?}"));
         }
     }
     let (start, end) = (gs.trace_start_ns, gs.trace_end_ns);
     if args.json {
-        let annotations = gotv_analysis::annotations(trace, &gs);
-        let r = Report { trace_start_ns: start, trace_end_ns: end, annotations, instances };
+        let r = Report { trace_start_ns: start, trace_end_ns: end, annotations: a };
         return serde_json::to_string_pretty(&r).map_err(|e| e.to_string());
     }
     let mut out = String::new();
     if args.type_.is_some() {
         let _ = writeln!(out, "{:>8} {:>12} {:>12} {:>8}  GOROUTINES", "TASK", "START", "DURATION", "PARENT");
-        for t in &instances {
+        for t in &a.instances {
             let s = t.start_ns.unwrap_or(start);
             let d = dur(t.end_ns.unwrap_or(end) - s);
             let d = if t.end_ns.is_some() && t.start_ns.is_some() { d } else { format!("{d}+") };
@@ -59,7 +57,6 @@ pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
         }
         return Ok(out);
     }
-    let a = gotv_analysis::annotations(trace, &gs);
     table(&mut out, "Tasks (durations of complete ones)", &a.tasks);
     out.push('\n');
     table(&mut out, "Regions (unfinished ones measured to the trace's ends)", &a.regions);

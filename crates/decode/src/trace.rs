@@ -342,6 +342,14 @@ impl Trace {
         self.time.get(i)
     }
 
+    /// Times (ns) of the first and the last event; (0, 0) for an empty trace.
+    pub fn time_span(&self) -> (i64, i64) {
+        match self.len() {
+            0 => (0, 0),
+            n => (self.time(0), self.time(n - 1)),
+        }
+    }
+
     /// Times (ns) of all events, in order.
     pub fn times(&self) -> impl ExactSizeIterator<Item = i64> + '_ {
         (0..self.len()).map(|i| self.time.get(i))

@@ -224,10 +224,10 @@ type Instance<'a> = (&'a str, u64, i64, i64, i64);
 fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
     let origin = gs.trace_start_ns;
     let a = gotv_analysis::annotations(trace, gs);
-    let tasks = gotv_analysis::task_instances(trace);
     // Instances: (type, outermost frame's PC as the type is keyed, goroutine, start, duration);
     // a task's first goroutine is the one that began it.
-    let task_instances: Vec<Instance> = tasks
+    let task_instances: Vec<Instance> = a
+        .instances
         .iter()
         .filter_map(|t| {
             let (b, e) = (t.start_ns?, t.end_ns?);

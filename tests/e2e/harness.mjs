@@ -89,12 +89,21 @@ export async function checkedPage(browser, server, url, body, { expectedErrors =
 
 /** Drops bytes on the page as a file dragged from the desktop would arrive. */
 export async function dropFile(page, name, bytes) {
-  const dataTransfer = await page.evaluateHandle(({ name, b64 }) => {
+  await dropTransfer(page, await fileTransfer(page, name, bytes));
+}
+
+/** A file ready to drop: made in the page, whose thread it keeps busy a while (a test timing
+ * that thread makes it first). */
+export async function fileTransfer(page, name, bytes) {
+  return page.evaluateHandle(({ name, b64 }) => {
     const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const dt = new DataTransfer();
     dt.items.add(new File([data], name));
     return dt;
   }, { name, b64: Buffer.from(bytes).toString('base64') });
+}
+
+export async function dropTransfer(page, dataTransfer) {
   await page.dispatchEvent('body', 'drop', { dataTransfer });
 }
 

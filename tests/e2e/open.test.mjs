@@ -27,7 +27,7 @@ test('the landing page offers the three ways to open a trace', async () => {
 
 test('a file that is not a trace gets a clear message that says where', async () => {
   await withPage(server.url, async (page) => {
-    await page.locator('#open-demo').waitFor();
+    await page.locator('#open-demo:enabled').waitFor();
     await dropFile(page, 'index.html', Buffer.from('<!doctype html><html><body>hello</body></html>'));
     await page.locator('#message.error').waitFor();
     const text = await message(page).textContent();
@@ -41,7 +41,7 @@ test('a file that is not a trace gets a clear message that says where', async ()
 
 test('a trace cut inside its header is reported as truncated, with the offset', async () => {
   await withPage(server.url, async (page) => {
-    await page.locator('#open-demo').waitFor();
+    await page.locator('#open-demo:enabled').waitFor();
     await dropFile(page, 'cut.trace', Buffer.from('go 1.22 tr'));
     await page.locator('#message.error').waitFor();
     assert.match(await message(page).textContent(), /cut\.trace: trace is truncated.*byte offset 10/);
@@ -50,7 +50,7 @@ test('a trace cut inside its header is reported as truncated, with the offset', 
 
 test('an empty file is not a trace', async () => {
   await withPage(server.url, async (page) => {
-    await page.locator('#open-demo').waitFor();
+    await page.locator('#open-demo:enabled').waitFor();
     await dropFile(page, 'empty.out', Buffer.alloc(0));
     await page.locator('#message.error').waitFor();
     assert.match(await message(page).textContent(), /empty\.out: not a Go execution trace/);
@@ -130,7 +130,7 @@ test('an old-format trace says, while it decodes, that the whole file is needed'
 test('a truncated trace says where it broke, and what decoded is still shown', async () => {
   const whole = await readFile(join(fixtures, 'stress-go1.27.trace'));
   await withPage(server.url, async (page) => {
-    await page.locator('#open-demo').waitFor();
+    await page.locator('#open-demo:enabled').waitFor();
     await dropFile(page, 'cut.trace', whole.subarray(0, Math.floor(whole.length * 0.6)));
     await page.locator('#message.error').waitFor();
     assert.match(await message(page).textContent(), /^cut\.trace: trace is truncated: it ends inside a batch \(at byte offset \d+, generation \d+\)\. Everything before that point is shown\.$/);

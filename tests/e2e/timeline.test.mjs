@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, launch, checkedPage, dropFile, screenshot, fixtures, gotv, gotvText } from './harness.mjs';
+import { serve, launch, checkedPage, dropFile, fileTransfer, dropTransfer, screenshot, fixtures, gotv, gotvText } from './harness.mjs';
 
 let server;
 let browser;
@@ -41,7 +41,7 @@ test('every Go release\'s workshop trace draws its rows: counters, GC, STW and o
   assert.equal(traces.length, 7);
   for (const name of traces) {
     await withPage(server.url, async (page) => {
-      await page.locator('#open-demo').waitFor();
+      await page.locator('#open-demo:enabled').waitFor();
       await dropFile(page, name, await readFile(join(fixtures, name)));
       await page.locator(`#trace-header >> text=${name}`).waitFor();
       const t = await settled(page);
@@ -213,7 +213,8 @@ async function throttle(page, rate) {
 test('decoding runs in a worker: progress is shown and the page keeps answering', async () => {
   const bytes = await readFile(join(fixtures, 'stress-go1.27.trace'));
   await withPage(server.url, async (page) => {
-    await page.locator('#open-demo').waitFor();
+    await page.locator('#open-demo:enabled').waitFor();
+    const file = await fileTransfer(page, 'stress.trace', bytes);
     await throttle(page, 30);
     // The longest the page's own thread is busy, measured by a timer that should fire every 10 ms.
     await page.evaluate(() => {
@@ -228,7 +229,7 @@ test('decoding runs in a worker: progress is shown and the page keeps answering'
       const m = document.getElementById('message');
       new MutationObserver(() => window.statuses.push(m.textContent)).observe(m, { childList: true, characterData: true, subtree: true });
     });
-    await dropFile(page, 'stress.trace', bytes);
+    await dropTransfer(page, file);
     await page.locator('#progress progress').waitFor();
     await page.locator('#timeline[data-frames]').waitFor({ timeout: 120_000 });
     const statuses = await page.evaluate(() => window.statuses);

@@ -61,6 +61,9 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
     for listener in [dragover, drop, picked, demo, cancel] {
         listener.forget();
     }
+    // Disabled in the page's HTML until now: before the app has loaded they would do nothing.
+    demo_button.remove_attribute("disabled")?;
+    picker.set_disabled(false);
 
     let search = web_sys::window().ok_or("no window")?.location().search()?;
     if let Some(url) = web_sys::UrlSearchParams::new_with_str(&search)?.get("trace") {

@@ -66,7 +66,7 @@ test('every Go release\'s workshop trace opens through the file picker, with the
   await withPage(server.url, async (page) => {
     for (const name of traces) {
       const minor = Number(name.match(/go1\.(\d+)/)[1]);
-      await page.locator('#file-input').setInputFiles(join(fixtures, name));
+      await page.locator('#file-input:enabled').setInputFiles(join(fixtures, name));
       await page.locator(`#trace-header >> text=${name}`).waitFor();
       const shown = await headerFields(page);
       const stats = gotv('stats', join(fixtures, name));
@@ -87,7 +87,7 @@ test('the workshop\'s three problems are pointed out unasked, as the CLI diagnos
   const file = join(fixtures, 'workshop-go1.27.trace');
   const { findings } = gotv('diagnose', file);
   await withPage(server.url, async (page) => {
-    await page.locator('#file-input').setInputFiles(file);
+    await page.locator('#file-input:enabled').setInputFiles(file);
     await page.locator('#findings').waitFor();
     const shown = await page.locator('#findings-list li[data-id]').evaluateAll((items) =>
       items.map((i) => ({ id: i.dataset.id, what: i.querySelector('.what').textContent, where: i.querySelector('.where')?.textContent })));
@@ -106,7 +106,7 @@ test('a healthy program gets no alarms', async () => {
   const file = join(fixtures, 'healthy-go1.27.trace');
   assert.deepEqual(gotv('diagnose', file).findings, []);
   await withPage(server.url, async (page) => {
-    await page.locator('#file-input').setInputFiles(file);
+    await page.locator('#file-input:enabled').setInputFiles(file);
     await page.locator('#findings').waitFor();
     assert.equal(await page.locator('#findings-list li[data-id]').count(), 0);
     assert.match(await page.locator('#findings-list').textContent(), /No problems found/);
@@ -120,7 +120,7 @@ test('an old-format trace says, while it decodes, that the whole file is needed'
       const message = document.getElementById('message');
       new MutationObserver(() => window.messagesSeen.push(message.textContent)).observe(message, { childList: true, characterData: true, subtree: true });
     });
-    await page.locator('#file-input').setInputFiles(join(fixtures, 'workshop-go1.21.trace'));
+    await page.locator('#file-input:enabled').setInputFiles(join(fixtures, 'workshop-go1.21.trace'));
     await page.locator('#trace-header >> text=workshop-go1.21.trace').waitFor();
     const seen = await page.evaluate(() => window.messagesSeen);
     assert.ok(seen.some((m) => /old-format traces \(Go 1\.21 and before\) keep their stacks and clock frequency at the end, so the whole file is read/.test(m)), `messages: ${seen}`);

@@ -18,7 +18,7 @@ const withPage = (url, body, options) => checkedPage(browser, server, url, body,
 const workshop = join(fixtures, 'workshop-go1.27.trace');
 
 async function open(page, file) {
-  await page.locator('#file-input').setInputFiles(file);
+  await page.locator('#file-input:enabled').setInputFiles(file);
   await page.locator('#timeline[data-frames]').waitFor();
 }
 

@@ -61,6 +61,7 @@ fn main() {
             let sync = profile(trace, &gs, ProfileKind::Sync);
             steps.timed("findings", || findings(trace, &gs, &sync));
         }
+        steps.timed("summary", || summary(trace));
         steps.timed("gc", || gc(trace));
         steps.timed("counters", || counters(trace, 0));
         steps.timed("counters 1ms", || counters(trace, 1_000_000));

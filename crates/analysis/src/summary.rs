@@ -2,8 +2,9 @@
 //! header and `gotv stats` show the same numbers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Display;
 
-use gotv_decode::{EventKind, Trace, Transition};
+use gotv_decode::{EventKind, GoState, ProcState, Trace, Transition};
 
 pub struct Summary {
     pub format_version: String,
@@ -26,55 +27,71 @@ pub struct Summary {
 }
 
 pub fn summary(trace: &Trace) -> Summary {
-    let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut go_transitions = BTreeMap::new();
-    let mut proc_transitions = BTreeMap::new();
-    let mut goroutines = HashSet::new();
-    let mut procs = HashSet::new();
-    let mut threads = HashSet::new();
+    let mut kinds = [0u64; EventKind::ALL.len()];
+    // By (from, to) state, as the states' numbers.
+    let mut go_pairs = [[0u64; 6]; 6];
+    let mut proc_pairs = [[0u64; 4]; 4];
+    // Goroutines by their index in the trace; procs and threads are few, and an event's are
+    // nearly always the previous event's, so the set is asked only when they change.
+    let mut goroutines = vec![false; trace.goroutine_ids().len()];
+    let mut see_goroutine = |id: i64| {
+        if let Some(g) = trace.goroutine_slot(id) {
+            goroutines[g as usize] = true;
+        }
+    };
+    let (mut procs, mut threads) = (HashSet::new(), HashSet::new());
+    let (mut last_proc, mut last_thread) = (-1, -1);
     let (mut gc_cycles, mut stw_count, mut stw_total_ns) = (0, 0, 0i64);
     // Open STW ranges by goroutine: STW is scoped to the goroutine that stopped the world.
     let mut stw_open: HashMap<i64, i64> = HashMap::new();
-    for ev in trace.events() {
-        let kind = ev.kind();
-        *by_kind.entry(kind.name()).or_default() += 1;
-        for (id, set) in [(ev.goroutine(), &mut goroutines), (ev.proc(), &mut procs), (ev.thread(), &mut threads)] {
-            if id != -1 {
-                set.insert(id);
-            }
+    trace.each_event(|i, kind| {
+        let ev = trace.event(i);
+        kinds[kind as usize] += 1;
+        see_goroutine(ev.goroutine());
+        let (p, t) = (ev.proc(), ev.thread());
+        if p != last_proc && p != -1 {
+            procs.insert(p);
         }
+        if t != last_thread && t != -1 {
+            threads.insert(t);
+        }
+        (last_proc, last_thread) = (p, t);
         match ev.transition() {
             Some(Transition::Goroutine { id, from, to }) => {
-                goroutines.insert(id);
-                *go_transitions.entry(format!("{from}->{to}")).or_default() += 1;
+                see_goroutine(id);
+                go_pairs[from as usize][to as usize] += 1;
             }
             Some(Transition::Proc { id, from, to }) => {
                 procs.insert(id);
-                *proc_transitions.entry(format!("{from}->{to}")).or_default() += 1;
+                proc_pairs[from as usize][to as usize] += 1;
             }
             None => {}
         }
-        if let Some(r) = ev.range() {
-            let name = trace.strings.get(r.name);
-            if kind == EventKind::RangeBegin && name == "GC concurrent mark phase" {
-                gc_cycles += 1;
-            }
-            if name.starts_with("stop-the-world") {
-                match kind {
-                    EventKind::RangeBegin => {
-                        stw_count += 1;
-                        stw_open.insert(ev.goroutine(), ev.time());
-                    }
-                    EventKind::RangeEnd => {
-                        if let Some(start) = stw_open.remove(&ev.goroutine()) {
-                            stw_total_ns = stw_total_ns.saturating_add(ev.time().saturating_sub(start));
-                        }
-                    }
-                    _ => {}
+        let Some(r) = ev.range() else { return };
+        let name = trace.strings.get(r.name);
+        if kind == EventKind::RangeBegin && name == "GC concurrent mark phase" {
+            gc_cycles += 1;
+        }
+        if name.starts_with("stop-the-world") {
+            match kind {
+                EventKind::RangeBegin => {
+                    stw_count += 1;
+                    stw_open.insert(ev.goroutine(), ev.time());
                 }
+                EventKind::RangeEnd => {
+                    if let Some(start) = stw_open.remove(&ev.goroutine()) {
+                        stw_total_ns = stw_total_ns.saturating_add(ev.time().saturating_sub(start));
+                    }
+                }
+                _ => {}
             }
         }
-    }
+    });
+    let by_kind: BTreeMap<&'static str, u64> =
+        EventKind::ALL.iter().filter(|&&k| kinds[k as usize] > 0).map(|&k| (k.name(), kinds[k as usize])).collect();
+    let go_transitions = by_pair(&GoState::ALL, &go_pairs);
+    let proc_transitions = by_pair(&ProcState::ALL, &proc_pairs);
+    let goroutines = goroutines.iter().filter(|&&seen| seen).count();
     let count = |k: EventKind| by_kind.get(k.name()).copied().unwrap_or(0);
     Summary {
         format_version: trace.version.map_or_else(|| "unknown".into(), |v| format!("1.{}", v.0)),
@@ -83,7 +100,7 @@ pub fn summary(trace: &Trace) -> Summary {
         proc_transitions,
         first_ns: (!trace.is_empty()).then(|| trace.time(0)),
         last_ns: trace.len().checked_sub(1).map(|i| trace.time(i)),
-        goroutines: goroutines.len(),
+        goroutines,
         procs: procs.len(),
         threads: threads.len(),
         gc_cycles,
@@ -95,6 +112,20 @@ pub fn summary(trace: &Trace) -> Summary {
         logs: count(EventKind::Log),
         by_kind,
     }
+}
+
+/// The counts of state pairs that occurred, named "From->To". `states` are all the states, in
+/// the order of their numbers.
+fn by_pair<S: Display, const N: usize>(states: &[S; N], counts: &[[u64; N]; N]) -> BTreeMap<String, u64> {
+    let mut named = BTreeMap::new();
+    for (from, row) in states.iter().zip(counts) {
+        for (to, &n) in states.iter().zip(row) {
+            if n > 0 {
+                named.insert(format!("{from}->{to}"), n);
+            }
+        }
+    }
+    named
 }
 
 impl Summary {

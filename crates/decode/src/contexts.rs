@@ -66,6 +66,7 @@ impl Ids {
         let _ = self.dense.try_reserve(dense.saturating_sub(self.dense.len()));
     }
 
+    #[inline]
     pub(crate) fn get(&self, id: i64) -> Option<u32> {
         match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
             Some(&NONE) => None,
@@ -74,6 +75,7 @@ impl Ids {
         }
     }
 
+    #[inline]
     pub(crate) fn id(&self, slot: u32) -> i64 {
         if slot == NONE {
             -1

@@ -89,6 +89,15 @@ pub enum GoState {
 }
 
 impl GoState {
+    pub const ALL: [GoState; 6] = [
+        GoState::Undetermined,
+        GoState::NotExist,
+        GoState::Runnable,
+        GoState::Running,
+        GoState::Waiting,
+        GoState::Syscall,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             GoState::Undetermined => "Undetermined",
@@ -105,7 +114,7 @@ impl GoState {
         matches!(self, GoState::Running | GoState::Syscall)
     }
 
-    pub(crate) fn from_u8(v: u8) -> GoState {
+    pub(crate) const fn from_u8(v: u8) -> GoState {
         match v {
             1 => GoState::NotExist,
             2 => GoState::Runnable,
@@ -133,6 +142,8 @@ pub enum ProcState {
 }
 
 impl ProcState {
+    pub const ALL: [ProcState; 4] = [ProcState::Undetermined, ProcState::NotExist, ProcState::Running, ProcState::Idle];
+
     pub fn name(self) -> &'static str {
         match self {
             ProcState::Undetermined => "Undetermined",

@@ -33,6 +33,7 @@ impl StackColumn {
         self.len += 1;
     }
 
+    #[inline]
     pub(crate) fn get(&self, i: usize) -> StackId {
         let (w, bit) = (self.has[i / 64], i % 64);
         if w >> bit & 1 == 0 {

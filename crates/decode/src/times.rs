@@ -55,6 +55,7 @@ impl Times {
         self.wide.reserve(n / BLOCK + 1);
     }
 
+    #[inline]
     pub(crate) fn get(&self, i: usize) -> i64 {
         let b = i / BLOCK;
         match self.wide[b] {

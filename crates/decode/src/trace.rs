@@ -23,6 +23,18 @@ const TSTACK_IS_STACK: u8 = 0x80;
 /// `arg` holds the reason instead of the goroutine.
 const SELF: u8 = 0x40;
 
+/// The states of each goroutine pair, looked up rather than decoded: every transition of
+/// every pass over a trace reads them.
+const GO_STATES: [(GoState, GoState); GO_PAIRS as usize] = {
+    let mut t = [(GoState::Undetermined, GoState::Undetermined); GO_PAIRS as usize];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = (GoState::from_u8(i as u8 / 6), GoState::from_u8(i as u8 % 6));
+        i += 1;
+    }
+    t
+};
+
 /// A range's scope (`aux` byte of a range event): none, or the context's goroutine or
 /// proc, or anything else (kept in a side table).
 const SCOPE_NONE: u8 = 0;
@@ -656,11 +668,13 @@ impl<'a> EventRef<'a> {
         self.trace
     }
 
+    #[inline]
     pub fn kind(&self) -> EventKind {
         self.trace.kind[self.i]
     }
 
     /// Nanoseconds on the traced program's monotonic clock (v2) or since trace start (v1).
+    #[inline]
     pub fn time(&self) -> i64 {
         self.trace.time.get(self.i)
     }
@@ -669,23 +683,28 @@ impl<'a> EventRef<'a> {
         self.trace.contexts.threads.id(self.pair()[0])
     }
 
+    #[inline]
     pub fn proc(&self) -> ProcId {
         self.trace.contexts.procs.id(self.pair()[1])
     }
 
+    #[inline]
     pub fn goroutine(&self) -> GoId {
         self.trace.contexts.goroutines.id(self.trace.gor.get(self.i))
     }
 
+    #[inline]
     fn pair(&self) -> [u32; 2] {
         self.trace.contexts.pairs[self.trace.pair.get(self.i) as usize]
     }
 
     /// The stack of the event's execution context.
+    #[inline]
     pub fn stack(&self) -> StackId {
         self.trace.stack.get(self.i)
     }
 
+    #[inline(always)]
     fn arg(&self) -> u32 {
         self.trace.arg.get(self.i)
     }
@@ -710,7 +729,7 @@ impl<'a> EventRef<'a> {
     /// [`Trace::goroutine_ids`]: a pass keeping state per goroutine in flat vectors reads it
     /// without looking its ID up (tens of millions of transitions in a big trace). `None` for
     /// other events and for transitions of no goroutine.
-    #[inline]
+    #[inline(always)]
     pub fn go_transition(&self) -> Option<GoTransition> {
         if self.kind() != EventKind::StateTransition {
             return None;
@@ -723,12 +742,12 @@ impl<'a> EventRef<'a> {
     #[inline(always)]
     fn go_slot_transition(&self) -> Option<GoTransition> {
         let aux = self.trace.aux[self.i];
-        let pair = aux & PAIR_MASK;
-        if pair >= GO_PAIRS {
-            return None;
-        }
-        let slot = if aux & SELF != 0 { self.trace.gor.get(self.i) } else { self.arg() };
-        Some(GoTransition { slot, from: GoState::from_u8(pair / 6), to: GoState::from_u8(pair % 6) })
+        let &(from, to) = GO_STATES.get((aux & PAIR_MASK) as usize)?;
+        // Both columns read and one kept, without a branch: which one it is follows no
+        // pattern that a branch could predict.
+        let (own, other) = (self.trace.gor.get(self.i), self.arg());
+        let slot = if aux & SELF != 0 { own } else { other };
+        Some(GoTransition { slot, from, to })
     }
 
     /// Why a goroutine stopped or blocked (0 = "").

@@ -5,16 +5,19 @@
 #[derive(Debug, Clone)]
 pub(crate) struct Uints {
     /// Values plus one, little-endian, `width` bytes each: `u32::MAX` (the "none" of the
-    /// slot columns) becomes 0 and costs no width.
+    /// slot columns) becomes 0 and costs no width. Then [`PAD`] zero bytes, so that any value
+    /// is read as one 4-byte load, masked.
     bytes: Vec<u8>,
     width: usize,
-    /// The largest (stored) value `width` bytes hold.
+    /// The largest (stored) value `width` bytes hold: also the mask of a 4-byte read.
     max: u32,
 }
 
+const PAD: usize = 3;
+
 impl Default for Uints {
     fn default() -> Self {
-        Uints { bytes: Vec::new(), width: 1, max: 0xff }
+        Uints { bytes: vec![0; PAD], width: 1, max: 0xff }
     }
 }
 
@@ -25,42 +28,45 @@ impl Uints {
         if x > self.max {
             self.widen(x);
         }
-        // All four bytes, then the unused ones dropped: one fixed-size store and no branch
-        // on the width (a variable-length copy would call `memcpy`).
-        let len = self.bytes.len();
-        self.bytes.extend_from_slice(&x.to_le_bytes());
-        self.bytes.truncate(len + self.width);
+        // Eight bytes over the padding, then the unused ones dropped: one fixed-size store
+        // and no branch on the width (a variable-length copy would call `memcpy`). The
+        // bytes beyond `width` are zero, so they are the new padding.
+        let at = self.bytes.len() - PAD;
+        self.bytes.truncate(at);
+        self.bytes.extend_from_slice(&u64::from(x).to_le_bytes());
+        self.bytes.truncate(at + self.width + PAD);
     }
 
     /// Re-encodes the column wide enough for `x`: at most three times per column.
     #[cold]
     fn widen(&mut self, x: u32) {
         let width = (4 - x.leading_zeros() as usize / 8).max(self.width);
-        let mut bytes = Vec::with_capacity(self.bytes.capacity() / self.width * width);
-        for old in self.bytes.chunks_exact(self.width) {
-            let v = from_le(old);
+        let mut bytes = Vec::with_capacity(self.bytes.capacity() / self.width * width + PAD);
+        for i in 0..self.len() {
             let len = bytes.len();
-            bytes.extend_from_slice(&v.to_le_bytes());
+            bytes.extend_from_slice(&self.raw(i).to_le_bytes());
             bytes.truncate(len + width);
         }
+        bytes.extend_from_slice(&[0; PAD]);
         self.bytes = bytes;
         self.width = width;
         self.max = if width == 4 { u32::MAX } else { (1 << (8 * width)) - 1 };
     }
 
-    #[inline]
+    #[inline(always)]
     fn raw(&self, i: usize) -> u32 {
-        let w = self.width;
-        from_le(&self.bytes[i * w..i * w + w])
+        let at = i * self.width;
+        let four = &self.bytes[at..at + 4];
+        u32::from_le_bytes([four[0], four[1], four[2], four[3]]) & self.max
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, i: usize) -> u32 {
         self.raw(i).wrapping_sub(1)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.bytes.len() / self.width
+        (self.bytes.len() - PAD) / self.width
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + Clone + '_ {
@@ -80,8 +86,8 @@ impl Uints {
 
     /// Room for `n` more values of the current width; fails instead of aborting.
     pub(crate) fn try_reserve(&mut self, n: usize) -> Result<(), std::collections::TryReserveError> {
-        // Plus the three bytes a push writes past its value before dropping them.
-        self.bytes.try_reserve(n.saturating_mul(self.width).saturating_add(3))
+        // Plus the bytes a push writes past its value and padding before dropping them.
+        self.bytes.try_reserve(n.saturating_mul(self.width).saturating_add(8))
     }
 
     pub(crate) fn shrink(&mut self) {
@@ -91,12 +97,6 @@ impl Uints {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.bytes.capacity()
     }
-}
-
-/// A little-endian value of up to four bytes, read without a call to `memcpy`.
-#[inline]
-fn from_le(bytes: &[u8]) -> u32 {
-    bytes.iter().rev().fold(0, |v, &b| v << 8 | u32::from(b))
 }
 
 #[cfg(test)]

@@ -380,6 +380,14 @@ fn bump(v: &mut Vec<Named>, name: u32, d: i64) {
     }
 }
 
+/// Appends a goroutine's few named times one by one: in wasm, copying a slice is a call into
+/// the engine (`memory.copy`) that costs more than the copy, millions of times over.
+fn append(to: &mut Vec<Named>, entries: &[Named]) {
+    for &e in entries {
+        to.push(e);
+    }
+}
+
 /// `v − base` over the names of `v` (Go's `sub`).
 fn sub_named<'a>(v: &'a [Named], base: &'a [Named]) -> impl Iterator<Item = Named> + 'a {
     let base = move |k: u32| base.iter().find(|e| e.0 == k).map_or(0, |e| e.1);
@@ -679,8 +687,8 @@ impl Summarizer<'_> {
             }
         }
         rec.named = Span { at: self.times.len() as u32, block: l.block.len() as u32, range: l.range.len() as u32 };
-        self.times.extend_from_slice(&l.block);
-        self.times.extend_from_slice(&l.range);
+        append(&mut self.times, &l.block);
+        append(&mut self.times, &l.range);
         l.clear();
         self.free.push(li as u32);
     }
@@ -1019,12 +1027,16 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
             return;
         }
         s.end(slot, trace_end_ns, None);
-        let mut rec = s.recs[slot];
+        // In place: records are copied only to close the gap of IDs without one.
+        if kept != slot {
+            s.recs[kept] = s.recs[slot];
+        }
+        let rec = &mut s.recs[kept];
+        kept += 1;
         let named = &s.times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
         let (b, r) = named.split_at(rec.named.block as usize);
         rec.unknown = rec.sums.unknown(b.iter().map(|e| e.1).sum());
-        s.recs[kept] = rec;
-        kept += 1;
+        let rec = &*rec;
         let k = &mut group_of[rec.name as usize];
         if *k == u32::MAX {
             *k = groups.len() as u32;

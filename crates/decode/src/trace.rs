@@ -679,8 +679,19 @@ impl<'a> EventRef<'a> {
         self.trace.time.get(self.i)
     }
 
+    #[inline]
     pub fn thread(&self) -> ThreadId {
         self.trace.contexts.threads.id(self.pair()[0])
+    }
+
+    /// The event's thread and proc as indices into [`Trace::thread_ids`] and
+    /// [`Trace::proc_ids`] (`None`: no thread, no proc): a pass keeping state per thread or
+    /// proc in flat vectors reads them without looking IDs up (a v2 trace's thread IDs are the
+    /// OS's, large and sparse).
+    #[inline]
+    pub fn thread_and_proc_slots(&self) -> (Option<u32>, Option<u32>) {
+        let [thread, proc] = self.pair();
+        ((thread != NONE).then_some(thread), (proc != NONE).then_some(proc))
     }
 
     #[inline]

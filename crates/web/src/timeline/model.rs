@@ -361,34 +361,34 @@ impl Model {
         let (start_ns, end_ns) = (gs.trace_start_ns, gs.trace_end_ns.max(gs.trace_start_ns));
         let resolution = ((end_ns - start_ns) / COUNTER_POINTS).max(1);
         let goroutines = Goroutines::new(gs);
-        let mut procs = LaneSet::default();
-        let mut threads = LaneSet::default();
+        let mut procs = LaneSet::new(trace.proc_ids());
+        let mut threads = LaneSet::new(trace.thread_ids());
         let mut open = vec![IDLE; goroutines.ids.len()];
         // The goroutine in a syscall on each P, until the P is taken from it.
         let mut in_syscall_on: IdMap<i64, u32> = IdMap::default();
         let mut in_syscall = 0u32;
         let mut syscalls = Vec::new();
+        let goroutine_ids = trace.goroutine_ids();
         trace.each_event(|i, kind| {
             if kind != EventKind::StateTransition {
                 return;
             }
             let ev = trace.event(i);
             let at = i as u32;
-            let (g, from, to) = match ev.transition() {
-                Some(Transition::Goroutine { id, from, to }) => match goroutines.index(id) {
-                    Some(g) => (g, from, to),
-                    None => return,
-                },
-                Some(Transition::Proc { id, to, .. }) if to != ProcState::Running => {
-                    if let Some(g) = in_syscall_on.remove(&id) {
-                        let o = &mut open[g as usize];
-                        procs.close(o.proc, o.proc_start, at, g, GoState::Syscall);
-                        o.proc = OPEN;
+            let Some(t) = ev.go_transition() else {
+                if let Some(Transition::Proc { id, to, .. }) = ev.transition() {
+                    if to != ProcState::Running {
+                        if let Some(g) = in_syscall_on.remove(&id) {
+                            let o = &mut open[g as usize];
+                            procs.close(o.proc, o.proc_start, at, g, GoState::Syscall);
+                            o.proc = OPEN;
+                        }
                     }
-                    return;
                 }
-                _ => return,
+                return;
             };
+            let Some(g) = goroutines.index(goroutine_ids[t.slot as usize]) else { return };
+            let (from, to) = (t.from, t.to);
             let o = &mut open[g as usize];
             if o.state.executing() {
                 procs.close(o.proc, o.proc_start, at, g, o.state);
@@ -405,9 +405,9 @@ impl Model {
             *o = IDLE;
             o.state = to;
             if to.executing() {
-                let proc = procs.lane(ev.proc());
-                *o =
-                    Open { state: to, proc, proc_start: start, thread: threads.lane(ev.thread()), thread_start: start };
+                let (thread, proc) = ev.thread_and_proc_slots();
+                let (proc, thread) = (procs.lane(proc), threads.lane(thread));
+                *o = Open { state: to, proc, proc_start: start, thread, thread_start: start };
                 if to == GoState::Syscall && proc != OPEN {
                     in_syscall_on.insert(ev.proc(), g);
                 }
@@ -477,23 +477,29 @@ const GOROUTINES: (&str, &[&str]) = ("Goroutines", &["Running", "Runnable", "GCW
 const THREADS: (&str, &[&str]) = ("Threads", &["Running", "InSyscall"]);
 
 /// Lanes created in the order their P or M first appears; sorted by id at the end.
-#[derive(Default)]
-struct LaneSet {
-    index: IdMap<i64, u32>,
+struct LaneSet<'a> {
+    /// IDs of the trace's Ps or Ms, by their index in the trace (see
+    /// [`gotv_decode::EventRef::thread_and_proc_slots`]).
+    ids: &'a [i64],
+    /// Lane by index (`OPEN`: none yet): asked twice per transition, tens of millions of
+    /// times, where hashing IDs took a fifth of the model's time in the page.
+    by_slot: Vec<u32>,
     lanes: Vec<Lane>,
 }
 
-impl LaneSet {
-    fn lane(&mut self, id: i64) -> u32 {
-        if id < 0 {
-            return OPEN;
+impl<'a> LaneSet<'a> {
+    fn new(ids: &'a [i64]) -> Self {
+        LaneSet { ids, by_slot: vec![OPEN; ids.len()], lanes: Vec::new() }
+    }
+
+    #[inline]
+    fn lane(&mut self, slot: Option<u32>) -> u32 {
+        let Some(s) = slot.map(|s| s as usize).filter(|&s| s < self.by_slot.len()) else { return OPEN };
+        if self.by_slot[s] == OPEN {
+            self.by_slot[s] = self.lanes.len() as u32;
+            self.lanes.push(Lane { id: self.ids[s], spans: Spans::default() });
         }
-        let next = self.lanes.len() as u32;
-        let lanes = &mut self.lanes;
-        *self.index.entry(id).or_insert_with(|| {
-            lanes.push(Lane { id, spans: Spans::default() });
-            next
-        })
+        self.by_slot[s]
     }
 
     fn close(&mut self, lane: u32, start: u32, end: u32, goroutine: u32, state: GoState) {

@@ -50,7 +50,7 @@ export async function launch() {
   return chromium.launch({
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(process.env.GOTV_EXTRA_ARGS ? process.env.GOTV_EXTRA_ARGS.split(' ') : [])],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 

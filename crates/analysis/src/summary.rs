@@ -1,7 +1,7 @@
 //! What a trace contains at a glance, counted the way Go's reader reports it: the page's
 //! header and `gotv stats` show the same numbers.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 
 use gotv_decode::{EventKind, GoState, ProcState, Trace, Transition};
@@ -31,38 +31,26 @@ pub fn summary(trace: &Trace) -> Summary {
     // By (from, to) state, as the states' numbers.
     let mut go_pairs = [[0u64; 6]; 6];
     let mut proc_pairs = [[0u64; 4]; 4];
-    // Goroutines by their index in the trace; procs and threads are few, and an event's are
-    // nearly always the previous event's, so the set is asked only when they change.
-    let mut goroutines = vec![false; trace.goroutine_ids().len()];
-    let mut see_goroutine = |id: i64| {
-        if let Some(g) = trace.goroutine_slot(id) {
-            goroutines[g as usize] = true;
-        }
-    };
-    let (mut procs, mut threads) = (HashSet::new(), HashSet::new());
-    let (mut last_proc, mut last_thread) = (-1, -1);
+    let mut goroutines = Seen::new(trace.goroutine_ids().len());
+    let mut procs = Seen::new(trace.proc_ids().len());
+    let mut threads = Seen::new(trace.thread_ids().len());
     let (mut gc_cycles, mut stw_count, mut stw_total_ns) = (0, 0, 0i64);
     // Open STW ranges by goroutine: STW is scoped to the goroutine that stopped the world.
     let mut stw_open: HashMap<i64, i64> = HashMap::new();
     trace.each_event(|i, kind| {
         let ev = trace.event(i);
         kinds[kind as usize] += 1;
-        see_goroutine(ev.goroutine());
-        let (p, t) = (ev.proc(), ev.thread());
-        if p != last_proc && p != -1 {
-            procs.insert(p);
-        }
-        if t != last_thread && t != -1 {
-            threads.insert(t);
-        }
-        (last_proc, last_thread) = (p, t);
+        goroutines.mark(trace.goroutine_slot(ev.goroutine()));
+        let (thread, proc) = ev.thread_and_proc_slots();
+        threads.mark(thread);
+        procs.mark(proc);
         match ev.transition() {
             Some(Transition::Goroutine { id, from, to }) => {
-                see_goroutine(id);
+                goroutines.mark(trace.goroutine_slot(id));
                 go_pairs[from as usize][to as usize] += 1;
             }
             Some(Transition::Proc { id, from, to }) => {
-                procs.insert(id);
+                procs.mark(trace.proc_slot(id));
                 proc_pairs[from as usize][to as usize] += 1;
             }
             None => {}
@@ -91,7 +79,6 @@ pub fn summary(trace: &Trace) -> Summary {
         EventKind::ALL.iter().filter(|&&k| kinds[k as usize] > 0).map(|&k| (k.name(), kinds[k as usize])).collect();
     let go_transitions = by_pair(&GoState::ALL, &go_pairs);
     let proc_transitions = by_pair(&ProcState::ALL, &proc_pairs);
-    let goroutines = goroutines.iter().filter(|&&seen| seen).count();
     let count = |k: EventKind| by_kind.get(k.name()).copied().unwrap_or(0);
     Summary {
         format_version: trace.version.map_or_else(|| "unknown".into(), |v| format!("1.{}", v.0)),
@@ -100,9 +87,9 @@ pub fn summary(trace: &Trace) -> Summary {
         proc_transitions,
         first_ns: (!trace.is_empty()).then(|| trace.time(0)),
         last_ns: trace.len().checked_sub(1).map(|i| trace.time(i)),
-        goroutines,
-        procs: procs.len(),
-        threads: threads.len(),
+        goroutines: goroutines.count(),
+        procs: procs.count(),
+        threads: threads.count(),
         gc_cycles,
         stw_count,
         stw_total_ns,
@@ -111,6 +98,25 @@ pub fn summary(trace: &Trace) -> Summary {
         regions: count(EventKind::RegionBegin),
         logs: count(EventKind::Log),
         by_kind,
+    }
+}
+
+/// Which of a trace's goroutines, procs or threads (by their index in the trace) appeared.
+struct Seen(Vec<bool>);
+
+impl Seen {
+    fn new(n: usize) -> Seen {
+        Seen(vec![false; n])
+    }
+
+    fn mark(&mut self, slot: Option<u32>) {
+        if let Some(seen) = slot.and_then(|s| self.0.get_mut(s as usize)) {
+            *seen = true;
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.0.iter().filter(|&&seen| seen).count()
     }
 }
 

@@ -401,6 +401,11 @@ impl Trace {
         self.contexts.goroutines.get(id)
     }
 
+    /// A proc's index in [`Trace::proc_ids`].
+    pub fn proc_slot(&self, id: ProcId) -> Option<u32> {
+        self.contexts.procs.get(id)
+    }
+
     /// Indices of events that ran on goroutine `id` or changed its state, in order.
     /// The first call (for any goroutine or proc) indexes the whole trace.
     pub fn goroutine_events(&self, id: GoId) -> &[u32] {

@@ -21,6 +21,9 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::id_map::IdMap;
 use crate::slots::Slots;
+use record::{Numbers, Packed, Wide};
+
+mod record;
 
 /// Time by name: (index into [`GoroutineAnalysis::names`], ns).
 type Named = (u32, i64);
@@ -72,19 +75,6 @@ struct Span {
     at: u32,
     block: u32,
     range: u32,
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Rec {
-    id: GoId,
-    created: i64,
-    start: i64,
-    end: i64,
-    sums: Sums,
-    /// Derived once all else is known (so views need not read the named times).
-    unknown: i64,
-    name: u32,
-    named: Span,
 }
 
 #[derive(Debug)]
@@ -147,7 +137,9 @@ pub struct GoroutineAnalysis {
     /// Interned names (goroutine names, block reasons, range and region names); 0 is "".
     names: Vec<Box<str>>,
     /// Sorted by ID.
-    recs: Vec<Rec>,
+    recs: Vec<Packed>,
+    /// Numbers of the goroutines whose records they do not fit in.
+    wides: Vec<Wide>,
     /// Sorted by execution time, largest first, then by name.
     groups: Vec<GroupRec>,
     /// Sorted by goroutine, then by start (unknown starts first).
@@ -163,7 +155,7 @@ impl GoroutineAnalysis {
     }
 
     pub fn goroutine(&self, id: GoId) -> Option<Goroutine<'_>> {
-        self.recs.binary_search_by_key(&id, |r| r.id).ok().map(|i| self.goroutine_at(i))
+        self.recs.binary_search_by_key(&id, |r| r.id()).ok().map(|i| self.goroutine_at(i))
     }
 
     /// By name; sorted by execution time, largest first, then by name.
@@ -183,17 +175,19 @@ impl GoroutineAnalysis {
 
     /// The `i`th goroutine's (by ID) item of [`GoroutineAnalysis::lifetimes`].
     pub(crate) fn lifetime(&self, i: usize) -> (GoId, &str, i64, i64) {
-        let r = &self.recs[i];
+        let r = self.recs[i].unpack(&self.wides);
         (r.id, &self.names[r.name as usize], r.start, r.end)
     }
 
     /// Every goroutine's regions with its ID, by goroutine.
     pub fn regions(&self) -> impl Iterator<Item = (GoId, Region<'_>)> + '_ {
-        self.regions.iter().map(|r| (self.recs[r.g as usize].id, self.region(r)))
+        self.regions.iter().map(|r| (self.recs[r.g as usize].id(), self.region(r)))
     }
 
     fn goroutine_at(&self, i: usize) -> Goroutine<'_> {
-        let r = &self.recs[i];
+        let r = self.recs[i].unpack(&self.wides);
+        let mut stats = self.stats(&r.sums, r.named, 0);
+        stats.unknown_ns = r.sums.unknown(stats.block_ns.total());
         let lo = self.regions.partition_point(|x| (x.g as usize) < i);
         let hi = lo + self.regions[lo..].partition_point(|x| x.g as usize == i);
         Goroutine {
@@ -202,7 +196,7 @@ impl GoroutineAnalysis {
             created_ns: r.created,
             start_ns: r.start,
             end_ns: r.end,
-            stats: self.stats(&r.sums, r.named, r.unknown),
+            stats,
             regions: Regions { a: self, recs: &self.regions[lo..hi] },
         }
     }
@@ -422,10 +416,11 @@ struct Pending {
     site: u32,
 }
 
-/// A live goroutine: its pending state and its named times so far (moved to the result's
-/// table when it ends).
+/// A live goroutine: its numbers, pending state and named times so far (moved to the result's
+/// tables when it ends).
 #[derive(Default)]
 struct Live {
+    g: Numbers,
     p: Pending,
     block: Vec<Named>,
     range: Vec<Named>,
@@ -486,8 +481,9 @@ const FOREVER: u8 = 2;
 struct Summarizer<'a> {
     trace: &'a Trace,
     slots: Slots,
-    /// Per slot (so in ID order): the result, valid where `state` is not `NOT_MADE`.
-    recs: Vec<Rec>,
+    /// Per slot (so in ID order): the result of each goroutine that has ended.
+    recs: Vec<Packed>,
+    wides: Vec<Wide>,
     state: Vec<u32>,
     live: Vec<Live>,
     /// Unused entries of `live`.
@@ -611,12 +607,13 @@ impl Summarizer<'_> {
     #[cold]
     fn relive(&mut self, s: usize) -> usize {
         let li = self.alloc();
-        let (rec, l) = (&mut self.recs[s], &mut self.live[li]);
-        let named = &self.times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
-        let (block, range) = named.split_at(rec.named.block as usize);
+        let l = &mut self.live[li];
+        l.g = self.recs[s].unpack(&self.wides);
+        let named = std::mem::take(&mut l.g.named);
+        let (block, range) =
+            self.times[named.at as usize..][..(named.block + named.range) as usize].split_at(named.block as usize);
         l.block.extend_from_slice(block);
         l.range.extend_from_slice(range);
-        rec.named = Span::default();
         self.state[s] = li as u32;
         li
     }
@@ -644,20 +641,25 @@ impl Summarizer<'_> {
                 self.reborn.insert(s as u32, self.regions.len());
             }
         }
-        self.recs[s] = Rec { id, created, ..Rec::default() };
-        self.state[s] = self.alloc() as u32;
+        let li = self.alloc();
+        self.live[li].g = Numbers { id, created, ..Numbers::default() };
+        self.state[s] = li as u32;
     }
 
     /// Ends a goroutine (Go's `finalize`), at `end` if it ended before the trace did.
     fn end(&mut self, s: usize, last: i64, end: Option<i64>) {
-        let rec = &mut self.recs[s];
-        if let Some(t) = end {
-            rec.end = t;
-        }
         let li = match self.state[s] {
             ENDED => {
-                if rec.sums.total == 0 {
-                    rec.sums.total = last - rec.created;
+                // Ended before: only its end time, and a total still unset, can change.
+                let rec = &mut self.recs[s];
+                let mut g = rec.unpack(&self.wides);
+                let unset = g.sums.total == 0;
+                if end.is_some() || unset {
+                    g.end = end.unwrap_or(g.end);
+                    if unset {
+                        g.sums.total = last - g.created;
+                    }
+                    rec.store(&g, &mut self.wides);
                 }
                 return;
             }
@@ -665,9 +667,13 @@ impl Summarizer<'_> {
         };
         self.state[s] = ENDED;
         let l = &mut self.live[li];
-        add_pending(&mut rec.sums, &mut l.block, &mut l.range, rec.created, &l.p, last);
+        let g = &mut l.g;
+        if let Some(t) = end {
+            g.end = t;
+        }
+        add_pending(&mut g.sums, &mut l.block, &mut l.range, g.created, &l.p, last);
         // System goroutines can inherit a region at creation but are never part of one.
-        if !l.p.regions.is_empty() && self.name_flags[rec.name as usize] & SYSTEM == 0 {
+        if !l.p.regions.is_empty() && self.name_flags[g.name as usize] & SYSTEM == 0 {
             for r in l.p.regions.drain(..) {
                 let at = self.times.len() as u32;
                 self.times.extend(sub_named(&l.block, &r.block));
@@ -681,14 +687,15 @@ impl Summarizer<'_> {
                     start: Some(r.start),
                     end,
                     begin_stack: r.begin_stack,
-                    sums: rec.sums.sub(&r.sums),
+                    sums: g.sums.sub(&r.sums),
                     named: Span { at, block, range },
                 });
             }
         }
-        rec.named = Span { at: self.times.len() as u32, block: l.block.len() as u32, range: l.range.len() as u32 };
+        g.named = Span { at: self.times.len() as u32, block: l.block.len() as u32, range: l.range.len() as u32 };
         append(&mut self.times, &l.block);
         append(&mut self.times, &l.range);
+        self.recs[s].store(g, &mut self.wides);
         l.clear();
         self.free.push(li as u32);
     }
@@ -728,7 +735,7 @@ impl Summarizer<'_> {
                     let li = self.state[s] as usize;
                     bump(&mut self.live[li].block, k, d);
                 }
-                let st = &mut self.recs[s].sums;
+                let st = &mut self.live[self.state[s] as usize].g.sums;
                 match new {
                     GoState::Running => st.exec += d,
                     GoState::Runnable => st.sched_wait += d,
@@ -765,8 +772,8 @@ impl Summarizer<'_> {
             return;
         }
         let (s, li) = self.live_at(s);
-        let (rec, l) = (&mut self.recs[s], &mut self.live[li]);
-        let (st, p) = (&mut rec.sums, &mut l.p);
+        let l = &mut self.live[li];
+        let (st, p) = (&mut l.g.sums, &mut l.p);
         let mut unbind = false;
         match old {
             GoState::Running => {
@@ -801,12 +808,12 @@ impl Summarizer<'_> {
             }
             _ => {}
         }
-        if rec.name == 0 {
+        if l.g.name == 0 {
             let stack = self.side.transition_stack(ev);
             let name = self.outermost(stack);
-            self.recs[s].name = name;
+            self.live[li].g.name = name;
         }
-        let id = self.recs[s].id;
+        let id = self.live[li].g.id;
         if unbind {
             if let Some(p) = self.syscalling_g.remove(&id) {
                 self.syscalling_p.remove(&p);
@@ -814,10 +821,10 @@ impl Summarizer<'_> {
         }
         match new {
             GoState::Running => {
-                self.live[li].p.start = t;
-                let rec = &mut self.recs[s];
-                if rec.start == 0 {
-                    rec.start = t;
+                let l = &mut self.live[li];
+                l.p.start = t;
+                if l.g.start == 0 {
+                    l.g.start = t;
                 }
             }
             GoState::Runnable => self.live[li].p.runnable = t,
@@ -839,7 +846,7 @@ impl Summarizer<'_> {
                     let c = &mut self.pass.sites[site as usize - 1];
                     c.alive -= 1;
                     c.ended += 1;
-                    c.lifetime_ns += t - self.recs[s].created;
+                    c.lifetime_ns += t - self.live[li].g.created;
                 }
                 self.end(s, t, Some(t));
             }
@@ -905,9 +912,9 @@ impl Summarizer<'_> {
         let t = ev.time();
         let name = self.intern(info.type_);
         let Some((s, li)) = self.at_live(ev.goroutine()) else { return };
-        let (rec, l) = (&self.recs[s], &mut self.live[li]);
-        let (mut sums, mut block, mut range) = (rec.sums, l.block.clone(), l.range.clone());
-        add_pending(&mut sums, &mut block, &mut range, rec.created, &l.p, t);
+        let l = &mut self.live[li];
+        let (mut sums, mut block, mut range) = (l.g.sums, l.block.clone(), l.range.clone());
+        add_pending(&mut sums, &mut block, &mut range, l.g.created, &l.p, t);
         if ev.kind() == EventKind::RegionBegin {
             let (task, start, begin_stack) = (info.task, t, ev.stack());
             l.p.regions.push(Active { name, task, start, begin_stack, sums, block, range });
@@ -982,7 +989,8 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let mut s = Summarizer {
         trace,
         slots,
-        recs: vec![Rec::default(); n],
+        recs: vec![Packed::default(); n],
+        wides: Vec::new(),
         state: vec![NOT_MADE; n],
         live: Vec::new(),
         free: Vec::new(),
@@ -1031,12 +1039,11 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         if kept != slot {
             s.recs[kept] = s.recs[slot];
         }
-        let rec = &mut s.recs[kept];
+        let rec = s.recs[kept].unpack(&s.wides);
         kept += 1;
         let named = &s.times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
         let (b, r) = named.split_at(rec.named.block as usize);
-        rec.unknown = rec.sums.unknown(b.iter().map(|e| e.1).sum());
-        let rec = &*rec;
+        let unknown = rec.sums.unknown(b.iter().map(|e| e.1).sum());
         let k = &mut group_of[rec.name as usize];
         if *k == u32::MAX {
             *k = groups.len() as u32;
@@ -1050,7 +1057,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         let (g, block, range) = &mut groups[*k as usize];
         g.count += 1;
         g.sums.add(&rec.sums);
-        g.unknown += rec.unknown;
+        g.unknown += unknown;
         for &(name, d) in b {
             bump(block, name, d);
         }
@@ -1059,7 +1066,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         }
     });
     s.pass.proc_busy_ns += s.proc_running.values().map(|since| trace_end_ns - since).sum::<i64>();
-    let Summarizer { mut recs, names, regions, reborn, mut times, pass, .. } = s;
+    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.
     let mut regions: Vec<RegionRec> = regions
@@ -1085,5 +1092,5 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     groups.sort_by(|a, b| {
         b.sums.exec.cmp(&a.sums.exec).then_with(|| names[a.name as usize].cmp(&names[b.name as usize]))
     });
-    GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, groups, regions, times, pass }
+    GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, wides, groups, regions, times, pass }
 }

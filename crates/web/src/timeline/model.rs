@@ -28,13 +28,21 @@ const COUNTER_POINTS: i64 = 50_000;
 /// Spans per entry of [`Spans::block_ends`].
 const BLOCK: usize = 16;
 
+/// A span as stored: 12 bytes, one store per span (a big trace has tens of millions).
+#[derive(Clone, Copy)]
+struct Stored {
+    start: u32,
+    end: u32,
+    /// The goroutine's index in [`Goroutines`] shifted left by one, and 1 if it was in a
+    /// syscall (a span is of a goroutine running or in a syscall). An index needs 31 bits only
+    /// past 2^31 goroutines, more than a page's memory can analyse.
+    who: u32,
+}
+
 /// Spans on one lane, in time order and not overlapping (a P or M runs one goroutine at a time).
 #[derive(Default)]
 pub struct Spans {
-    start: Vec<u32>,
-    end: Vec<u32>,
-    goroutine: Vec<u32>,
-    state: Vec<GoState>,
+    spans: Vec<Stored>,
     /// The end time of the last span of each block of `BLOCK`. Zoomed out, a frame looks up
     /// where every pixel column starts: a binary search over millions of spans reads the trace's
     /// time column all over memory, about twenty cache misses per column; this small array
@@ -53,14 +61,12 @@ pub struct Span {
 
 impl Spans {
     pub fn len(&self) -> usize {
-        self.start.len()
+        self.spans.len()
     }
 
     fn push(&mut self, start: u32, end: u32, goroutine: u32, state: GoState) {
-        self.start.push(start);
-        self.end.push(end);
-        self.goroutine.push(goroutine);
-        self.state.push(state);
+        let who = goroutine << 1 | u32::from(state == GoState::Syscall);
+        self.spans.push(Stored { start, end, who });
     }
 
     pub fn get(&self, trace: &Trace, (start_ns, end_ns): (i64, i64), i: usize) -> Span {
@@ -69,11 +75,12 @@ impl Spans {
             BEFORE => start_ns,
             ev => trace.time(ev as usize),
         };
+        let s = self.spans[i];
         Span {
-            start_ns: time(self.start[i]),
-            end_ns: time(self.end[i]),
-            goroutine: self.goroutine[i],
-            state: self.state[i],
+            start_ns: time(s.start),
+            end_ns: time(s.end),
+            goroutine: s.who >> 1,
+            state: if s.who & 1 == 0 { GoState::Running } else { GoState::Syscall },
         }
     }
 
@@ -97,13 +104,13 @@ impl Spans {
         let hi = hi.min(n);
         let block = (lo + ends[lo..hi].partition_point(|&end| (end as f64) <= t)) * BLOCK;
         let start = block.max(from).min(self.len());
-        let spans = &self.end[start..(block + BLOCK).min(self.len()).max(start)];
-        start + spans.partition_point(|&ev| ev != OPEN && (trace.time(ev as usize) as f64) <= t)
+        let spans = &self.spans[start..(block + BLOCK).min(self.len()).max(start)];
+        start + spans.partition_point(|s| s.end != OPEN && (trace.time(s.end as usize) as f64) <= t)
     }
 
     fn index_blocks(&mut self, trace: &Trace) {
         let time = |ev: u32| if ev == OPEN { i64::MAX } else { trace.time(ev as usize) };
-        self.block_ends = self.end.iter().skip(BLOCK - 1).step_by(BLOCK).map(|&ev| time(ev)).collect();
+        self.block_ends = self.spans.iter().skip(BLOCK - 1).step_by(BLOCK).map(|s| time(s.end)).collect();
     }
 }
 

@@ -481,7 +481,9 @@ const FOREVER: u8 = 2;
 struct Summarizer<'a> {
     trace: &'a Trace,
     slots: Slots,
-    /// Per slot (so in ID order): the result of each goroutine that has ended.
+    /// Per slot (so in ID order): the result of each goroutine that has ended. Filled as
+    /// goroutines end, which is roughly in ID order, rather than all at once up front: that
+    /// wrote hundreds of MB on a big trace only to write them again, long out of cache.
     recs: Vec<Packed>,
     wides: Vec<Wide>,
     state: Vec<u32>,
@@ -695,6 +697,9 @@ impl Summarizer<'_> {
         g.named = Span { at: self.times.len() as u32, block: l.block.len() as u32, range: l.range.len() as u32 };
         append(&mut self.times, &l.block);
         append(&mut self.times, &l.range);
+        if s >= self.recs.len() {
+            self.recs.resize(s + 1, Packed::default());
+        }
         self.recs[s].store(g, &mut self.wides);
         l.clear();
         self.free.push(li as u32);
@@ -989,7 +994,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let mut s = Summarizer {
         trace,
         slots,
-        recs: vec![Packed::default(); n],
+        recs: Vec::with_capacity(n),
         wides: Vec::new(),
         state: vec![NOT_MADE; n],
         live: Vec::new(),

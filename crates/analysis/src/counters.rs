@@ -1,10 +1,8 @@
 //! The timeline's counter rows (analyses.md §5.2): goroutines running / runnable / waiting
 //! in GC, and Ps running, each a step series with a point wherever a value changes.
 
-use gotv_decode::{EventKind, GoState, ProcState, Resource, Trace, Transition};
+use gotv_decode::{EventKind, GoState, GoTransition, ProcState, Resource, Trace, Transition};
 use serde::Serialize;
-
-use crate::slots::Slots;
 
 const WAITING: u8 = 1;
 const ASSIST: u8 = 2;
@@ -39,17 +37,17 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
     let mut c = Counters::default();
     let mut now = GoroutineCounts { time: 0, running: 0, runnable: 0, gc_waiting: 0 };
     let mut procs = 0u32;
-    let slots = Slots::new(trace);
-    // Per goroutine slot: WAITING and ASSIST bits.
-    let mut flags = vec![0u8; slots.len()];
+    // Per goroutine, by its index in the trace (which transitions carry, so no ID is looked
+    // up per transition): WAITING and ASSIST bits.
+    let mut flags = vec![0u8; trace.goroutine_ids().len()];
     let assist_name = |id| trace.strings.bytes(id) == b"GC mark assist";
     trace.each_event(|i, _| {
         let ev = trace.event(i);
         let t = ev.time();
         match ev.kind() {
-            EventKind::StateTransition => match ev.transition() {
-                Some(Transition::Goroutine { id, from, to }) => {
-                    let Some(slot) = slots.get(id) else { return };
+            EventKind::StateTransition => match ev.go_transition() {
+                Some(GoTransition { slot, from, to }) => {
+                    let slot = slot as usize;
                     let in_assist = flags[slot] & ASSIST != 0;
                     for (state, d) in [(from, -1i32), (to, 1)] {
                         match state {
@@ -65,7 +63,8 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
                         flags[slot] &= !WAITING;
                     }
                 }
-                Some(Transition::Proc { from, to, .. }) => {
+                None => {
+                    let Some(Transition::Proc { from, to, .. }) = ev.transition() else { return };
                     if to == ProcState::Running && from != ProcState::Running {
                         procs += 1;
                     } else if from == ProcState::Running && to != ProcState::Running {
@@ -77,12 +76,11 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
                         _ => c.procs.push(ProcCount { time: t, running: procs }),
                     }
                 }
-                None => {}
             },
             EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => {
                 let Some(r) = ev.range() else { return };
                 let Resource::Goroutine(g) = r.scope else { return };
-                let Some(slot) = slots.get(g) else { return };
+                let Some(slot) = trace.goroutine_slot(g).map(|s| s as usize) else { return };
                 if !assist_name(r.name) {
                     return;
                 }

@@ -1,10 +1,8 @@
 //! Minimum mutator utilization (analyses.md §6): Go's utilisation function, with its
 //! background-worker accounting fixed (§11 item 8), and an exact MMU by a linear sweep.
 
-use gotv_decode::{EventKind, GoId, Metric, Trace, Transition};
+use gotv_decode::{EventKind, GoId, GoTransition, Metric, Trace};
 use serde::Serialize;
-
-use crate::slots::Slots;
 
 /// Far above any real GOMAXPROCS (the runtime's own limit is lower), yet small enough that
 /// per-P state for it is cheap.
@@ -107,10 +105,11 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
     let mut ps: Vec<PerP> = Vec::new();
     let mut procs: Vec<(i64, usize)> = Vec::new();
     let mut stw = 0i32;
-    let slots = Slots::new(trace);
-    // Per goroutine slot: EXECUTING, IN_ASSIST and BG_WORKER bits.
-    let mut gflags = vec![0u8; slots.len()];
-    let has = |f: &[u8], g: GoId, bit: u8| slots.get(g).is_some_and(|s| f[s] & bit != 0);
+    // Per goroutine, by its index in the trace (which transitions carry, so no ID is looked
+    // up per transition): EXECUTING, IN_ASSIST and BG_WORKER bits.
+    let mut gflags = vec![0u8; trace.goroutine_ids().len()];
+    let slot = |g: GoId| trace.goroutine_slot(g).map(|s| s as usize);
+    let has = |f: &[u8], g: GoId, bit: u8| slot(g).is_some_and(|s| f[s] & bit != 0);
     let mut n_sync = 0u32;
     let is_stw = |name: &[u8]| name.starts_with(b"stop-the-world") && name.windows(2).any(|w| w == b"GC");
     trace.each_event(|i, kind| {
@@ -194,7 +193,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
                     bump(d);
                 } else if assist {
                     bump(d);
-                    if let Some(s) = slots.get(match r.scope {
+                    if let Some(s) = slot(match r.scope {
                         gotv_decode::Resource::Goroutine(g) => g,
                         _ => gotv_decode::NO_GOROUTINE,
                     }) {
@@ -209,8 +208,8 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
             }
             EventKind::StateTransition => {
                 let mut bumped = false;
-                if let Some(Transition::Goroutine { id, from, to }) = ev.transition() {
-                    let Some(s) = slots.get(id) else { return };
+                if let Some(GoTransition { slot: s, from, to }) = ev.go_transition() {
+                    let s = s as usize;
                     if gflags[s] & (IN_ASSIST | BG_WORKER) != 0 {
                         if !from.executing() && to.executing() {
                             bump(1);
@@ -242,7 +241,7 @@ fn utilization_impl(trace: &Trace, flags: MmuFlags, go_bug: bool) -> Vec<Vec<Uti
                         && l != b"GC (idle)"
                         && !(flags.per_proc && l == b"GC (dedicated)");
                     // A worker labelled again while already marked is already counted.
-                    if let (true, Some(s)) = (counts, slots.get(ev.goroutine())) {
+                    if let (true, Some(s)) = (counts, slot(ev.goroutine())) {
                         if gflags[s] & BG_WORKER == 0 || go_bug {
                             gflags[s] |= BG_WORKER;
                             bump(1);

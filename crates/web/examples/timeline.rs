@@ -60,6 +60,7 @@ fn main() {
         labels: TimelineLabels {
             time_axis: "time since start".into(),
             group: "{n} goroutines".into(),
+            group_one: "1 goroutine".into(),
             expand: " — click to show a lane per goroutine".into(),
             counters: Vec::new(),
         },

@@ -125,8 +125,9 @@ pub struct Frame {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineLabels {
     pub time_axis: String,
-    /// A group's row: "{n} goroutines".
+    /// A group's row: "{n} goroutines", or `group_one` for a group of one.
     pub group: String,
+    pub group_one: String,
     /// Appended to a collapsed group's row.
     pub expand: String,
     /// Counter rows' titles, by their English names (Go's metric names beside them stay).

@@ -94,11 +94,21 @@ pub fn t(key: &str) -> &'static str {
     }
 }
 
+/// "{n} goroutines" with `shown` (`n` as the page writes it) for {n}, or "1 goroutine".
+pub fn goroutines(n: u64, shown: &str) -> String {
+    if n == 1 {
+        t("goroutines.one").into()
+    } else {
+        t("goroutines.n").replace("{n}", shown)
+    }
+}
+
 /// The timeline canvas's words, which the worker draws.
 pub fn timeline_labels() -> crate::protocol::TimelineLabels {
     crate::protocol::TimelineLabels {
         time_axis: t("timeline.axis").into(),
-        group: t("timeline.group").into(),
+        group: t("goroutines.n").into(),
+        group_one: t("goroutines.one").into(),
         expand: t("timeline.expand").into(),
         counters: ["Goroutines", "Heap", "Threads"].map(|c| (c.to_string(), t(&format!("timeline.{c}")).into())).into(),
     }
@@ -185,8 +195,10 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("part.syscall", "syscall", "システムコール"),
     ("part.unknown", "unknown", "不明"),
     ("group.inactive", "(Inactive, no stack trace sampled)", "(非アクティブ、スタックトレースなし)"),
-    ("unit.goroutines", "goroutines", "個のゴルーチン"),
+    ("goroutines.n", "{n} goroutines", "{n} 個のゴルーチン"),
+    ("goroutines.one", "1 goroutine", "1 個のゴルーチン"),
     ("more.goroutines", "… and {n} more goroutines", "… ほか {n} 個のゴルーチン"),
+    ("more.goroutine", "… and 1 more goroutine", "… ほか 1 個のゴルーチン"),
     ("goroutines.hint", "Click a group for its goroutines, a goroutine for its lane in the timeline.", "グループをクリックするとゴルーチン一覧、ゴルーチンをクリックするとタイムライン上のレーンを表示します。"),
     ("col.self", "Self", "自身"),
     ("col.state", "State", "状態"),
@@ -220,7 +232,6 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("flame.root", "all", "すべて"),
     ("unit.samples", "samples", "サンプル"),
     ("timeline.axis", "time since start", "開始からの時間"),
-    ("timeline.group", "{n} goroutines", "{n} 個のゴルーチン"),
     ("timeline.expand", " — click to show a lane per goroutine", " — クリックでゴルーチンごとのレーンを表示"),
     ("timeline.Goroutines", "Goroutines", "ゴルーチン"),
     ("timeline.Heap", "Heap", "ヒープ"),
@@ -330,7 +341,7 @@ mod tests {
         for l in [super::Lang::En, super::Lang::Ja] {
             super::LANG.with(|c| c.set(l));
             let labels = super::timeline_labels();
-            let mut words = [&labels.time_axis, &labels.group, &labels.expand]
+            let mut words = [&labels.time_axis, &labels.group, &labels.group_one, &labels.expand]
                 .into_iter()
                 .chain(labels.counters.iter().map(|c| &c.1));
             assert!(words.all(|w| w != "[?]"), "{l:?}: {labels:?}");

@@ -75,7 +75,11 @@ impl Scene<'_> {
                 if let Some(group) = self.model.goroutines.groups.get(g as usize) {
                     p.rect(GUTTER, y, v.width - GUTTER, h, GUTTER_BG);
                     let hint = if frame.expanded.contains(&g) { "" } else { frame.labels.expand.as_str() };
-                    let text = frame.labels.group.replace("{n}", &group.members.len().to_string()) + hint;
+                    let labels = &frame.labels;
+                    let text = match group.members.len() {
+                        1 => labels.group_one.clone(),
+                        n => labels.group.replace("{n}", &n.to_string()),
+                    } + hint;
                     p.text(GUTTER + 6.0, y + h - FONT_BASELINE - 1.0, &text, MUTED, v.width - GUTTER);
                 }
             }

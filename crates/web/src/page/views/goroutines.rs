@@ -3,7 +3,7 @@
 //! stacked bars; a goroutine opens its lane in the timeline.
 
 use super::super::dom::{add, add_verbatim, el, set_style};
-use super::super::i18n::t;
+use super::super::i18n::{self, t};
 use super::super::view::{grouped, human_ns};
 use crate::protocol::{Breakdown, GoroutineRow, GroupRow};
 use std::cell::RefCell;
@@ -167,7 +167,7 @@ impl Goroutines {
             } else {
                 add_verbatim(&h, "span", "", name);
             }
-            add(&h, "span", "", &format!(" — {} {}", grouped(count), t("unit.goroutines")));
+            add(&h, "span", "", &format!(" — {}", i18n::goroutines(count, &grouped(count))));
         }
         legend(&section);
         // A column per block reason and range any goroutine of the group has.
@@ -228,7 +228,12 @@ impl Goroutines {
         }
         let more = count.saturating_sub(members.len() as u64);
         if more > 0 {
-            add(&section, "p", "more", &t("more.goroutines").replace("{n}", &grouped(more)));
+            let text = if more == 1 {
+                t("more.goroutine").into()
+            } else {
+                t("more.goroutines").replace("{n}", &grouped(more))
+            };
+            add(&section, "p", "more", &text);
         }
     }
 }

@@ -41,6 +41,7 @@ impl Ids {
                 let cap = self.dense.capacity();
                 let len = (i + 1).max(self.dense.len() * 2);
                 self.dense.resize(if i < cap { len.min(cap) } else { len }, NONE);
+                self.adopt_sparse();
             }
             if self.dense[i] == NONE {
                 self.dense[i] = next;
@@ -53,6 +54,20 @@ impl Ids {
             self.ids.push(id);
         }
         slot
+    }
+
+    /// Moves the IDs the array now covers out of `sparse`: an ID the array covers is looked
+    /// up there only, so one left in `sparse` would get a second slot (a long trace's
+    /// goroutine IDs outgrow the array and are later covered by it).
+    fn adopt_sparse(&mut self) {
+        let dense = &mut self.dense;
+        self.sparse.retain(|&id, &mut s| match usize::try_from(id).ok().and_then(|i| dense.get_mut(i)) {
+            Some(d) => {
+                *d = s;
+                false
+            }
+            None => true,
+        });
     }
 
     /// Room for `n` IDs up to `max_id`, so that the tables are not copied as they grow
@@ -162,5 +177,22 @@ impl Contexts {
         self.pairs.shrink_to_fit();
         self.pair_index = IdMap::default();
         self.recent = Vec::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_first_too_large_for_the_array_keeps_its_one_slot() {
+        let mut ids = Ids::default();
+        let first = ids.slot(100_000);
+        for id in 0..70_000 {
+            ids.slot(id);
+        }
+        assert_eq!(ids.get(100_000), Some(first));
+        assert_eq!(ids.slot(100_000), first);
+        assert_eq!(ids.ids.len(), 70_001);
     }
 }

@@ -74,6 +74,7 @@ impl<V> DenseMap<V> {
             Ok(i) if i < self.dense.len() || i < 2 * self.inserted + 4096 => {
                 if i >= self.dense.len() {
                     self.dense.resize((i + 1).max(self.dense.len() * 2).min(2 * self.inserted + 4096), ABSENT);
+                    self.adopt_sparse();
                 }
                 self.dense[i] = s;
             }
@@ -81,6 +82,20 @@ impl<V> DenseMap<V> {
                 self.sparse.insert(id, s);
             }
         }
+    }
+
+    /// Moves the IDs the array now covers out of the hash map: an ID the array covers is
+    /// looked up there only, so one left in the map would be lost (a long trace's goroutine
+    /// IDs outgrow the array and are later covered by it).
+    fn adopt_sparse(&mut self) {
+        let dense = &mut self.dense;
+        self.sparse.retain(|&id, &mut s| match usize::try_from(id).ok().and_then(|i| dense.get_mut(i)) {
+            Some(d) => {
+                *d = s;
+                false
+            }
+            None => true,
+        });
     }
 
     pub(crate) fn remove(&mut self, id: &i64) {
@@ -118,5 +133,19 @@ mod tests {
         assert_eq!(m.get(&6), Some(&60));
         assert_eq!(m.get(&2), Some(&1));
         assert_eq!(m.get(&4), None);
+    }
+
+    #[test]
+    fn an_id_first_too_large_for_the_array_stays_found_once_the_array_covers_it() {
+        let mut m = DenseMap::default();
+        m.insert(100_000, 1);
+        // The array doubles past 100,000 at ID 65,536.
+        for id in 0..90_000 {
+            m.insert(id, 0);
+        }
+        assert_eq!(m.get(&100_000), Some(&1));
+        m.remove(&100_000);
+        assert_eq!(m.get(&100_000), None);
+        assert_eq!(m.len(), 90_000);
     }
 }

@@ -53,7 +53,7 @@ fn real_traces_match_go_event_for_event() {
             ));
         }
     }
-    assert_eq!(checked, 45, "every workload × Go 1.21–1.27 fixture");
+    assert_eq!(checked, 52, "every workload × Go 1.21–1.27 fixture");
     assert!(failures.is_empty(), "{} of {checked} traces differ:\n{}", failures.len(), failures.join("\n\n"));
     eprintln!("{checked} real traces identical to Go's");
 }

@@ -47,6 +47,7 @@ const WORKLOADS: &[Workload] = &[
         since: 25,
     },
     Workload { name: "healthy", args: &["-jobs=4000", "-rounds=8"], since: 21 },
+    Workload { name: "latestart", args: &["-before=5000", "-during=8000"], since: 21 },
 ];
 
 /// Generated on demand only (`cargo xtask fixtures big`), with the oracle release.

@@ -1,0 +1,3 @@
+module latestart
+
+go 1.21

@@ -186,8 +186,7 @@ impl GoroutineAnalysis {
 
     fn goroutine_at(&self, i: usize) -> Goroutine<'_> {
         let r = self.recs[i].unpack(&self.wides);
-        let mut stats = self.stats(&r.sums, r.named, 0);
-        stats.unknown_ns = r.sums.unknown(stats.block_ns.total());
+        let stats = self.derived_stats(&r.sums, r.named);
         let lo = self.regions.partition_point(|x| (x.g as usize) < i);
         let hi = lo + self.regions[lo..].partition_point(|x| x.g as usize == i);
         Goroutine {
@@ -202,8 +201,7 @@ impl GoroutineAnalysis {
     }
 
     fn region(&self, r: &RegionRec) -> Region<'_> {
-        let mut stats = self.stats(&r.sums, r.named, 0);
-        stats.unknown_ns = r.sums.unknown(stats.block_ns.total());
+        let stats = self.derived_stats(&r.sums, r.named);
         Region {
             name: &self.names[r.name as usize],
             task: r.task,
@@ -216,6 +214,13 @@ impl GoroutineAnalysis {
 
     fn times(&self, at: u32, n: u32) -> Times<'_> {
         Times { names: &self.names, entries: &self.times[at as usize..][..n as usize] }
+    }
+
+    /// The stats of one goroutine or region, whose unknown time follows from the others.
+    fn derived_stats(&self, s: &Sums, named: Span) -> ExecStats<'_> {
+        let mut stats = self.stats(s, named, 0);
+        stats.unknown_ns = s.unknown(stats.block_ns.total());
+        stats
     }
 
     fn stats(&self, s: &Sums, named: Span, unknown_ns: i64) -> ExecStats<'_> {

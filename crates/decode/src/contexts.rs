@@ -2,6 +2,7 @@
 //! dense indices, and each distinct (thread, proc) pair is stored once, so an event's
 //! context costs a pair index and a goroutine slot instead of three 64-bit IDs.
 
+use crate::dense_map::adopt_covered;
 use crate::hash::IdMap;
 
 /// A dense index; `NONE` = no thread/proc/goroutine.
@@ -41,7 +42,8 @@ impl Ids {
                 let cap = self.dense.capacity();
                 let len = (i + 1).max(self.dense.len() * 2);
                 self.dense.resize(if i < cap { len.min(cap) } else { len }, NONE);
-                self.adopt_sparse();
+                // Else an ID kept in `sparse` would get a second slot.
+                adopt_covered(&mut self.dense, &mut self.sparse);
             }
             if self.dense[i] == NONE {
                 self.dense[i] = next;
@@ -54,20 +56,6 @@ impl Ids {
             self.ids.push(id);
         }
         slot
-    }
-
-    /// Moves the IDs the array now covers out of `sparse`: an ID the array covers is looked
-    /// up there only, so one left in `sparse` would get a second slot (a long trace's
-    /// goroutine IDs outgrow the array and are later covered by it).
-    fn adopt_sparse(&mut self) {
-        let dense = &mut self.dense;
-        self.sparse.retain(|&id, &mut s| match usize::try_from(id).ok().and_then(|i| dense.get_mut(i)) {
-            Some(d) => {
-                *d = s;
-                false
-            }
-            None => true,
-        });
     }
 
     /// Room for `n` IDs up to `max_id`, so that the tables are not copied as they grow

@@ -17,6 +17,19 @@ pub(crate) struct DenseMap<V> {
     inserted: usize,
 }
 
+/// Moves the IDs that `dense` (indexed by ID) now covers out of `sparse`, after `dense` grew:
+/// an ID that `dense` covers is looked up there only, so one left in `sparse` would be lost
+/// (a long trace's goroutine IDs outgrow the array and are later covered by it).
+pub(crate) fn adopt_covered(dense: &mut [u32], sparse: &mut IdMap<i64, u32>) {
+    sparse.retain(|&id, &mut s| match usize::try_from(id).ok().and_then(|i| dense.get_mut(i)) {
+        Some(d) => {
+            *d = s;
+            false
+        }
+        None => true,
+    });
+}
+
 impl<V> Default for DenseMap<V> {
     fn default() -> Self {
         DenseMap { dense: Vec::new(), sparse: IdMap::default(), values: Vec::new(), free: Vec::new(), inserted: 0 }
@@ -74,7 +87,7 @@ impl<V> DenseMap<V> {
             Ok(i) if i < self.dense.len() || i < 2 * self.inserted + 4096 => {
                 if i >= self.dense.len() {
                     self.dense.resize((i + 1).max(self.dense.len() * 2).min(2 * self.inserted + 4096), ABSENT);
-                    self.adopt_sparse();
+                    adopt_covered(&mut self.dense, &mut self.sparse);
                 }
                 self.dense[i] = s;
             }
@@ -82,20 +95,6 @@ impl<V> DenseMap<V> {
                 self.sparse.insert(id, s);
             }
         }
-    }
-
-    /// Moves the IDs the array now covers out of the hash map: an ID the array covers is
-    /// looked up there only, so one left in the map would be lost (a long trace's goroutine
-    /// IDs outgrow the array and are later covered by it).
-    fn adopt_sparse(&mut self) {
-        let dense = &mut self.dense;
-        self.sparse.retain(|&id, &mut s| match usize::try_from(id).ok().and_then(|i| dense.get_mut(i)) {
-            Some(d) => {
-                *d = s;
-                false
-            }
-            None => true,
-        });
     }
 
     pub(crate) fn remove(&mut self, id: &i64) {

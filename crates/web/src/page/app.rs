@@ -10,7 +10,7 @@ use super::nav::Nav;
 use super::view::{show_panic, View};
 use super::views::{Tab, Views};
 use crate::protocol::{from_js, to_js, FindingView, FromWorker, Loaded, Pick, Query, SourceLine, ToWorker};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -62,6 +62,10 @@ pub struct App {
     views: Views,
     details: DetailsPanel,
     host: web_sys::Element,
+    /// The host's inside (its border excluded) in CSS pixels, as last laid out while shown;
+    /// `None` until then. Kept from a resize observer, because reading it from the element
+    /// lays the page out there and then, inside whatever task asks.
+    size: Cell<Option<(f64, f64)>>,
     state: RefCell<State>,
 }
 
@@ -76,6 +80,7 @@ impl App {
             views: Views::mount()?,
             details: DetailsPanel::mount()?,
             host: super::dom::by_id("timeline")?,
+            size: Cell::new(None),
             state: RefCell::new(State { link: Some(link), ..State::default() }),
         }))
     }
@@ -194,8 +199,7 @@ impl App {
                 let _ =
                     self.host.set_attribute("aria-label", &format!("Timeline: {rows}, then {groups} goroutine groups"));
                 let _ = self.host.set_attribute("data-rows", &loaded.rows.join("|"));
-                let (width, height) = self.host_size();
-                let mut nav = Nav::new(&loaded, width, height, dpr());
+                let mut nav = Nav::new(&loaded, self.size.get(), dpr());
                 let link = s.link.take().unwrap_or_default();
                 restore(&mut nav, &link);
                 s.nav = Some(nav);
@@ -281,11 +285,6 @@ impl App {
             self.post(&s, &ToWorker::Query(q));
         }
         if tab == Tab::Timeline {
-            // The timeline may have been resized while hidden.
-            let (w, h) = self.host_size();
-            if let Some(nav) = s.nav.as_mut() {
-                nav.resize(w, h, dpr());
-            }
             self.render(&mut s);
         }
         drop(s);
@@ -448,7 +447,8 @@ impl App {
 
     fn render(&self, s: &mut State) {
         let Some(nav) = s.nav.as_mut() else { return };
-        if nav.in_flight {
+        // Before the host's first layout there is no size to draw at: that layout draws.
+        if nav.in_flight || !nav.sized {
             nav.dirty = true;
             return;
         }
@@ -471,9 +471,20 @@ impl App {
         }
     }
 
-    /// The canvas fills the host's inside (its border excluded), in CSS pixels.
-    pub fn host_size(&self) -> (f64, f64) {
-        (f64::from(self.host.client_width()).max(300.0), f64::from(self.host.client_height()).max(200.0))
+    /// The host element, for the observer that calls [`App::laid_out`].
+    pub fn host(&self) -> &web_sys::Element {
+        &self.host
+    }
+
+    /// The host has been laid out (it was resized, or shown): the canvas fills its inside.
+    /// A hidden host (no size) keeps the last size, for when it is shown again.
+    pub fn laid_out(&self) {
+        let (w, h) = (f64::from(self.host.client_width()), f64::from(self.host.client_height()));
+        if w == 0.0 || h == 0.0 || self.size.get() == Some((w, h)) {
+            return;
+        }
+        self.size.set(Some((w, h)));
+        self.navigate(|n| n.resize(w, h, dpr()));
     }
 }
 

@@ -2,7 +2,7 @@
 //! drag to pan, the wheel scrolls (with Ctrl, or a touchpad pinch, it zooms; Shift or a
 //! sideways swipe pans), double-click zooms in, 0 fits the whole trace, ? lists the keys.
 
-use super::app::{dpr, Shared};
+use super::app::Shared;
 use super::dom::{by_id, on, show, toggle};
 use gloo::events::{EventListener, EventListenerOptions};
 use std::cell::Cell;
@@ -176,17 +176,24 @@ pub fn attach(app: Shared) -> Result<(), JsValue> {
             app.navigate(|n| n.frame.by_thread = by_thread);
         })
     });
-    listeners.push({
-        let app = app.clone();
-        EventListener::new(&window, "resize", move |_| {
-            let (w, h) = app.host_size();
-            app.navigate(|n| n.resize(w, h, dpr()));
-        })
-    });
     // The page lives as long as these listeners do.
     for l in listeners {
         l.forget();
     }
+    observe_size(app)
+}
+
+/// Sizes the timeline whenever its host is laid out at a new size: the window resized, the
+/// details panel opened, the timeline shown again. The observer runs after the browser's own
+/// layout, so no task has to lay the page out early to learn the size.
+fn observe_size(app: Shared) -> Result<(), JsValue> {
+    let laid_out = Closure::<dyn FnMut()>::new({
+        let app = app.clone();
+        move || app.laid_out()
+    });
+    let observer = web_sys::ResizeObserver::new(laid_out.as_ref().unchecked_ref())?;
+    observer.observe(app.host());
+    laid_out.forget();
     Ok(())
 }
 

@@ -6,6 +6,9 @@ use crate::timeline::Viewport;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
+/// The view's size before the host has one: any, since nothing is drawn at it.
+const STAND_IN: (f64, f64) = (1000.0, 600.0);
+
 /// Frame times kept for the benchmark (`globalThis.gotvFrames`).
 const FRAMES_KEPT: u32 = 10_000;
 
@@ -16,6 +19,8 @@ pub struct Nav {
     end_ns: i64,
     pub content_height: f64,
     pub in_flight: bool,
+    /// The view has the host's real size, not a stand-in from before the host was laid out.
+    pub sized: bool,
     /// Something changed while a frame was being drawn: draw again when it arrives.
     pub dirty: bool,
     /// Frames asked for and frames drawn: equal when the canvas shows the current state.
@@ -24,7 +29,9 @@ pub struct Nav {
 }
 
 impl Nav {
-    pub fn new(loaded: &Loaded, width: f64, height: f64, dpr: f64) -> Nav {
+    /// `size`: the host's, if it has been laid out; until then nothing is drawn.
+    pub fn new(loaded: &Loaded, size: Option<(f64, f64)>, dpr: f64) -> Nav {
+        let (width, height) = size.unwrap_or((STAND_IN.0, STAND_IN.1));
         Nav {
             frame: Frame {
                 view: Viewport::new(loaded.start_ns, loaded.end_ns, width, height, dpr),
@@ -37,6 +44,7 @@ impl Nav {
             end_ns: loaded.end_ns,
             content_height: 0.0,
             in_flight: false,
+            sized: size.is_some(),
             dirty: false,
             asked: 0,
             frames: 0,
@@ -61,14 +69,14 @@ impl Nav {
         }
     }
 
+    /// The host's new size. The view keeps the time range it shows, so that the range a link
+    /// names is what the reader sees, whatever the window and whether the details are open.
     pub fn resize(&mut self, width: f64, height: f64, dpr: f64) {
         let v = &mut self.frame.view;
-        // Keep the time per pixel: a wider window shows more, as go tool trace does.
-        let ns_per_px = v.ns_per_px();
         v.width = width;
         v.height = height;
         v.dpr = dpr;
-        v.end_ns = v.start_ns + ns_per_px * v.plot_width();
+        self.sized = true;
     }
 
     pub fn scroll(&mut self, dy: f64) {

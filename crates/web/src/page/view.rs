@@ -3,6 +3,7 @@
 
 use super::dom::{by_id, el, show};
 use super::i18n::{lang, t, Lang};
+use crate::numbers::grouped;
 use crate::protocol::{FindingView, Loaded, Progress};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -219,17 +220,4 @@ pub fn human_ns(ns: i64) -> String {
         n if n >= 1_000 => format!("{:.3} µs", ns as f64 / 1e3),
         _ => format!("{ns} ns"),
     }
-}
-
-/// 115375 as "115,375": counts are read at a glance.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

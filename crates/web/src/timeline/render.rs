@@ -7,6 +7,7 @@ use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
 use super::model::{CounterRow, Model, Range, Spans, GC_ROW, STW_ROW};
 use super::paint::{Painter, Rgb};
 use super::viewport::{Viewport, AXIS, GUTTER};
+use crate::numbers::grouped;
 use crate::protocol::Frame;
 use gotv_decode::{GoId, GoState, Trace};
 
@@ -78,7 +79,7 @@ impl Scene<'_> {
                     let labels = &frame.labels;
                     let text = match group.members.len() {
                         1 => labels.group_one.clone(),
-                        n => labels.group.replace("{n}", &n.to_string()),
+                        n => labels.group.replace("{n}", &grouped(n as u64)),
                     } + hint;
                     p.text(GUTTER + 6.0, y + h - FONT_BASELINE - 1.0, &text, MUTED, v.width - GUTTER);
                 }

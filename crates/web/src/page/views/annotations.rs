@@ -4,8 +4,9 @@
 
 use super::super::dom::{add, add_verbatim, by_id};
 use super::super::i18n::t;
-use super::super::view::{grouped, human_ns};
+use super::super::view::human_ns;
 use super::chart;
+use crate::numbers::grouped;
 use crate::protocol::{AnnotationsView, TypeView};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;

@@ -3,7 +3,8 @@
 //! hovering names the frame with its numbers, and a search highlights matching functions.
 
 use super::super::i18n::t;
-use super::super::view::{grouped, human_ns};
+use super::super::view::human_ns;
+use crate::numbers::grouped;
 use crate::protocol::ProfileView;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
@@ -116,6 +117,17 @@ impl Flame {
         self.profile = profile;
         self.zoom = ROOT;
         self.draw();
+    }
+
+    /// Empties it for a new trace, without drawing: drawing reads the canvas's width, which
+    /// lays out the page while the new trace's views are being built.
+    pub fn clear(&mut self) {
+        self.tree = Tree::new(&ProfileView::default());
+        self.profile = ProfileView::default();
+        self.zoom = ROOT;
+        self.boxes.clear();
+        let _ = self.canvas.set_attribute("data-total", "0");
+        self.canvas.set_height(0);
     }
 
     pub fn profile(&self) -> &ProfileView {

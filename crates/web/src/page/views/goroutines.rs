@@ -4,7 +4,8 @@
 
 use super::super::dom::{add, add_verbatim, el, set_style};
 use super::super::i18n::{self, t};
-use super::super::view::{grouped, human_ns};
+use super::super::view::human_ns;
+use crate::numbers::grouped;
 use crate::protocol::{Breakdown, GoroutineRow, GroupRow};
 use std::cell::RefCell;
 use web_sys::Element;

@@ -4,8 +4,8 @@
 
 use super::super::dom::{add, add_verbatim, by_id};
 use super::super::i18n::t;
-use super::super::view::grouped;
 use super::flame::Flame;
+use crate::numbers::grouped;
 use crate::protocol::{ProfileView, Query};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -76,7 +76,7 @@ impl Profiles {
     /// A new trace: its groups to filter by, nothing shown yet.
     pub fn reset(&self, groups: &[(String, u64)]) {
         *self.shown.borrow_mut() = None;
-        self.flame.borrow_mut().set(ProfileView::default());
+        self.flame.borrow_mut().clear();
         self.summary.set_text_content(None);
         self.top.set_inner_html("");
         self.group.set_length(1);

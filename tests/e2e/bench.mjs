@@ -161,7 +161,7 @@ async function bench(browser, server, file) {
     log(`${basename(file)}: ${frames.length} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const wasmBytesEnd = await worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
     const stages = await worker.evaluate(() => globalThis.gotvStages ?? {});
-    log(`${basename(file)}: in the worker: ${Object.entries(stages).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}`);
+    log(`${basename(file)}: in the worker: ${Object.entries(stages).map(([k, [ms, bytes]]) => `${k} ${ms.toFixed(0)} ms (${(bytes / 2 ** 20).toFixed(0)} MB after)`).join(', ')}`);
     if (p.errors.length) throw new Error(`the page logged errors: ${p.errors.join('\n')}`);
     if (await page.locator('#panic').isVisible()) throw new Error(`the page crashed: ${await page.locator('#panic').textContent()}`);
     return { firstPaint, frames, wasmBytes: Math.max(wasmBytes, wasmBytesEnd) };

@@ -33,7 +33,7 @@ impl Painter for Counter {
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let r = f();
-    eprintln!("  {what:<14} {:>9.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    eprintln!("  {what:<16} {:>9.1} ms", t.elapsed().as_secs_f64() * 1e3);
     r
 }
 
@@ -49,6 +49,8 @@ fn main() {
     let gc = timed("gc", || gotv_analysis::gc(&trace));
     let mut model = timed("Model::new", || Model::new(&trace, &gs, &gc));
     timed("add_counters", || model.add_counters(&trace));
+    // Built when a frame first shows lanes per thread.
+    timed("lanes per thread", || model.lanes(&trace, true).len());
     let scene = Scene { trace: &trace, model: &model };
 
     let mut frame = Frame {

@@ -37,7 +37,8 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(model: &Model, frame: &Frame) -> Layout {
+    /// `lanes`: how many P (or thread) lanes the frame shows.
+    pub fn new(model: &Model, frame: &Frame, lanes: usize) -> Layout {
         let mut blocks = Vec::new();
         let mut y = 0.0;
         let mut push = |row: Row, h: f64| {
@@ -49,7 +50,6 @@ impl Layout {
         }
         push(Row::Gc, RANGE_H);
         push(Row::Stw, RANGE_H);
-        let lanes = if frame.by_thread { model.threads.len() } else { model.procs.len() };
         for i in 0..lanes {
             push(Row::Lane(i), LANE_H);
         }

@@ -1,8 +1,10 @@
-//! What the timeline draws, derived once from the decoded trace: per P and per thread the spans
-//! in which goroutines ran there, the counter rows, GC and STW. Spans keep event indices, not
+//! What the timeline draws, derived once from the decoded trace: per P (and, once asked for,
+//! per thread) the spans in which goroutines ran there, the counter rows, GC and STW. Spans keep event indices, not
 //! times (those stay in the trace's column): a 200 MB trace has millions of them.
 //! Goroutine lanes are not stored: they are read from the trace's per-goroutine index when a
 //! group is expanded, because there can be millions of goroutines.
+
+use std::cell::OnceCell;
 
 use super::paint::{color_of, Rgb};
 use gotv_analysis::{GcAnalysis, GoroutineAnalysis};
@@ -117,6 +119,13 @@ impl Spans {
 pub struct Lane {
     pub id: i64,
     pub spans: Spans,
+}
+
+impl Lane {
+    /// "Proc N" or "Thread N".
+    pub fn name(&self, by_thread: bool) -> String {
+        format!("{} {}", if by_thread { "Thread" } else { "Proc" }, self.id)
+    }
 }
 
 /// Every goroutine, by id, with its group (goroutines are grouped by function, as Go does).
@@ -322,7 +331,9 @@ pub struct Model {
     pub start_ns: i64,
     pub end_ns: i64,
     pub procs: Vec<Lane>,
-    pub threads: Vec<Lane>,
+    /// Built the first time a frame shows lanes per thread: they hold as many spans as the
+    /// P lanes, and most people never switch to them.
+    threads: OnceCell<Vec<Lane>>,
     pub goroutines: Goroutines,
     pub counters: Vec<CounterRow>,
     pub gc: Vec<Range>,
@@ -337,93 +348,98 @@ impl Model {
     /// The fixed rows' names as the timeline labels them (P view).
     pub fn row_names(&self) -> Vec<String> {
         let fixed = self.counters.iter().map(|c| c.label.to_string()).chain([GC_ROW.to_string(), STW_ROW.to_string()]);
-        fixed.chain((0..self.procs.len()).filter_map(|i| self.lane_name(false, i))).collect()
+        fixed.chain(self.procs.iter().map(|l| l.name(false))).collect()
     }
 
-    /// "Proc N" or "Thread N": lane `i` of the P or M view.
-    pub fn lane_name(&self, by_thread: bool, i: usize) -> Option<String> {
-        let (lanes, what) = if by_thread { (&self.threads, "Thread") } else { (&self.procs, "Proc") };
-        lanes.get(i).map(|l| format!("{what} {}", l.id))
+    /// The lanes per P, or per thread.
+    pub fn lanes(&self, trace: &Trace, by_thread: bool) -> &[Lane] {
+        if by_thread {
+            self.threads.get_or_init(|| lanes::<true>(trace, &self.goroutines, &mut Vec::new()))
+        } else {
+            &self.procs
+        }
     }
 }
 
-/// A goroutine's spans in progress: on its P and on its thread, each with where it began.
+/// A goroutine's span in progress on its lane, with the event it began at.
 #[derive(Clone, Copy)]
 struct Open {
     state: GoState,
-    proc: u32,
-    proc_start: u32,
-    thread: u32,
-    thread_start: u32,
+    lane: u32,
+    start: u32,
 }
 
-const IDLE: Open = Open { state: GoState::NotExist, proc: OPEN, proc_start: OPEN, thread: OPEN, thread_start: OPEN };
+const IDLE: Open = Open { state: GoState::NotExist, lane: OPEN, start: OPEN };
 
-impl Model {
-    /// Spans follow go tool trace's timeline (analyses.md §5.3): a goroutine's span runs from
-    /// becoming Running until it stops executing, split where it enters a syscall so the
-    /// syscall is drawn in its own color; on the P it ends when the P is taken from the
-    /// syscall, on the thread when the syscall returns.
-    pub fn new(trace: &Trace, gs: &GoroutineAnalysis, gc: &GcAnalysis) -> Model {
-        let (start_ns, end_ns) = (gs.trace_start_ns, gs.trace_end_ns.max(gs.trace_start_ns));
-        let resolution = ((end_ns - start_ns) / COUNTER_POINTS).max(1);
-        let goroutines = Goroutines::new(gs);
-        let mut procs = LaneSet::new(trace.proc_ids());
-        let mut threads = LaneSet::new(trace.thread_ids());
-        let mut open = vec![IDLE; goroutines.ids.len()];
-        // The goroutine in a syscall on each P, until the P is taken from it.
-        let mut in_syscall_on: IdMap<i64, u32> = IdMap::default();
-        let mut in_syscall = 0u32;
-        let mut syscalls = Vec::new();
-        let goroutine_ids = trace.goroutine_ids();
-        trace.each_event(|i, kind| {
-            if kind != EventKind::StateTransition {
-                return;
-            }
-            let ev = trace.event(i);
-            let at = i as u32;
-            let Some(t) = ev.go_transition() else {
-                if let Some(Transition::Proc { id, to, .. }) = ev.transition() {
-                    if to != ProcState::Running {
-                        if let Some(g) = in_syscall_on.remove(&id) {
-                            let o = &mut open[g as usize];
-                            procs.close(o.proc, o.proc_start, at, g, GoState::Syscall);
-                            o.proc = OPEN;
-                        }
+/// Spans follow go tool trace's timeline (analyses.md §5.3): a goroutine's span runs from
+/// becoming Running until it stops executing, split where it enters a syscall so the syscall is
+/// drawn in its own color; on the P it ends when the P is taken from the syscall, on the thread
+/// when the syscall returns. The P pass also counts threads in syscalls into `syscalls`.
+fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines, syscalls: &mut Vec<(i64, f64)>) -> Vec<Lane> {
+    let mut lanes = LaneSet::new(if BY_THREAD { trace.thread_ids() } else { trace.proc_ids() });
+    let mut open = vec![IDLE; goroutines.ids.len()];
+    // The goroutine in a syscall on each P, until the P is taken from it.
+    let mut in_syscall_on: IdMap<i64, u32> = IdMap::default();
+    let mut in_syscall = 0u32;
+    let goroutine_ids = trace.goroutine_ids();
+    trace.each_event(|i, kind| {
+        if kind != EventKind::StateTransition {
+            return;
+        }
+        let ev = trace.event(i);
+        let at = i as u32;
+        let Some(t) = ev.go_transition() else {
+            if let (false, Some(Transition::Proc { id, to, .. })) = (BY_THREAD, ev.transition()) {
+                if to != ProcState::Running {
+                    if let Some(g) = in_syscall_on.remove(&id) {
+                        let o = &mut open[g as usize];
+                        lanes.close(o.lane, o.start, at, g, GoState::Syscall);
+                        o.lane = OPEN;
                     }
                 }
-                return;
-            };
-            let Some(g) = goroutines.index(goroutine_ids[t.slot as usize]) else { return };
-            let (from, to) = (t.from, t.to);
-            let o = &mut open[g as usize];
-            if o.state.executing() {
-                procs.close(o.proc, o.proc_start, at, g, o.state);
-                threads.close(o.thread, o.thread_start, at, g, o.state);
             }
-            if o.state == GoState::Syscall && o.proc != OPEN {
-                in_syscall_on.remove(&procs.lanes[o.proc as usize].id);
+            return;
+        };
+        let Some(g) = goroutines.index(goroutine_ids[t.slot as usize]) else { return };
+        let (from, to) = (t.from, t.to);
+        let o = &mut open[g as usize];
+        if o.state.executing() {
+            lanes.close(o.lane, o.start, at, g, o.state);
+        }
+        if !BY_THREAD {
+            if o.state == GoState::Syscall && o.lane != OPEN {
+                in_syscall_on.remove(&lanes.lanes[o.lane as usize].id);
             }
             if (from == GoState::Syscall) != (to == GoState::Syscall) {
                 in_syscall = if to == GoState::Syscall { in_syscall + 1 } else { in_syscall.saturating_sub(1) };
                 syscalls.push((ev.time(), in_syscall as f64));
             }
-            let start = if from == GoState::Undetermined { BEFORE } else { at };
-            *o = IDLE;
-            o.state = to;
-            if to.executing() {
-                let (thread, proc) = ev.thread_and_proc_slots();
-                let (proc, thread) = (procs.lane(proc), threads.lane(thread));
-                *o = Open { state: to, proc, proc_start: start, thread, thread_start: start };
-                if to == GoState::Syscall && proc != OPEN {
-                    in_syscall_on.insert(ev.proc(), g);
-                }
-            }
-        });
-        for (g, o) in open.iter().enumerate().filter(|(_, o)| o.state.executing()) {
-            procs.close(o.proc, o.proc_start, OPEN, g as u32, o.state);
-            threads.close(o.thread, o.thread_start, OPEN, g as u32, o.state);
         }
+        *o = IDLE;
+        o.state = to;
+        if to.executing() {
+            let (thread, proc) = ev.thread_and_proc_slots();
+            let lane = lanes.lane(if BY_THREAD { thread } else { proc });
+            let start = if from == GoState::Undetermined { BEFORE } else { at };
+            *o = Open { state: to, lane, start };
+            if !BY_THREAD && to == GoState::Syscall && lane != OPEN {
+                in_syscall_on.insert(ev.proc(), g);
+            }
+        }
+    });
+    for (g, o) in open.iter().enumerate().filter(|(_, o)| o.state.executing()) {
+        lanes.close(o.lane, o.start, OPEN, g as u32, o.state);
+    }
+    lanes.sorted(trace)
+}
+
+impl Model {
+    pub fn new(trace: &Trace, gs: &GoroutineAnalysis, gc: &GcAnalysis) -> Model {
+        let (start_ns, end_ns) = (gs.trace_start_ns, gs.trace_end_ns.max(gs.trace_start_ns));
+        let resolution = ((end_ns - start_ns) / COUNTER_POINTS).max(1);
+        let goroutines = Goroutines::new(gs);
+        let mut syscalls = Vec::new();
+        let procs = lanes::<false>(trace, &goroutines, &mut syscalls);
         let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time, p.value as f64)).collect::<Vec<_>>();
         // Go draws the goal as the headroom above what is allocated.
         let heap = CounterRow::merged(
@@ -447,8 +463,8 @@ impl Model {
         Model {
             start_ns,
             end_ns,
-            procs: procs.sorted(trace),
-            threads: threads.sorted(trace),
+            procs,
+            threads: OnceCell::new(),
             goroutines,
             // Filled by `add_counters`.
             counters: vec![

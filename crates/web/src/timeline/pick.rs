@@ -2,7 +2,7 @@
 //! goroutine's own lane) or a group header.
 
 use super::goroutine::states;
-use super::layout::{Layout, Row, LANE_H};
+use super::layout::{Row, LANE_H};
 use super::render::Scene;
 use super::viewport::{AXIS, GUTTER};
 use crate::protocol::{Frame, Pick};
@@ -14,7 +14,7 @@ impl Scene<'_> {
     /// Where goroutine `id`'s own lane is, in content coordinates, for scrolling it into view.
     pub fn lane_of(&self, frame: &Frame, id: i64) -> Option<f64> {
         let index = self.model.goroutines.index(id)?;
-        Layout::new(self.model, frame).goroutine_y(self.model, index)
+        self.layout(frame).goroutine_y(self.model, index)
     }
 
     pub fn pick(&self, frame: &Frame, x: f64, y: f64) -> Option<Pick> {
@@ -22,7 +22,7 @@ impl Scene<'_> {
         if y < AXIS {
             return None;
         }
-        let layout = Layout::new(m, frame);
+        let layout = self.layout(frame);
         let content_y = y - AXIS + v.scroll_y;
         let block = layout.at(content_y)?;
         let t = v.time_at(x);
@@ -30,8 +30,7 @@ impl Scene<'_> {
         match block.row {
             Row::Group(index) => Some(Pick::Group { index }),
             Row::Lane(i) if x >= GUTTER => {
-                let lanes = if frame.by_thread { &m.threads } else { &m.procs };
-                let spans = &lanes.get(i)?.spans;
+                let spans = &self.lanes(frame).get(i)?.spans;
                 let k = spans.first_ending_after(trace, t - slop);
                 let s = (k < spans.len()).then(|| spans.get(trace, (m.start_ns, m.end_ns), k))?;
                 (s.start_ns as f64 <= t + slop).then(|| Pick::Span {

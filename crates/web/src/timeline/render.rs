@@ -4,7 +4,7 @@
 
 use super::goroutine::{flows, states};
 use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
-use super::model::{CounterRow, Model, Range, Spans, GC_ROW, STW_ROW};
+use super::model::{CounterRow, Lane, Model, Range, Spans, GC_ROW, STW_ROW};
 use super::paint::{Painter, Rgb};
 use super::viewport::{Viewport, AXIS, GUTTER};
 use crate::numbers::grouped;
@@ -31,11 +31,20 @@ pub struct Scene<'a> {
     pub model: &'a Model,
 }
 
-impl Scene<'_> {
+impl<'a> Scene<'a> {
+    /// The lanes per P or per thread, as the frame asks.
+    pub fn lanes(&self, frame: &Frame) -> &'a [Lane] {
+        self.model.lanes(self.trace, frame.by_thread)
+    }
+
+    pub fn layout(&self, frame: &Frame) -> Layout {
+        Layout::new(self.model, frame, self.lanes(frame).len())
+    }
+
     /// Draws `frame` and returns the height of all rows (for scrolling).
     pub fn render(&self, frame: &Frame, p: &mut impl Painter) -> f64 {
         let v = &frame.view;
-        let layout = Layout::new(self.model, frame);
+        let layout = self.layout(frame);
         p.rect(0.0, 0.0, v.width, v.height, BACKGROUND);
         p.clip(0.0, AXIS, v.width, v.height - AXIS);
         let top = v.scroll_y;
@@ -67,8 +76,7 @@ impl Scene<'_> {
             Row::Gc => ranges(v, &self.model.gc, GC, y, h, p),
             Row::Stw => ranges(v, &self.model.stw, STW, y, h, p),
             Row::Lane(i) => {
-                let lanes = if frame.by_thread { &self.model.threads } else { &self.model.procs };
-                if let Some(lane) = lanes.get(i) {
+                if let Some(lane) = self.lanes(frame).get(i) {
                     self.spans(v, &lane.spans, selected, y, h, p);
                 }
             }
@@ -116,8 +124,8 @@ impl Scene<'_> {
             Row::Gc => put(GC_ROW, y, RANGE_H),
             Row::Stw => put(STW_ROW, y, RANGE_H),
             Row::Lane(i) => {
-                if let Some(name) = m.lane_name(frame.by_thread, i) {
-                    put(&name, y, LANE_H);
+                if let Some(lane) = self.lanes(frame).get(i) {
+                    put(&lane.name(frame.by_thread), y, LANE_H);
                 }
             }
             Row::Group(g) => {
@@ -197,7 +205,7 @@ impl Scene<'_> {
     /// start that followed, on whichever P (or thread) each happened.
     fn arrows(&self, frame: &Frame, layout: &Layout, id: GoId, p: &mut impl Painter) {
         let v = &frame.view;
-        let lanes = if frame.by_thread { &self.model.threads } else { &self.model.procs };
+        let lanes = self.lanes(frame);
         let lane_mid = |lane_id: i64| {
             let i = lanes.binary_search_by_key(&lane_id, |l| l.id).ok()?;
             Some(AXIS + layout.lane_y(i)? - v.scroll_y + LANE_H / 2.0)

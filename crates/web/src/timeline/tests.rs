@@ -97,14 +97,14 @@ fn spans_add_up_to_gos_execution_and_syscall_times() {
         let (trace, m) = load(name);
         let exec = go_exec_times(name);
         assert_same(name, "running on Ps", &sum(&trace, &m, &m.procs, GoState::Running), &exec);
-        assert_same(name, "running on threads", &sum(&trace, &m, &m.threads, GoState::Running), &exec);
+        assert_same(name, "running on threads", &sum(&trace, &m, m.lanes(&trace, true), GoState::Running), &exec);
         // Go splits a syscall into execution and, once its P is taken, block time.
         let mut syscall = go_times(name, "Syscall execution time");
         for (id, ns) in go_times(name, "Block time (syscall)") {
             *syscall.entry(id).or_default() += ns;
         }
         syscall.retain(|_, ns| *ns > 0);
-        assert_same(name, "syscalls on threads", &sum(&trace, &m, &m.threads, GoState::Syscall), &syscall);
+        assert_same(name, "syscalls on threads", &sum(&trace, &m, m.lanes(&trace, true), GoState::Syscall), &syscall);
     }
 }
 
@@ -112,9 +112,9 @@ fn spans_add_up_to_gos_execution_and_syscall_times() {
 fn lanes_hold_ordered_spans_that_do_not_overlap() {
     let (trace, m) = load("workshop-go1.27");
     assert_eq!(m.procs.len(), 2, "the workshop runs with GOMAXPROCS=2");
-    assert!(m.threads.len() >= 2);
+    assert!(m.lanes(&trace, true).len() >= 2);
     assert!(m.procs.iter().all(|l| l.spans.len() > 100));
-    for lane in m.procs.iter().chain(&m.threads) {
+    for lane in m.procs.iter().chain(m.lanes(&trace, true)) {
         let spans = &lane.spans;
         for i in 1..spans.len() {
             let (a, b) =
@@ -233,7 +233,7 @@ fn the_selected_goroutine_gets_its_arrows_drawn() {
 #[test]
 fn where_a_column_starts_is_where_a_plain_search_says() {
     let (trace, m) = load("stress-go1.27");
-    for lane in m.procs.iter().chain(&m.threads) {
+    for lane in m.procs.iter().chain(m.lanes(&trace, true)) {
         let spans = &lane.spans;
         let ends: Vec<i64> = (0..spans.len()).map(|i| spans.get(&trace, (m.start_ns, m.end_ns), i).end_ns).collect();
         for &end in ends.iter().step_by(3).filter(|&&e| e < m.end_ns) {

@@ -17,8 +17,9 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// How long each step of opening took, for the browser benchmark (`globalThis.gotvStages`,
-/// read through the worker's handle): where first paint goes.
+/// How long each step of opening took and the wasm memory after it, for the browser benchmark
+/// (`globalThis.gotvStages`, read through the worker's handle): where first paint goes. Memory
+/// is time too: each new page of it costs a fault on first touch.
 pub(crate) fn stage(name: &str, since: f64) -> f64 {
     let t = now();
     let global = js_sys::global();
@@ -28,7 +29,10 @@ pub(crate) fn stage(name: &str, since: f64) -> f64 {
         let _ = js_sys::Reflect::set(&global, &key, &o);
         o
     });
-    let _ = js_sys::Reflect::set(&stages, &JsValue::from_str(name), &JsValue::from_f64(t - since));
+    let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+    let bytes = memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+    let entry = js_sys::Array::of2(&JsValue::from_f64(t - since), &JsValue::from_f64(f64::from(bytes)));
+    let _ = js_sys::Reflect::set(&stages, &JsValue::from_str(name), &entry);
     t
 }
 

@@ -30,6 +30,14 @@ pub struct Counters {
     pub procs: Vec<ProcCount>,
 }
 
+/// Points a plot of a counter series needs across the whole trace: finer than any screen.
+const PLOT_POINTS: i64 = 50_000;
+
+/// The resolution that gives a trace of `duration_ns` about [`PLOT_POINTS`] points per series.
+pub fn plot_resolution(duration_ns: i64) -> i64 {
+    (duration_ns / PLOT_POINTS).max(1)
+}
+
 /// The counter series. With `resolution_ns` > 0, points closer than that to the previous
 /// point are merged into it, keeping the highest value of each count (a plot of a 200 MB
 /// trace needs thousands of points, not tens of millions); 0 keeps every change.

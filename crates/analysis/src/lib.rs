@@ -20,7 +20,7 @@ pub use annotations::{
     annotations, region_instances, task_instances, Annotations, DurationStats, LogCategory, RegionInstance,
     TaskInstance, TypeStats,
 };
-pub use counters::{counters, Counters, GoroutineCounts, ProcCount};
+pub use counters::{counters, plot_resolution, Counters, GoroutineCounts, ProcCount};
 pub use cpu_samples::{cpu_samples, CpuStack};
 pub use findings::{findings, vitals, Finding, Location, Severity, Vitals};
 pub use gc::{gc, GcAnalysis, GcCycle, GcSummary, Pause, Point, Span};

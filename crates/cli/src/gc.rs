@@ -14,9 +14,10 @@ use crate::goroutines::dur;
 pub struct Args {
     pub file: PathBuf,
     /// Merge counter points closer than this (ns) into one holding the highest counts; 0 keeps
-    /// every change (tens of millions of points on a big trace).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
-    pub resolution: i64,
+    /// every change (tens of millions of points, gigabytes of JSON, on a big trace). By
+    /// default, the trace's duration / 50,000: as fine as a plot of the whole trace can show.
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
+    pub resolution: Option<i64>,
     /// Machine-readable output, with the heap and counter series.
     #[arg(long)]
     pub json: bool,
@@ -38,7 +39,8 @@ pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     let gc = gotv_analysis::gc(trace);
     let summary = gc.summary(end - start);
     if args.json {
-        let counters = gotv_analysis::counters(trace, args.resolution);
+        let resolution = args.resolution.unwrap_or_else(|| gotv_analysis::plot_resolution(end - start));
+        let counters = gotv_analysis::counters(trace, resolution);
         let r = Report { trace_start_ns: start, trace_end_ns: end, summary, gc, counters };
         return serde_json::to_string_pretty(&r).map_err(|e| e.to_string());
     }

@@ -228,6 +228,27 @@ fn parsed_field<'a>(line: &'a str, key: &str) -> &'a str {
     }
 }
 
+/// By default the counter series come merged to what a plot can show (on a 200 MB trace,
+/// every change is gigabytes of JSON); `--resolution 0` keeps every change. Merging keeps
+/// each count's peaks.
+#[test]
+fn gc_json_counters_are_plot_sized_unless_every_change_is_asked_for() {
+    let trace = "stress-go1.27";
+    let every = json(&["gc", "--json", "--resolution", "0"], trace);
+    let plot = json(&["gc", "--json"], trace);
+    let duration = plot["trace_end_ns"].as_i64().unwrap() - plot["trace_start_ns"].as_i64().unwrap();
+    let resolution = (duration / 50_000).max(1);
+    for series in ["goroutines", "procs"] {
+        let (every, plot) =
+            (every["counters"][series].as_array().unwrap(), plot["counters"][series].as_array().unwrap());
+        assert!(plot.len() < every.len() && plot.len() <= 50_001, "{series}: {} of {} points", plot.len(), every.len());
+        let times: Vec<i64> = plot.iter().map(|p| p["time"].as_i64().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[1] - w[0] >= resolution), "{series}: points closer than {resolution} ns");
+        let peak = |points: &[Value]| points.iter().map(|p| p["running"].as_u64().unwrap()).max();
+        assert_eq!(peak(plot), peak(every), "{series}: the peak survives merging");
+    }
+}
+
 #[test]
 fn gc_cycles_and_pauses_are_gos_ranges() {
     let trace = "workshop-go1.27";

@@ -24,9 +24,6 @@ const LOD_STEP: i64 = 8;
 const LOD_MIN_POINTS: usize = 2000;
 /// No goroutine has this id, in [`Goroutines`]' table.
 const NO_INDEX: u32 = u32::MAX;
-/// A counter row's points are merged to about this many across the whole trace.
-const COUNTER_POINTS: i64 = 50_000;
-
 /// Spans per entry of [`Spans::block_ends`].
 const BLOCK: usize = 16;
 
@@ -436,7 +433,7 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines, syscalls
 impl Model {
     pub fn new(trace: &Trace, gs: &GoroutineAnalysis, gc: &GcAnalysis) -> Model {
         let (start_ns, end_ns) = (gs.trace_start_ns, gs.trace_end_ns.max(gs.trace_start_ns));
-        let resolution = ((end_ns - start_ns) / COUNTER_POINTS).max(1);
+        let resolution = gotv_analysis::plot_resolution(end_ns - start_ns);
         let goroutines = Goroutines::new(gs);
         let mut syscalls = Vec::new();
         let procs = lanes::<false>(trace, &goroutines, &mut syscalls);

@@ -237,6 +237,21 @@ pub fn each_index(len: usize, f: impl FnMut(usize)) {
     in_chunks(len, CHUNK, f);
 }
 
+/// Items a [`repeat`] step handles per call.
+pub(crate) const STEP: usize = 4096;
+
+/// Calls `step` until it returns `Ok(false)` or fails: for a pass whose items come from a
+/// reader rather than an index, for the reason [`each_index`] gives. `step` must call a
+/// function of its own (`#[inline(never)]`) that reads and handles up to [`STEP`] items; it
+/// is called from two places here, so that wasm-opt keeps it out of line.
+#[inline(always)]
+pub(crate) fn repeat<E>(mut step: impl FnMut() -> Result<bool, E>) -> Result<(), E> {
+    if step()? {
+        while step()? {}
+    }
+    Ok(())
+}
+
 fn in_chunks(len: usize, size: usize, mut f: impl FnMut(usize)) {
     // The first chunk and the others in two calls: wasm-opt inlines a function called from
     // one place however big it is, which would put the loop back into the caller.

@@ -1,9 +1,9 @@
 //! Validation of the ordered stream (trace-format.md §5.7): Go 1.21's `removeFutile` and
 //! `postProcessTrace` for 1.5–1.10, Go 1.27's `postProcessTrace` for 1.11+.
 
-use super::event::{Event, EventType as T};
+use super::event::{Event, EventType as T, Rec};
 use super::wire::Reader;
-use super::{malformed, Trace, GC_P, NETPOLL_P, TIMER_P};
+use super::{malformed, Minor, Trace, GC_P, NETPOLL_P, TIMER_P};
 use crate::dense_map::DenseMap;
 use crate::error::Error;
 use crate::hash::IdMap;
@@ -96,31 +96,101 @@ fn check_running(p: &P, g: &G, ev: &Event, allow_g0: bool) -> Result<(), Error> 
 /// each goroutine's first GoStart the stack of its start function, and finds the
 /// syscalls that block.
 pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
-    use GStatus::*;
     let minor = trace.version.0;
-    // Keyed by ID as i64 (distinct IDs stay distinct): arrays, not hashing, on every event.
-    let mut gs: DenseMap<G> = DenseMap::default();
-    let mut ps: DenseMap<P> = DenseMap::default();
-    let mut tasks: IdMap<u64, ()> = IdMap::default();
-    let mut regions: IdMap<u64, Vec<(u64, u64)>> = IdMap::default();
-    gs.insert(0, G { state: Running, ..G::default() });
-    // The new-goroutine stack of each GoCreate, until the goroutine's first GoStart: aside
-    // from `gs`, which holds every goroutine of the trace, as only a few wait to start.
-    let mut start_stacks: IdMap<u64, u64> = IdMap::default();
-    let (mut in_gc, mut in_stw) = (false, false);
-    // Go 1.21 stores every event's goroutine back into its map, creating entries that its
-    // "g already exists" check then sees; Go 1.27 stores only the ones it changed.
-    let store_all = minor < 11;
-
-    // The index of each goroutine's latest event if that is a GoSysCall: Go looks ahead
-    // from each syscall for a GoSysBlock.
-    let mut open_syscalls: DenseMap<u32> = DenseMap::default();
-    let (mut model, mut doubled) = (Expected::default(), 0);
+    let mut c = Check {
+        minor,
+        store_all: minor < 11,
+        gs: DenseMap::default(),
+        ps: DenseMap::default(),
+        tasks: IdMap::default(),
+        regions: IdMap::default(),
+        start_stacks: IdMap::default(),
+        in_gc: false,
+        in_stw: false,
+        open_syscalls: DenseMap::default(),
+        model: Expected::default(),
+        doubled: 0,
+    };
+    c.gs.insert(0, G { state: GStatus::Running, ..G::default() });
     let mut r = Reader::new(trace.data, 0, minor);
     // Out of the trace while it is read, so that the tables can grow meanwhile.
     let events = std::mem::take(&mut trace.events);
-    for (i, rec) in events.iter().enumerate() {
-        let ev = &mut trace.read(&rec, &mut r);
+    {
+        let mut recs = events.iter().enumerate();
+        crate::trace::repeat(|| c.next(trace, &mut recs, &mut r))?;
+    }
+    let Check { gs, mut model, doubled, .. } = c;
+    trace.events = events;
+    trace.blocked_syscalls.sort_unstable();
+    // Events convert one to one, but for those that convert to two (GoStartLabels, and
+    // GoSysCalls that do not block) and the two Syncs that bracket them.
+    model.events = trace.len() + doubled - trace.blocked_syscalls.len() + 2;
+    model.goroutines = gs.len();
+    trace.model = model;
+    Ok(())
+}
+
+/// What validation keeps from one event to the next.
+struct Check {
+    minor: Minor,
+    /// Go 1.21 stores every event's goroutine back into its map, creating entries that its
+    /// "g already exists" check then sees; Go 1.27 stores only the ones it changed.
+    store_all: bool,
+    /// Keyed by ID as i64 (distinct IDs stay distinct): arrays, not hashing, on every event.
+    gs: DenseMap<G>,
+    ps: DenseMap<P>,
+    tasks: IdMap<u64, ()>,
+    regions: IdMap<u64, Vec<(u64, u64)>>,
+    /// The new-goroutine stack of each GoCreate, until the goroutine's first GoStart: aside
+    /// from `gs`, which holds every goroutine of the trace, as only a few wait to start.
+    start_stacks: IdMap<u64, u64>,
+    in_gc: bool,
+    in_stw: bool,
+    /// The index of each goroutine's latest event if that is a GoSysCall: Go looks ahead
+    /// from each syscall for a GoSysBlock.
+    open_syscalls: DenseMap<u32>,
+    model: Expected,
+    /// Events that convert to two.
+    doubled: usize,
+}
+
+impl Check {
+    /// Validates the next events; `false` when none is left. Out of line, for
+    /// [`crate::trace::repeat`].
+    #[inline(never)]
+    fn next<'a>(
+        &mut self,
+        trace: &mut Trace<'a>,
+        recs: &mut impl Iterator<Item = (usize, Rec)>,
+        r: &mut Reader<'a>,
+    ) -> Result<bool, Error> {
+        for _ in 0..crate::trace::STEP {
+            let Some((i, rec)) = recs.next() else { return Ok(false) };
+            self.event(trace, i, rec, r)?;
+        }
+        Ok(true)
+    }
+
+    /// Validates event `i`, of record `rec`.
+    #[inline(always)]
+    fn event<'a>(&mut self, trace: &mut Trace<'a>, i: usize, rec: Rec, r: &mut Reader<'a>) -> Result<(), Error> {
+        use GStatus::*;
+        let Check {
+            minor,
+            store_all,
+            gs,
+            ps,
+            tasks,
+            regions,
+            start_stacks,
+            in_gc,
+            in_stw,
+            open_syscalls,
+            model,
+            doubled,
+        } = self;
+        let (minor, store_all) = (*minor, *store_all);
+        let ev = &mut trace.read(&rec, r);
         let read_p = ev.p;
         let mut g = gs.get(&(ev.g as i64)).copied().unwrap_or_default();
         let p_key = i64::from(ev.p);
@@ -143,21 +213,21 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
                 p.running = false;
             }
             T::GCStart => {
-                if in_gc {
+                if *in_gc {
                     return Err(fail(ev, "previous GC is not ended before a new one".into()));
                 }
-                in_gc = true;
+                *in_gc = true;
                 ev.p = GC_P;
             }
             T::GCDone => {
-                if !in_gc {
+                if !*in_gc {
                     return Err(fail(ev, "bogus GC end".into()));
                 }
-                in_gc = false;
+                *in_gc = false;
             }
             // Before 1.10 each P stopped the world on its own.
             T::STWStart | T::STWDone => {
-                let active = if minor < 10 { &mut p.in_stw } else { &mut in_stw };
+                let active = if minor < 10 { &mut p.in_stw } else { &mut *in_stw };
                 let starting = ev.kind == T::STWStart;
                 if *active == starting {
                     let what = if starting { "previous STW is not ended before a new one" } else { "bogus STW end" };
@@ -346,21 +416,14 @@ pub(super) fn post_process(trace: &mut Trace<'_>) -> Result<(), Error> {
         match ev.kind {
             T::GoSysCall => {
                 open_syscalls.insert(ev.g as i64, i as u32);
-                doubled += 1;
+                *doubled += 1;
             }
-            T::GoStartLabel => doubled += 1,
+            T::GoStartLabel => *doubled += 1,
             _ => {}
         }
         if ev.kind.has_stack() && ev.stack != 0 {
             model.stacks += 1;
         }
+        Ok(())
     }
-    trace.events = events;
-    trace.blocked_syscalls.sort_unstable();
-    // Events convert one to one, but for those that convert to two (GoStartLabels, and
-    // GoSysCalls that do not block) and the two Syncs that bracket them.
-    model.events = trace.len() + doubled - trace.blocked_syscalls.len() + 2;
-    model.goroutines = gs.len();
-    trace.model = model;
-    Ok(())
 }

@@ -80,9 +80,36 @@ struct Converter<'t, 'a> {
     last_stw: usize,
     /// Interned builtin strings: per v1 event type, then per STW reason.
     builtins: Vec<Option<StrId>>,
+    /// Syncs pushed so far.
+    syncs: u32,
 }
 
 impl Converter<'_, '_> {
+    /// Converts the next events of `evs`, whose blocking syscalls are listed in `blocked`;
+    /// `false` when none is left. Out of line, for [`crate::trace::repeat`].
+    #[inline(never)]
+    fn next<'b>(
+        &mut self,
+        evs: &mut impl Iterator<Item = (usize, Event)>,
+        blocked: &mut std::iter::Peekable<impl Iterator<Item = &'b u32>>,
+    ) -> Result<bool, Error> {
+        for _ in 0..crate::trace::STEP {
+            let Some((i, ev)) = evs.next() else { return Ok(false) };
+            if i == 0 {
+                self.sync(ev.ts.saturating_sub(1));
+            }
+            let is_blocked = blocked.next_if(|&&at| at as usize == i).is_some();
+            self.convert(&ev, is_blocked)?;
+        }
+        Ok(true)
+    }
+
+    /// Go's reader brackets the events with Syncs.
+    fn sync(&mut self, time: i64) {
+        self.syncs += 1;
+        self.out.push_sync(time, SyncInfo { n: self.syncs, generation: None, clock: None });
+    }
+
     /// Go's reader never returns two events at the same time.
     fn time(&mut self, t: i64) -> i64 {
         self.last_ts = if t <= self.last_ts { self.last_ts.saturating_add(1) } else { t };
@@ -377,31 +404,18 @@ pub fn convert(mut v1: V1Trace<'_>) -> Decoded {
         tasks: IdMap::default(),
         last_stw: 0,
         builtins: Vec::new(),
+        syncs: 0,
     };
     // Reserved for the events as validation counted them: any more would double the
     // columns. A goroutine that existed at the start becomes one event at the first
     // Gomaxprocs instead of at its GoCreate.
     c.out.reserve(v1.model);
-    let mut syncs = 0;
-    let mut sync = |out: &mut Trace, time: i64| {
-        syncs += 1;
-        out.push_sync(time, SyncInfo { n: syncs, generation: None, clock: None });
-    };
     let mut blocked = v1.blocked_syscalls.iter().peekable();
-    let mut error = None;
-    for (i, ev) in v1.read_all(events).enumerate() {
-        if i == 0 {
-            sync(&mut c.out, ev.ts.saturating_sub(1));
-        }
-        let is_blocked = blocked.next_if(|&&at| at as usize == i).is_some();
-        if let Err(e) = c.convert(&ev, is_blocked) {
-            error = Some(e);
-            break;
-        }
-    }
+    let mut evs = v1.read_all(events).enumerate();
+    let error = crate::trace::repeat(|| c.next(&mut evs, &mut blocked)).err();
     if error.is_none() {
         let end = c.last_ts.saturating_add(1);
-        sync(&mut c.out, end);
+        c.sync(end);
     }
     c.out.index_resources();
     Decoded { trace: c.out, error }

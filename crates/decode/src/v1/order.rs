@@ -216,7 +216,68 @@ struct Merge {
     frontier: BinaryHeap<Reverse<(i64, usize)>>,
 }
 
+/// The merged stream as it is written.
+struct Merged {
+    recs: Writer,
+    exits: SyscallExits,
+    /// The first events out of time order: reported once the merge is known to succeed.
+    unsorted: Option<Error>,
+    previous_ts: i64,
+}
+
 impl Merge {
+    /// Takes the next events in order into `out`; `false` when no P has one left. Out of
+    /// line, for [`crate::trace::repeat`].
+    #[inline(never)]
+    fn steps(&mut self, r: &mut Reader<'_>, out: &mut Merged) -> Result<bool, Error> {
+        for _ in 0..crate::trace::STEP {
+            if !self.step(r, out)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Takes the next event in order into `out`; `false` when no P has one left.
+    #[inline(always)]
+    fn step(&mut self, r: &mut Reader<'_>, out: &mut Merged) -> Result<bool, Error> {
+        let Some(&Reverse((_, i))) = self.frontier.peek() else { return Ok(false) };
+        let Some(mut ev) = self.streams[i].head else {
+            self.frontier.pop();
+            return Ok(true);
+        };
+        self.streams[i].advance(r)?;
+        let (g, init, mut next) = transition_of(&ev);
+        if g != UNORDERED {
+            let current = self.gs.get(&(g as i64)).copied().unwrap_or_default();
+            // A candidate stays queued while another P's event moves its goroutine on;
+            // Go 1.27 fails here too (Go 1.21 panicked).
+            if !ready(g, current, init) {
+                return Err(malformed(
+                    format!("encountered impossible goroutine state transition ({} of goroutine {g})", ev.kind),
+                    ev.offset as usize,
+                ));
+            }
+            match next.seq {
+                NOSEQ => next.seq = current.seq,
+                SEQINC => next.seq = current.seq.wrapping_add(1),
+                _ => {}
+            }
+            self.gs.insert(g as i64, next);
+        }
+        ev.kind = ev.kind.normal();
+        if ev.ts < out.previous_ts && out.unsorted.is_none() {
+            out.unsorted = Some(time_order_error(&ev, out.previous_ts));
+        }
+        out.previous_ts = ev.ts;
+        out.exits.take(&mut ev, &mut out.recs);
+        self.offer(i, true);
+        if g != UNORDERED {
+            self.wake(g, next);
+        }
+        Ok(true)
+    }
+
     /// Makes stream `i`'s head a candidate if its goroutine is ready, else parks it. With
     /// `replace_top`, stream `i` is the frontier's top, whose event was just taken: the new
     /// candidate replaces it in one sift (the common case: a P's events run in a row).
@@ -278,46 +339,14 @@ pub(super) fn order_by_goroutine(data: &[u8], minor: Minor, mut parsed: Parsed<'
     for i in 0..m.streams.len() {
         m.offer(i, false);
     }
-    let mut recs = Writer::with_expected(total);
-    let mut exits = SyscallExits::default();
-    // The first events out of time order: reported once the merge is known to succeed.
-    let mut unsorted: Option<Error> = None;
-    let mut previous_ts = i64::MIN;
-    while let Some(&Reverse((_, i))) = m.frontier.peek() {
-        let Some(mut ev) = m.streams[i].head else {
-            m.frontier.pop();
-            continue;
-        };
-        m.streams[i].advance(&mut r)?;
-        let (g, init, mut next) = transition_of(&ev);
-        if g != UNORDERED {
-            let current = m.gs.get(&(g as i64)).copied().unwrap_or_default();
-            // A candidate stays queued while another P's event moves its goroutine on;
-            // Go 1.27 fails here too (Go 1.21 panicked).
-            if !ready(g, current, init) {
-                return Err(malformed(
-                    format!("encountered impossible goroutine state transition ({} of goroutine {g})", ev.kind),
-                    ev.offset as usize,
-                ));
-            }
-            match next.seq {
-                NOSEQ => next.seq = current.seq,
-                SEQINC => next.seq = current.seq.wrapping_add(1),
-                _ => {}
-            }
-            m.gs.insert(g as i64, next);
-        }
-        ev.kind = ev.kind.normal();
-        if ev.ts < previous_ts && unsorted.is_none() {
-            unsorted = Some(time_order_error(&ev, previous_ts));
-        }
-        previous_ts = ev.ts;
-        exits.take(&mut ev, &mut recs);
-        m.offer(i, true);
-        if g != UNORDERED {
-            m.wake(g, next);
-        }
-    }
+    let mut out = Merged {
+        recs: Writer::with_expected(total),
+        exits: SyscallExits::default(),
+        unsorted: None,
+        previous_ts: i64::MIN,
+    };
+    crate::trace::repeat(|| m.steps(&mut r, &mut out))?;
+    let Merged { recs, mut exits, unsorted, .. } = out;
     if recs.len() + exits.moved.len() != total {
         let stuck = m.streams.iter().filter_map(|s| s.head).min_by_key(|ev| ev.offset);
         let (what, offset) = match stuck {

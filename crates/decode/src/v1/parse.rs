@@ -121,37 +121,82 @@ pub(super) fn event(kind: T, values: &[u64], p: i32, state: &mut PState, minor: 
 }
 
 pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
-    let mut out = Parsed {
-        strings: StringTable::default(),
-        stacks: StackTable::default(),
-        ticks_per_sec: 0,
-        timer_goroutines: IdMap::default(),
-        procs: Vec::new(),
-        events: 0,
-        cpu_samples: Vec::new(),
-        batches: Vec::new(),
+    let mut p = Parser {
+        minor,
+        out: Parsed {
+            strings: StringTable::default(),
+            stacks: StackTable::default(),
+            ticks_per_sec: 0,
+            timer_goroutines: IdMap::default(),
+            procs: Vec::new(),
+            events: 0,
+            cpu_samples: Vec::new(),
+            batches: Vec::new(),
+        },
+        proc_index: IdMap::default(),
+        // Before 1.11 events before the first batch belong to P 0.
+        cur_p: 0,
+        cur_proc: None,
+        run: Run { start: HEADER_LEN as u32, end: HEADER_LEN as u32, ts: 0, seq: 0 },
+        run_added: false,
+        seen_batch: false,
     };
-    let mut proc_index: IdMap<u64, usize> = IdMap::default();
-    // Before 1.11 events before the first batch belong to P 0.
-    let (mut cur_p, mut cur_proc) = (0i32, None::<usize>);
-    // The current batch's run, until its first event adds it to its P.
-    let mut run = Run { start: HEADER_LEN as u32, end: HEADER_LEN as u32, ts: 0, seq: 0 };
-    let mut run_added = false;
-    let mut seen_batch = false;
-
     let mut r = Reader::new(data, HEADER_LEN, minor);
-    loop {
+    crate::trace::repeat(|| p.records(&mut r))?;
+    let out = p.out;
+    if minor < 11 && out.events == 0 && out.cpu_samples.is_empty() {
+        return Err(malformed("trace is empty", data.len()));
+    }
+    if out.ticks_per_sec == 0 {
+        return Err(truncated(
+            "the event stream: the footer written when tracing stops (Frequency event, stacks) is missing",
+            data.len(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The first pass's state between records.
+struct Parser<'a> {
+    minor: Minor,
+    out: Parsed<'a>,
+    proc_index: IdMap<u64, usize>,
+    cur_p: i32,
+    cur_proc: Option<usize>,
+    /// The current batch's run, until its first event adds it to its P.
+    run: Run,
+    run_added: bool,
+    seen_batch: bool,
+}
+
+impl<'a> Parser<'a> {
+    /// Reads the next records; `false` at the end of the file. Out of line, for
+    /// [`crate::trace::repeat`].
+    #[inline(never)]
+    fn records(&mut self, r: &mut Reader<'a>) -> Result<bool, Error> {
+        for _ in 0..crate::trace::STEP {
+            if !self.record(r)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads the next record; `false` at the end of the file.
+    #[inline(always)]
+    fn record(&mut self, r: &mut Reader<'a>) -> Result<bool, Error> {
+        let minor = self.minor;
         let offset = r.pos();
-        let Some(record) = r.next()? else { break };
+        let Some(record) = r.next()? else { return Ok(false) };
         let kind = match record {
             Record::String { id, bytes } => {
-                out.strings.insert(id, bytes, offset)?;
-                continue;
+                self.out.strings.insert(id, bytes, offset)?;
+                return Ok(true);
             }
             Record::Event { kind, .. } => kind,
         };
         let values = &r.values;
-        if minor >= 11 && !seen_batch && kind != T::Batch {
+        if minor >= 11 && !self.seen_batch && kind != T::Batch {
             return Err(malformed(format!("{kind} comes before the first Batch"), offset));
         }
         if let Some(want) = kind.wire_values(minor) {
@@ -164,79 +209,69 @@ pub(super) fn parse(data: &[u8], minor: Minor) -> Result<Parsed<'_>, Error> {
         }
         match kind {
             T::Batch => {
-                seen_batch = true;
-                cur_p = proc_id(values[0], minor, offset)?;
-                cur_proc = proc_index.get(&(cur_p as u64)).copied();
+                self.seen_batch = true;
+                self.cur_p = proc_id(values[0], minor, offset)?;
+                self.cur_proc = self.proc_index.get(&(self.cur_p as u64)).copied();
                 let seq = if minor < 7 { values[1] as i64 } else { 0 };
                 let ts = values[values.len() - 1] as i64;
-                run = Run { start: r.pos() as u32, end: r.pos() as u32, ts, seq };
-                run_added = false;
-                continue;
+                self.run = Run { start: r.pos() as u32, end: r.pos() as u32, ts, seq };
+                self.run_added = false;
+                return Ok(true);
             }
             T::Frequency => {
-                out.ticks_per_sec = values[0] as i64;
-                if out.ticks_per_sec <= 0 {
+                self.out.ticks_per_sec = values[0] as i64;
+                if self.out.ticks_per_sec <= 0 {
                     // Go reports this as ErrTimeOrder: tick skew between CPUs is the usual cause.
                     return Err(malformed(
                         format!("time stamps out of order: the clock frequency is {}", values[0]),
                         offset,
                     ));
                 }
-                continue;
+                return Ok(true);
             }
             T::TimerGoroutine => {
-                out.timer_goroutines.insert(values[0], ());
-                continue;
+                self.out.timer_goroutines.insert(values[0], ());
+                return Ok(true);
             }
             T::Stack => {
-                out.stacks.add(values, minor, offset)?;
-                continue;
+                self.out.stacks.add(values, minor, offset)?;
+                return Ok(true);
             }
             _ => {}
         }
         // Times and goroutines of a P's events depend on those before; the ordering
         // works them out as it reads each P's batches again.
         if kind == T::CPUSample || kind == T::STWStart && minor < 11 {
-            let ev = event(kind, values, cur_p, &mut PState::default(), minor, offset);
+            let ev = event(kind, values, self.cur_p, &mut PState::default(), minor, offset);
             if kind == T::CPUSample {
-                out.cpu_samples.push(Sample { ts: ev.ts, g: ev.g, offset: ev.offset });
-                continue;
+                self.out.cpu_samples.push(Sample { ts: ev.ts, g: ev.g, offset: ev.offset });
+                return Ok(true);
             }
             if ev.args[0] > 1 {
                 return Err(malformed(format!("unknown STW kind {}", ev.args[0]), offset));
             }
         }
-        let index = match cur_proc {
+        let index = match self.cur_proc {
             Some(i) => i,
             None => {
-                let i = out.procs.len();
-                out.procs.push((cur_p, Vec::new()));
-                proc_index.insert(cur_p as u64, i);
-                cur_proc = Some(i);
+                let i = self.out.procs.len();
+                self.out.procs.push((self.cur_p, Vec::new()));
+                self.proc_index.insert(self.cur_p as u64, i);
+                self.cur_proc = Some(i);
                 i
             }
         };
-        run.end = r.pos() as u32;
-        let runs = &mut out.procs[index].1;
+        self.run.end = r.pos() as u32;
+        let runs = &mut self.out.procs[index].1;
         match runs.last_mut() {
-            Some(last) if run_added => last.end = run.end,
+            Some(last) if self.run_added => last.end = self.run.end,
             _ => {
-                runs.push(run);
-                out.batches.push((run.start, cur_p));
+                runs.push(self.run);
+                self.out.batches.push((self.run.start, self.cur_p));
             }
         }
-        run_added = true;
-        out.events += 1;
+        self.run_added = true;
+        self.out.events += 1;
+        Ok(true)
     }
-
-    if minor < 11 && out.events == 0 && out.cpu_samples.is_empty() {
-        return Err(malformed("trace is empty", data.len()));
-    }
-    if out.ticks_per_sec == 0 {
-        return Err(truncated(
-            "the event stream: the footer written when tracing stops (Frequency event, stacks) is missing",
-            data.len(),
-        ));
-    }
-    Ok(out)
 }

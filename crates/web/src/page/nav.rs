@@ -31,7 +31,7 @@ pub struct Nav {
 impl Nav {
     /// `size`: the host's, if it has been laid out; until then nothing is drawn.
     pub fn new(loaded: &Loaded, size: Option<(f64, f64)>, dpr: f64) -> Nav {
-        let (width, height) = size.unwrap_or((STAND_IN.0, STAND_IN.1));
+        let (width, height) = size.unwrap_or(STAND_IN);
         Nav {
             frame: Frame {
                 view: Viewport::new(loaded.start_ns, loaded.end_ns, width, height, dpr),

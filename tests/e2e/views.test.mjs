@@ -410,11 +410,19 @@ test('view, time range, selection and open group live in the URL: a reload comes
   // A shared link to another view, in Japanese.
   await withPage(`${link}&view=profiles&profile=sched&lang=ja`, async (page) => {
     await page.locator('#profile-summary[data-total]').waitFor();
+    // Opened straight into another view, the trace is still finished: its findings are shown.
+    await page.locator('#findings-list li[data-id="lock-contention"]').waitFor();
     assert.equal(await page.locator('#profile-kind').inputValue(), 'sched');
     assert.equal(await page.locator('#tab-profiles').getAttribute('aria-selected'), 'true');
     assert.equal(await page.locator('#tab-profiles').textContent(), 'プロファイル');
     await page.waitForFunction(() => new URL(location.href).searchParams.has('from'));
     assert.equal(new URL(page.url()).searchParams.get('lang'), 'ja', 'a language chosen over the browser\'s stays in the URL');
+    // The timeline, shown for the first time, is drawn at its own size.
+    await page.locator('#tab-timeline').click();
+    await page.waitForFunction(() => { const e = document.getElementById('timeline'); return e.dataset.frames === e.dataset.framesAsked; });
+    const { size } = await page.locator('#timeline').evaluate((e) => ({ ...e.dataset }));
+    const width = await page.locator('#timeline').evaluate((e) => e.clientWidth);
+    assert.equal(size.split('x')[0], String(width), `drawn at ${size}`);
   });
   // A mistyped link still opens: the first profile instead of none.
   await withPage(`${link}&view=profiles&profile=bogus&from=x`, async (page) => {

@@ -284,7 +284,9 @@ impl App {
         for q in queries {
             self.post(&s, &ToWorker::Query(q));
         }
-        if tab == Tab::Timeline {
+        // Another view still gets the first frame, held back for the timeline's layout: the
+        // worker finishes the trace (findings, counter rows) after it.
+        if tab == Tab::Timeline || s.nav.as_ref().is_some_and(|n| n.dirty) {
             self.render(&mut s);
         }
         drop(s);
@@ -447,8 +449,9 @@ impl App {
 
     fn render(&self, s: &mut State) {
         let Some(nav) = s.nav.as_mut() else { return };
-        // Before the host's first layout there is no size to draw at: that layout draws.
-        if nav.in_flight || !nav.sized {
+        // Before the host's first layout there is no size to draw at: that layout draws. A
+        // hidden timeline draws at the stand-in size.
+        if nav.in_flight || !nav.sized && self.views.current() == Tab::Timeline {
             nav.dirty = true;
             return;
         }

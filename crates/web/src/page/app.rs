@@ -452,8 +452,8 @@ impl App {
         // Before the host's first layout there is no size to draw at: that layout draws. A
         // hidden timeline, or a page in a background tab (which is not laid out until shown),
         // draws at the stand-in size.
-        let awaits_layout = self.views.current() == Tab::Timeline && !document().is_some_and(|d| d.hidden());
-        if nav.in_flight || !nav.sized && awaits_layout {
+        let awaits_layout = || self.views.current() == Tab::Timeline && !document().is_some_and(|d| d.hidden());
+        if nav.in_flight || !nav.sized && awaits_layout() {
             nav.dirty = true;
             return;
         }

@@ -1,6 +1,7 @@
 //! What the timeline draws, derived once from the decoded trace: per P (and, once asked for,
-//! per thread) the spans in which goroutines ran there, the counter rows, GC and STW. Spans keep event indices, not
-//! times (those stay in the trace's column): a 200 MB trace has millions of them.
+//! per thread) the spans in which goroutines ran there, the counter rows, GC and STW. Spans
+//! keep event indices, not times (those stay in the trace's column): a 200 MB trace has
+//! millions of them.
 //! Goroutine lanes are not stored: they are read from the trace's per-goroutine index when a
 //! group is expanded, because there can be millions of goroutines.
 

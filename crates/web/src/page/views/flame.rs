@@ -113,18 +113,20 @@ impl Flame {
     }
 
     pub fn set(&mut self, profile: ProfileView) {
+        self.load(profile);
+        self.draw();
+    }
+
+    fn load(&mut self, profile: ProfileView) {
         self.tree = Tree::new(&profile);
         self.profile = profile;
         self.zoom = ROOT;
-        self.draw();
     }
 
     /// Empties it for a new trace, without drawing: drawing reads the canvas's width, which
     /// lays out the page while the new trace's views are being built.
     pub fn clear(&mut self) {
-        self.tree = Tree::new(&ProfileView::default());
-        self.profile = ProfileView::default();
-        self.zoom = ROOT;
+        self.load(ProfileView::default());
         self.boxes.clear();
         let _ = self.canvas.set_attribute("data-total", "0");
         self.canvas.set_height(0);

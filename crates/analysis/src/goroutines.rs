@@ -39,12 +39,13 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, o: &Sums) {
-        self.exec += o.exec;
-        self.sched_wait += o.sched_wait;
-        self.syscall += o.syscall;
-        self.syscall_block += o.syscall_block;
-        self.total += o.total;
+    /// Adds `o` (`sign` 1) or takes it back (−1).
+    fn add(&mut self, o: &Sums, sign: i64) {
+        self.exec += sign * o.exec;
+        self.sched_wait += sign * o.sched_wait;
+        self.syscall += sign * o.syscall;
+        self.syscall_block += sign * o.syscall_block;
+        self.total += sign * o.total;
     }
 
     fn sub(&self, o: &Sums) -> Sums {
@@ -98,6 +99,48 @@ struct RegionRec {
     begin_stack: StackId,
     sums: Sums,
     named: Span,
+}
+
+/// A group's sums as the pass goes. Named times count the members that have them, so that a
+/// name none has any more goes, as it would from Go's page.
+struct Tally {
+    name: u32,
+    count: i64,
+    sums: Sums,
+    unknown: i64,
+    /// (name, ns, members).
+    block: Vec<(u32, i64, i64)>,
+    range: Vec<(u32, i64, i64)>,
+}
+
+impl Tally {
+    /// The group as the result holds it, its named times (sorted by name) appended to `times`.
+    fn finish(mut self, names: &[Box<str>], times: &mut Vec<Named>) -> GroupRec {
+        let at = times.len() as u32;
+        let mut named = |v: &mut Vec<(u32, i64, i64)>| {
+            v.retain(|e| e.2 != 0);
+            v.sort_by(|a, b| names[a.0 as usize].cmp(&names[b.0 as usize]));
+            times.extend(v.iter().map(|e| (e.0, e.1)));
+            v.len() as u32
+        };
+        let block = named(&mut self.block);
+        let range = named(&mut self.range);
+        GroupRec {
+            name: self.name,
+            count: self.count as usize,
+            sums: self.sums,
+            unknown: self.unknown,
+            named: Span { at, block, range },
+        }
+    }
+}
+
+/// Adds `d` to `name`'s entry, which `members` more (or fewer) members have.
+fn count_named(v: &mut Vec<(u32, i64, i64)>, name: u32, d: i64, members: i64) {
+    match v.iter_mut().find(|e| e.0 == name) {
+        Some(e) => (e.1, e.2) = (e.1 + d, e.2 + members),
+        None => v.push((name, d, members)),
+    }
 }
 
 /// Goroutines created by one `go` statement (one creating stack), for the findings.
@@ -497,6 +540,14 @@ struct Summarizer<'a> {
     free: Vec<u32>,
     names: Vec<Box<str>>,
     name_flags: Vec<u8>,
+    /// Per name: its group's index in `tally`, or `UNSEEN`.
+    group_of: Vec<u32>,
+    /// The groups, summed as goroutines end rather than in a last pass over every record
+    /// (hundreds of MB on a big trace, long out of cache). A slot's record is counted exactly
+    /// while the slot is `ENDED`: one reopened, replaced or changed is taken out first.
+    tally: Vec<Tally>,
+    /// Slots ended with their total still unset: the last accounting sets it.
+    unset_total: Vec<u32>,
     by_text: HashMap<Box<str>, u32>,
     /// Per string ID: its name index, or `UNSEEN`.
     by_str: Vec<u32>,
@@ -613,9 +664,11 @@ impl Summarizer<'_> {
     /// Go's cleared record does, and its named times back.
     #[cold]
     fn relive(&mut self, s: usize) -> usize {
+        let g = self.recs[s].unpack(&self.wides);
+        self.tally(&g, -1);
         let li = self.alloc();
         let l = &mut self.live[li];
-        l.g = self.recs[s].unpack(&self.wides);
+        l.g = g;
         let named = std::mem::take(&mut l.g.named);
         let (block, range) =
             self.times[named.at as usize..][..(named.block + named.range) as usize].split_at(named.block as usize);
@@ -640,6 +693,8 @@ impl Summarizer<'_> {
         match self.state[s] {
             NOT_MADE => {}
             ENDED => {
+                let g = self.recs[s].unpack(&self.wides);
+                self.tally(&g, -1);
                 self.reborn.insert(s as u32, self.regions.len());
             }
             li => {
@@ -658,15 +713,16 @@ impl Summarizer<'_> {
         let li = match self.state[s] {
             ENDED => {
                 // Ended before: only its end time, and a total still unset, can change.
-                let rec = &mut self.recs[s];
-                let mut g = rec.unpack(&self.wides);
+                let mut g = self.recs[s].unpack(&self.wides);
                 let unset = g.sums.total == 0;
                 if end.is_some() || unset {
+                    self.tally(&g, -1);
                     g.end = end.unwrap_or(g.end);
                     if unset {
                         g.sums.total = last - g.created;
                     }
-                    rec.store(&g, &mut self.wides);
+                    self.recs[s].store(&g, &mut self.wides);
+                    self.tally(&g, 1);
                 }
                 return;
             }
@@ -706,8 +762,38 @@ impl Summarizer<'_> {
             self.recs.resize(s + 1, Packed::default());
         }
         self.recs[s].store(g, &mut self.wides);
+        let g = *g;
         l.clear();
         self.free.push(li as u32);
+        self.tally(&g, 1);
+        if g.sums.total == 0 {
+            self.unset_total.push(s as u32);
+        }
+    }
+
+    /// Adds a record (`sign` 1) to its group's sums, or takes it back (−1).
+    fn tally(&mut self, g: &Numbers, sign: i64) {
+        let named = &self.times[g.named.at as usize..][..(g.named.block + g.named.range) as usize];
+        let (block, range) = named.split_at(g.named.block as usize);
+        if self.group_of.len() <= g.name as usize {
+            self.group_of.resize(self.names.len(), UNSEEN);
+        }
+        let k = &mut self.group_of[g.name as usize];
+        if *k == UNSEEN {
+            *k = self.tally.len() as u32;
+            let (sums, block, range) = (Sums::default(), Vec::new(), Vec::new());
+            self.tally.push(Tally { name: g.name, count: 0, sums, unknown: 0, block, range });
+        }
+        let t = &mut self.tally[*k as usize];
+        t.count += sign;
+        t.sums.add(&g.sums, sign);
+        t.unknown += sign * g.sums.unknown(block.iter().map(|e| e.1).sum());
+        for &(name, d) in block {
+            count_named(&mut t.block, name, sign * d, sign);
+        }
+        for &(name, d) in range {
+            count_named(&mut t.range, name, sign * d, sign);
+        }
     }
 
     /// A goroutine's state change; `g` is its index in the trace.
@@ -1006,6 +1092,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         free: Vec::new(),
         names: Vec::new(),
         name_flags: Vec::new(),
+        group_of: Vec::new(),
+        tally: Vec::new(),
+        unset_total: Vec::new(),
         by_text: HashMap::new(),
         by_str: vec![UNSEEN; trace.strings.len()],
         outermost: vec![UNSEEN; trace.stacks.len()],
@@ -1032,51 +1121,19 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     s.intern(0);
     trace.each_event(|i, kind| s.event(i, kind));
     let (trace_start_ns, trace_end_ns) = trace.time_span();
-    // One pass over the records (in ID order) while each is in cache: the last accounting,
-    // the derived unknown time, the groups, and dropping the slots of IDs that never had a
-    // record.
+    // The last accounting, of the goroutines still alive and of those whose total is unset;
+    // and the slots of IDs that never had a record, to drop.
     let mut holes: Vec<u32> = Vec::new();
-    let mut kept = 0;
-    let mut group_of = vec![u32::MAX; s.names.len()];
-    let mut groups: Vec<(GroupRec, Vec<Named>, Vec<Named>)> = Vec::new();
-    each_index(n, |slot| {
-        if s.state[slot] == NOT_MADE {
-            holes.push(slot as u32);
-            return;
-        }
-        s.end(slot, trace_end_ns, None);
-        // In place: records are copied only to close the gap of IDs without one.
-        if kept != slot {
-            s.recs[kept] = s.recs[slot];
-        }
-        let rec = s.recs[kept].unpack(&s.wides);
-        kept += 1;
-        let named = &s.times[rec.named.at as usize..][..(rec.named.block + rec.named.range) as usize];
-        let (b, r) = named.split_at(rec.named.block as usize);
-        let unknown = rec.sums.unknown(b.iter().map(|e| e.1).sum());
-        let k = &mut group_of[rec.name as usize];
-        if *k == u32::MAX {
-            *k = groups.len() as u32;
-            let sums = Sums::default();
-            groups.push((
-                GroupRec { name: rec.name, count: 0, sums, unknown: 0, named: Span::default() },
-                vec![],
-                vec![],
-            ));
-        }
-        let (g, block, range) = &mut groups[*k as usize];
-        g.count += 1;
-        g.sums.add(&rec.sums);
-        g.unknown += unknown;
-        for &(name, d) in b {
-            bump(block, name, d);
-        }
-        for &(name, d) in r {
-            bump(range, name, d);
-        }
+    each_index(n, |slot| match s.state[slot] {
+        NOT_MADE => holes.push(slot as u32),
+        ENDED => {}
+        _ => s.end(slot, trace_end_ns, None),
     });
+    for slot in std::mem::take(&mut s.unset_total) {
+        s.end(slot as usize, trace_end_ns, None);
+    }
     s.pass.proc_busy_ns += s.proc_running.values().map(|since| trace_end_ns - since).sum::<i64>();
-    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, .. } = s;
+    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, tally, state, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.
     let mut regions: Vec<RegionRec> = regions
@@ -1089,16 +1146,18 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         })
         .collect();
     regions.sort_by_key(|r| (r.g, r.start));
-    recs.truncate(kept);
-    let mut groups: Vec<GroupRec> = groups
-        .into_iter()
-        .map(|(mut g, block, range)| {
-            g.named = Span { at: times.len() as u32, block: block.len() as u32, range: range.len() as u32 };
-            times.extend(block);
-            times.extend(range);
-            g
-        })
-        .collect();
+    if !holes.is_empty() {
+        let mut kept = 0;
+        for slot in 0..recs.len() {
+            if state[slot] != NOT_MADE {
+                recs[kept] = recs[slot];
+                kept += 1;
+            }
+        }
+        recs.truncate(kept);
+    }
+    let mut groups: Vec<GroupRec> =
+        tally.into_iter().filter(|t| t.count != 0).map(|t| t.finish(&names, &mut times)).collect();
     groups.sort_by(|a, b| {
         b.sums.exec.cmp(&a.sums.exec).then_with(|| names[a.name as usize].cmp(&names[b.name as usize]))
     });

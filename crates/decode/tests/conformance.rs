@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use gotv_fixtures::text::to_binary;
 
 fn error_text(d: &gotv_decode::Decoded) -> Option<String> {
     d.error.as_ref().map(|e| e.to_string())
@@ -18,7 +19,7 @@ fn text_vectors_convert_to_their_binary_twins_and_meet_expectations() {
         let Some(stem) = file.strip_suffix(".test") else { continue };
         let text = std::fs::read_to_string(fixtures().join(file)).unwrap();
         let (expect, trace) = read_test(&text).unwrap();
-        let bin = text_to_binary(&trace).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let bin = to_binary(&trace).unwrap_or_else(|e| panic!("{file}: {e}"));
         let twin = std::fs::read(fixtures().join(format!("{stem}.bin"))).unwrap();
         if bin != twin {
             failures.push(format!("{file}: converted bytes differ from {stem}.bin"));
@@ -46,7 +47,7 @@ fn text_vectors_convert_to_their_binary_twins_and_meet_expectations() {
 #[test]
 fn the_text_trace_without_sections_reads_like_go() {
     let text = std::fs::read_to_string(fixtures().join("v2-cmdtrace-go122.txt")).unwrap();
-    let bin = text_to_binary(&text).unwrap();
+    let bin = to_binary(&text).unwrap();
     assert_eq!(bin, std::fs::read(fixtures().join("v2-cmdtrace-go122.bin")).unwrap());
     let d = gotv_decode::decode(&bin);
     assert_eq!(error_text(&d), None);

@@ -38,3 +38,7 @@ pub fn parsed_lines(name: &str) -> Vec<String> {
 pub fn answer(name: &str, file: &str) -> String {
     fixture(name).answer(file)
 }
+
+pub fn path(name: &str) -> std::path::PathBuf {
+    fixture(name).path()
+}

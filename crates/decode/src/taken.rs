@@ -58,7 +58,10 @@ impl Taken {
             | if extra { HAS_EXTRA } else { 0 }
             | u64::from(stack) << 32;
         self.words.extend_from_slice(&[head, ev.time as u64, ctx.m as u64, ctx.p as u64, ctx.g as u64]);
-        self.words.extend_from_slice(&ev.args[..args]);
+        // All four arguments, then the unused ones dropped: a copy of variable length would
+        // be a call to `memcpy` per event.
+        self.words.extend_from_slice(&ev.args);
+        self.words.truncate(self.words.len() - (ev.args.len() - args));
         if extra {
             self.words.extend_from_slice(&ev.extra);
         }
@@ -81,9 +84,16 @@ impl Taken {
             let args = (head >> ARGS_SHIFT & 7) as usize;
             let extra = if head & HAS_EXTRA != 0 { 2 } else { 0 };
             let mut ev = BaseEvent { typ: head as u8, time, ..BaseEvent::default() };
-            ev.args[..args].copy_from_slice(rest.get(..args)?);
-            ev.extra[..extra].copy_from_slice(rest.get(args..args + extra)?);
-            w = &rest[args + extra..];
+            let (a, rest) = rest.split_at_checked(args)?;
+            // Word by word over a fixed count, as in `push_event`: no `memcpy` call.
+            for (i, v) in ev.args.iter_mut().enumerate() {
+                *v = a.get(i).copied().unwrap_or(0);
+            }
+            if extra != 0 {
+                let (&e, _) = rest.split_first_chunk::<2>()?;
+                ev.extra = e;
+            }
+            w = &rest[extra..];
             Some(Item::Event { ctx: Ctx { p, m, g }, ev, stack: (head >> 32) as StackId })
         })
     }

@@ -1161,5 +1161,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     groups.sort_by(|a, b| {
         b.sums.exec.cmp(&a.sums.exec).then_with(|| names[a.name as usize].cmp(&names[b.name as usize]))
     });
+    // It grew by doubling: what it did not fill goes back to the heap for the next stages.
+    times.shrink_to_fit();
     GoroutineAnalysis { trace_start_ns, trace_end_ns, names, recs, wides, groups, regions, times, pass }
 }

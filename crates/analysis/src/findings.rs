@@ -98,7 +98,7 @@ fn leaf(trace: &Trace, stack: u32) -> Option<Location> {
 pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
     let p = &gs.pass;
     let mut v = Vitals {
-        wall_ns: gs.trace_end_ns - gs.trace_start_ns,
+        wall_ns: gs.trace_end_ns.saturating_sub(gs.trace_start_ns),
         gomaxprocs: p.gomaxprocs,
         runnable_waits: p.runnable_waits,
         runnable_max_ns: p.runnable_max_ns,
@@ -115,10 +115,11 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
         v.proc_busy = p.proc_busy_ns as f64 / (v.wall_ns as f64 * v.gomaxprocs as f64);
     }
     // Groups hold the sums over their goroutines: a few of them instead of millions.
+    // Saturating: a corrupt trace's times can be anything.
     for g in gs.groups() {
-        v.assist_ns += g.stats.range_ns.get("GC mark assist").unwrap_or(0);
-        v.exec_ns += g.stats.exec_ns;
-        v.sched_wait_ns += g.stats.sched_wait_ns;
+        v.assist_ns = v.assist_ns.saturating_add(g.stats.range_ns.get("GC mark assist").unwrap_or(0));
+        v.exec_ns = v.exec_ns.saturating_add(g.stats.exec_ns);
+        v.sched_wait_ns = v.sched_wait_ns.saturating_add(g.stats.sched_wait_ns);
     }
     let mut below = 0;
     for (bucket, n) in p.runnable_hist.iter().enumerate() {

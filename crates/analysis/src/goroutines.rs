@@ -3,7 +3,8 @@
 //! pages of `go tool trace` to the nanosecond.
 //!
 //! Times of 0 mean "unset", as in Go: a v1 trace whose first event is at 0 ns gets the same
-//! (odd) accounting Go gives it.
+//! (odd) accounting Go gives it. Arithmetic on times wraps, as Go's `int64` does: a corrupt
+//! trace's huge times give Go's numbers rather than a panic.
 //!
 //! A 200 MB trace has millions of goroutines, so the result is a few flat tables rather than
 //! a record with its own allocations per goroutine: fixed-size records, names interned once,
@@ -39,30 +40,34 @@ struct Sums {
 }
 
 impl Sums {
-    /// Adds `o` (`sign` 1) or takes it back (−1).
+    /// Adds `o` (`sign` 1) or takes it back (−1). Wrapping, so that taking back what a
+    /// corrupt trace's huge times added restores the sums exactly.
     fn add(&mut self, o: &Sums, sign: i64) {
-        self.exec += sign * o.exec;
-        self.sched_wait += sign * o.sched_wait;
-        self.syscall += sign * o.syscall;
-        self.syscall_block += sign * o.syscall_block;
-        self.total += sign * o.total;
+        let add = |x: &mut i64, v: i64| *x = x.wrapping_add(v.wrapping_mul(sign));
+        add(&mut self.exec, o.exec);
+        add(&mut self.sched_wait, o.sched_wait);
+        add(&mut self.syscall, o.syscall);
+        add(&mut self.syscall_block, o.syscall_block);
+        add(&mut self.total, o.total);
     }
 
     fn sub(&self, o: &Sums) -> Sums {
         Sums {
-            exec: self.exec - o.exec,
-            sched_wait: self.sched_wait - o.sched_wait,
-            syscall: self.syscall - o.syscall,
-            syscall_block: self.syscall_block - o.syscall_block,
-            total: self.total - o.total,
+            exec: self.exec.wrapping_sub(o.exec),
+            sched_wait: self.sched_wait.wrapping_sub(o.sched_wait),
+            syscall: self.syscall.wrapping_sub(o.syscall),
+            syscall_block: self.syscall_block.wrapping_sub(o.syscall_block),
+            total: self.total.wrapping_sub(o.total),
         }
     }
 
     /// Go's `UnknownTime`: whatever the non-overlapping buckets leave of the total.
     fn unknown(&self, block: i64) -> i64 {
-        let sum = self.exec + self.sched_wait + self.syscall + self.syscall_block + block;
+        let sum = [self.sched_wait, self.syscall, self.syscall_block, block]
+            .iter()
+            .fold(self.exec, |s, &v| s.wrapping_add(v));
         if sum < self.total {
-            self.total - sum
+            self.total.wrapping_sub(sum)
         } else {
             0
         }
@@ -138,7 +143,7 @@ impl Tally {
 /// Adds `d` to `name`'s entry, which `members` more (or fewer) members have.
 fn count_named(v: &mut Vec<(u32, i64, i64)>, name: u32, d: i64, members: i64) {
     match v.iter_mut().find(|e| e.0 == name) {
-        Some(e) => (e.1, e.2) = (e.1 + d, e.2 + members),
+        Some(e) => (e.1, e.2) = (e.1.wrapping_add(d), e.2 + members),
         None => v.push((name, d, members)),
     }
 }
@@ -299,7 +304,7 @@ impl<'a> Times<'a> {
     }
 
     pub fn total(&self) -> i64 {
-        self.entries.iter().map(|e| e.1).sum()
+        total(self.entries)
     }
 }
 
@@ -414,10 +419,15 @@ pub struct Group<'a> {
     pub stats: ExecStats<'a>,
 }
 
+/// The sum of named times.
+fn total(v: &[Named]) -> i64 {
+    v.iter().fold(0, |s, e| s.wrapping_add(e.1))
+}
+
 /// Adds `d` to `name`'s entry, adding the entry if missing.
 fn bump(v: &mut Vec<Named>, name: u32, d: i64) {
     match v.iter_mut().find(|e| e.0 == name) {
-        Some(e) => e.1 += d,
+        Some(e) => e.1 = e.1.wrapping_add(d),
         None => v.push((name, d)),
     }
 }
@@ -433,7 +443,7 @@ fn append(to: &mut Vec<Named>, entries: &[Named]) {
 /// `v − base` over the names of `v` (Go's `sub`).
 fn sub_named<'a>(v: &'a [Named], base: &'a [Named]) -> impl Iterator<Item = Named> + 'a {
     let base = move |k: u32| base.iter().find(|e| e.0 == k).map_or(0, |e| e.1);
-    v.iter().map(move |&(k, x)| (k, x - base(k)))
+    v.iter().map(move |&(k, x)| (k, x.wrapping_sub(base(k))))
 }
 
 /// A region that has begun: what the goroutine's stats were then.
@@ -488,27 +498,28 @@ impl Live {
 
 /// Adds the intervals still open at `last` (Go's `snapshotStat`).
 fn add_pending(s: &mut Sums, block: &mut Vec<Named>, range: &mut Vec<Named>, created: i64, p: &Pending, last: i64) {
+    let since = |t: i64| last.wrapping_sub(t);
     if s.total == 0 {
-        s.total = last - created;
+        s.total = since(created);
     }
     if p.start != 0 {
-        s.exec += last - p.start;
+        s.exec = s.exec.wrapping_add(since(p.start));
     }
     if p.runnable != 0 {
-        s.sched_wait += last - p.runnable;
+        s.sched_wait = s.sched_wait.wrapping_add(since(p.runnable));
     }
     if p.block != 0 {
-        bump(block, p.block_reason, last - p.block);
+        bump(block, p.block_reason, since(p.block));
     }
     if p.syscall != 0 {
-        s.syscall += last - p.syscall;
+        s.syscall = s.syscall.wrapping_add(since(p.syscall));
     }
     // Go's quirk: a syscall still blocked at the end counts as scheduler wait.
     if p.syscall_block != 0 {
-        s.sched_wait += last - p.syscall_block;
+        s.sched_wait = s.sched_wait.wrapping_add(since(p.syscall_block));
     }
     for &(name, ts) in &p.open {
-        bump(range, name, last - ts);
+        bump(range, name, since(ts));
     }
 }
 
@@ -719,7 +730,7 @@ impl Summarizer<'_> {
                     self.tally(&g, -1);
                     g.end = end.unwrap_or(g.end);
                     if unset {
-                        g.sums.total = last - g.created;
+                        g.sums.total = last.wrapping_sub(g.created);
                     }
                     self.recs[s].store(&g, &mut self.wides);
                     self.tally(&g, 1);
@@ -787,12 +798,13 @@ impl Summarizer<'_> {
         let t = &mut self.tally[*k as usize];
         t.count += sign;
         t.sums.add(&g.sums, sign);
-        t.unknown += sign * g.sums.unknown(block.iter().map(|e| e.1).sum());
+        let unknown = g.sums.unknown(total(block));
+        t.unknown = t.unknown.wrapping_add(unknown.wrapping_mul(sign));
         for &(name, d) in block {
-            count_named(&mut t.block, name, sign * d, sign);
+            count_named(&mut t.block, name, d.wrapping_mul(sign), sign);
         }
         for &(name, d) in range {
-            count_named(&mut t.range, name, sign * d, sign);
+            count_named(&mut t.range, name, d.wrapping_mul(sign), sign);
         }
     }
 
@@ -824,7 +836,7 @@ impl Summarizer<'_> {
                 let sync_ts = self.sync_ts(ev.index());
                 self.create(s, id(), sync_ts);
                 // The time since the Sync is credited to the state the goroutine is found in.
-                let d = t - sync_ts;
+                let d = t.wrapping_sub(sync_ts);
                 if new == GoState::Waiting {
                     let reason = self.side.reason(ev);
                     let k = self.intern(reason);
@@ -832,12 +844,15 @@ impl Summarizer<'_> {
                     bump(&mut self.live[li].block, k, d);
                 }
                 let st = &mut self.live[self.state[s] as usize].g.sums;
-                match new {
-                    GoState::Running => st.exec += d,
-                    GoState::Runnable => st.sched_wait += d,
-                    GoState::Syscall if ev.proc() == NO_PROC => st.syscall_block += d,
-                    GoState::Syscall => st.syscall += d,
-                    _ => {}
+                let to = match new {
+                    GoState::Running => Some(&mut st.exec),
+                    GoState::Runnable => Some(&mut st.sched_wait),
+                    GoState::Syscall if ev.proc() == NO_PROC => Some(&mut st.syscall_block),
+                    GoState::Syscall => Some(&mut st.syscall),
+                    _ => None,
+                };
+                if let Some(to) = to {
+                    *to = to.wrapping_add(d);
                 }
             }
             GoState::NotExist => {
@@ -873,16 +888,16 @@ impl Summarizer<'_> {
         let mut unbind = false;
         match old {
             GoState::Running => {
-                st.exec += t - p.start;
+                st.exec = st.exec.wrapping_add(t.wrapping_sub(p.start));
                 p.start = 0;
             }
             GoState::Waiting if p.block != 0 => {
-                bump(&mut l.block, p.block_reason, t - p.block);
+                bump(&mut l.block, p.block_reason, t.wrapping_sub(p.block));
                 p.block = 0;
             }
             GoState::Runnable if p.runnable != 0 => {
-                let d = t - p.runnable;
-                st.sched_wait += d;
+                let d = t.wrapping_sub(p.runnable);
+                st.sched_wait = st.sched_wait.wrapping_add(d);
                 p.runnable = 0;
                 if new == GoState::Running {
                     let w = &mut self.pass;
@@ -892,12 +907,12 @@ impl Summarizer<'_> {
                 }
             }
             GoState::Syscall if p.syscall != 0 => {
-                if p.syscall_block != 0 {
-                    st.syscall_block += t - p.syscall_block;
-                    st.syscall += p.syscall_block - p.syscall;
-                } else {
-                    st.syscall += t - p.syscall;
-                }
+                let (blocked, ran) = match p.syscall_block {
+                    0 => (0, t.wrapping_sub(p.syscall)),
+                    b => (t.wrapping_sub(b), b.wrapping_sub(p.syscall)),
+                };
+                st.syscall_block = st.syscall_block.wrapping_add(blocked);
+                st.syscall = st.syscall.wrapping_add(ran);
                 p.syscall = 0;
                 p.syscall_block = 0;
                 unbind = true;
@@ -942,7 +957,7 @@ impl Summarizer<'_> {
                     let c = &mut self.pass.sites[site as usize - 1];
                     c.alive -= 1;
                     c.ended += 1;
-                    c.lifetime_ns += t - self.live[li].g.created;
+                    c.lifetime_ns = c.lifetime_ns.wrapping_add(t.wrapping_sub(self.live[li].g.created));
                 }
                 self.end(s, t, Some(t));
             }
@@ -974,7 +989,7 @@ impl Summarizer<'_> {
             let l = &mut self.live[li];
             if let Some(k) = l.p.open.iter().position(|e| e.0 == name && e.1 != 0) {
                 let ts = l.p.open.swap_remove(k).1;
-                bump(&mut l.range, name, t - ts);
+                bump(&mut l.range, name, t.wrapping_sub(ts));
             }
             return;
         }
@@ -994,7 +1009,7 @@ impl Summarizer<'_> {
         let l = &mut self.live[li];
         if ev.kind() == EventKind::RangeActive {
             if let Some(&(_, ts)) = l.p.open.iter().find(|e| e.0 == name && e.1 != 0) {
-                bump(&mut l.range, name, at - ts);
+                bump(&mut l.range, name, at.wrapping_sub(ts));
             }
         }
         match l.p.open.iter_mut().find(|e| e.0 == name) {
@@ -1062,7 +1077,8 @@ impl Summarizer<'_> {
                 if to == ProcState::Running && from != ProcState::Running {
                     self.proc_running.insert(id, ev.time());
                 } else if from == ProcState::Running && to != ProcState::Running {
-                    self.pass.proc_busy_ns += self.proc_running.remove(&id).map_or(0, |since| ev.time() - since);
+                    let busy = self.proc_running.remove(&id).map_or(0, |since| ev.time().saturating_sub(since));
+                    self.pass.proc_busy_ns = self.pass.proc_busy_ns.saturating_add(busy);
                 }
             }
             EventKind::Sync => (self.sync_ts, self.sync_scan) = (0, i),
@@ -1132,7 +1148,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     for slot in std::mem::take(&mut s.unset_total) {
         s.end(slot as usize, trace_end_ns, None);
     }
-    s.pass.proc_busy_ns += s.proc_running.values().map(|since| trace_end_ns - since).sum::<i64>();
+    // Saturating: a corrupt trace's times can be anything.
+    let busy = s.proc_running.values().fold(0i64, |sum, since| sum.saturating_add(trace_end_ns.saturating_sub(*since)));
+    s.pass.proc_busy_ns = s.pass.proc_busy_ns.saturating_add(busy);
     let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, tally, state, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.

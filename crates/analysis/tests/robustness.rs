@@ -2,6 +2,8 @@
 //! from files, and the page runs these unasked on every file it opens. (Debug builds check
 //! arithmetic overflow, so this also catches times and counts taken from the file unchecked.)
 
+mod common;
+
 use gotv_analysis::{
     annotations, counters, cpu_samples, findings, gc, goroutines, mmu_curve, profiles, summary, vitals, MmuFlags,
     ProfileKind,
@@ -70,4 +72,20 @@ fn analyses_survive_corrupted_traces() {
     assert_eq!(runs, 200);
     // Corruption usually ends decoding early; enough of it must leave real work to analyze.
     assert!(substantial >= 50, "only {substantial} of {runs} corrupted traces kept 1000+ events");
+}
+
+/// The same on Go's vectors and the inputs the decoder's fuzzing kept.
+#[test]
+fn analyses_survive_go_vectors_and_kept_fuzz_inputs() {
+    let inputs = common::odd_inputs();
+    let panicked: Vec<String> = inputs
+        .iter()
+        .filter(|p| {
+            let bytes = std::fs::read(p).expect("input");
+            std::panic::catch_unwind(|| analyze_everything(&bytes)).is_err()
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    let n = panicked.len();
+    assert!(n == 0, "{n} of {} inputs made an analysis panic:\n{}", inputs.len(), panicked.join("\n"));
 }

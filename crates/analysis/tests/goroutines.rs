@@ -172,7 +172,7 @@ fn groups_disagree_with_members(trace: &gotv_decode::Trace) -> Option<String> {
 #[test]
 fn groups_are_the_sums_of_their_members() {
     let mut paths: Vec<std::path::PathBuf> = common::fixtures().iter().map(|n| common::path(n)).collect();
-    paths.extend(common::odd_inputs());
+    paths.extend(gotv_fixtures::odd_inputs());
     let failures: Vec<String> = paths
         .iter()
         .filter_map(|p| {

@@ -2,8 +2,6 @@
 //! from files, and the page runs these unasked on every file it opens. (Debug builds check
 //! arithmetic overflow, so this also catches times and counts taken from the file unchecked.)
 
-mod common;
-
 use gotv_analysis::{
     annotations, counters, cpu_samples, findings, gc, goroutines, mmu_curve, profiles, summary, vitals, MmuFlags,
     ProfileKind,
@@ -77,7 +75,7 @@ fn analyses_survive_corrupted_traces() {
 /// The same on Go's vectors and the inputs the decoder's fuzzing kept.
 #[test]
 fn analyses_survive_go_vectors_and_kept_fuzz_inputs() {
-    let inputs = common::odd_inputs();
+    let inputs = gotv_fixtures::odd_inputs();
     let panicked: Vec<String> = inputs
         .iter()
         .filter(|p| {

@@ -42,21 +42,3 @@ pub fn answer(name: &str, file: &str) -> String {
 pub fn path(name: &str) -> std::path::PathBuf {
     fixture(name).path()
 }
-
-/// Go's conformance vectors and every input the decoder's fuzzing kept: hand-made and fuzzed
-/// oddities (IDs reused, goroutines that end twice, huge times) that our fixtures lack. Most
-/// end in a decoding error; the analyses get what was decoded before it.
-pub fn odd_inputs() -> Vec<std::path::PathBuf> {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../decode/fuzz/corpus");
-    let mut inputs = Vec::new();
-    for dir in [gotv_fixtures::go_vectors(), corpus.join("decode"), corpus.join("decode_chunked")] {
-        for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let p = e.unwrap().path();
-            if p.extension().is_none_or(|x| x == "trace" || x == "bin") {
-                inputs.push(p);
-            }
-        }
-    }
-    assert!(inputs.len() > 600, "found only {} inputs", inputs.len());
-    inputs
-}

@@ -87,7 +87,7 @@ impl View {
             ("file", l.name.clone()),
             ("format", format),
             ("size", human_bytes(l.bytes)),
-            ("duration", human_ns(l.end_ns - l.start_ns)),
+            ("duration", human_ns(l.end_ns.saturating_sub(l.start_ns))),
             ("events", grouped(l.events)),
             ("goroutines", grouped(l.goroutines)),
             ("GC cycles", grouped(l.gc_cycles)),

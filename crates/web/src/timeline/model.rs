@@ -434,7 +434,7 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines, syscalls
 impl Model {
     pub fn new(trace: &Trace, gs: &GoroutineAnalysis, gc: &GcAnalysis) -> Model {
         let (start_ns, end_ns) = (gs.trace_start_ns, gs.trace_end_ns.max(gs.trace_start_ns));
-        let resolution = gotv_analysis::plot_resolution(end_ns - start_ns);
+        let resolution = gotv_analysis::plot_resolution(end_ns.saturating_sub(start_ns));
         let goroutines = Goroutines::new(gs);
         let mut syscalls = Vec::new();
         let procs = lanes::<false>(trace, &goroutines, &mut syscalls);

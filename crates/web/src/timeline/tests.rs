@@ -278,3 +278,42 @@ fn the_first_frame_has_every_row_and_the_counters_come_after() {
     assert_eq!(Scene { trace: &trace, model: &m }.render(&f, &mut later), height, "the rows stay where they were");
     assert!(later.rects > first.rects);
 }
+
+/// Whatever decodes from a broken or odd file gets its timeline: the model, frames per P and
+/// per thread with every group open and a goroutine selected, its story and arrows, and
+/// clicks all over, without a panic (the page would show one instead of the trace).
+#[test]
+fn odd_and_broken_traces_get_a_timeline() {
+    let mut drawn = 0;
+    for path in gotv_fixtures::odd_inputs() {
+        let bytes = std::fs::read(&path).expect("input");
+        let result = std::panic::catch_unwind(|| {
+            let trace = gotv_decode::decode(&bytes).trace;
+            let gs = gotv_analysis::goroutines(&trace);
+            let mut m = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+            m.add_counters(&trace);
+            let scene = Scene { trace: &trace, model: &m };
+            let selected = m.goroutines.ids.first().copied();
+            for by_thread in [false, true] {
+                let mut f = frame(&m, 800.0, 2000.0);
+                f.by_thread = by_thread;
+                f.expanded = (0..m.goroutines.groups.len() as u32).collect();
+                f.selected = selected;
+                let mut r = Recorder::default();
+                let height = scene.render(&f, &mut r);
+                for (x, y) in [(GUTTER + 1.0, 1.0), (400.0, height / 2.0), (799.0, height - 1.0)] {
+                    let _ = scene.pick(&f, x, y);
+                }
+            }
+            if let Some(id) = selected {
+                let _ = (details(&trace, id, ""), flows(&trace, id));
+            }
+            trace.len()
+        });
+        match result {
+            Ok(events) => drawn += usize::from(events > 0),
+            Err(_) => panic!("{}: the timeline panicked", path.display()),
+        }
+    }
+    assert!(drawn > 300, "only {drawn} inputs had events to draw");
+}

@@ -54,7 +54,7 @@ impl Viewport {
 
     /// The whole trace, with a little margin so the first and last events are visible.
     pub fn fit(&mut self, start_ns: i64, end_ns: i64) {
-        let span = ((end_ns - start_ns) as f64).max(MIN_SPAN_NS);
+        let span = (end_ns as f64 - start_ns as f64).max(MIN_SPAN_NS);
         self.start_ns = start_ns as f64 - span * 0.01;
         self.end_ns = end_ns as f64 + span * 0.01;
     }

@@ -36,10 +36,12 @@ struct Report {
 
 pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     let (start, end) = trace.time_span();
+    // Saturating: a corrupt trace's times can be anything.
+    let duration = end.saturating_sub(start);
     let gc = gotv_analysis::gc(trace);
-    let summary = gc.summary(end - start);
+    let summary = gc.summary(duration);
     if args.json {
-        let resolution = args.resolution.unwrap_or_else(|| gotv_analysis::plot_resolution(end - start));
+        let resolution = args.resolution.unwrap_or_else(|| gotv_analysis::plot_resolution(duration));
         let counters = gotv_analysis::counters(trace, resolution);
         let r = Report { trace_start_ns: start, trace_end_ns: end, summary, gc, counters };
         return serde_json::to_string_pretty(&r).map_err(|e| e.to_string());

@@ -1,5 +1,6 @@
 //! A trace cut part-way (a copy still being written, a size limit): every command prints what
-//! came before the break and then fails, saying where the trace broke.
+//! came before the break and then fails, saying where the trace broke. Odd and broken traces
+//! of every kind make no command panic.
 
 use std::process::Command;
 
@@ -31,4 +32,45 @@ fn every_command_reports_where_a_cut_trace_broke() {
         );
     }
     std::fs::remove_file(&cut).unwrap();
+}
+
+/// No command panics on Go's vectors or the inputs the decoder's fuzzing kept: each prints
+/// what decoded and, where decoding broke, says so.
+#[test]
+fn no_command_panics_on_odd_or_broken_traces() {
+    let inputs = gotv_fixtures::odd_inputs();
+    let out = std::env::temp_dir().join(format!("gotv-odd-{}.pb.gz", std::process::id()));
+    let out = out.to_str().expect("temp path");
+    let commands: [&[&str]; 10] = [
+        &["stats"],
+        &["diagnose"],
+        &["goroutines"],
+        &["events"],
+        &["mmu"],
+        &["gc"],
+        &["gc", "--json"],
+        &["tasks"],
+        &["cpu"],
+        &["pprof", "--kind", "sync", "-o", out],
+    ];
+    // Two at a time: thousands of runs.
+    let panics: Vec<String> = std::thread::scope(|s| {
+        let halves = inputs.chunks(inputs.len().div_ceil(2)).map(|half| {
+            s.spawn(move || {
+                let mut panics = Vec::new();
+                for path in half {
+                    for args in commands {
+                        let run = Command::new(env!("CARGO_BIN_EXE_gotv")).args(args).arg(path).output().unwrap();
+                        if String::from_utf8_lossy(&run.stderr).contains("panicked") {
+                            panics.push(format!("{args:?} {}", path.display()));
+                        }
+                    }
+                }
+                panics
+            })
+        });
+        halves.collect::<Vec<_>>().into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let _ = std::fs::remove_file(out);
+    assert!(panics.is_empty(), "{} runs panicked:\n{}", panics.len(), panics.join("\n"));
 }

@@ -1,5 +1,6 @@
 //! The analysis views' data, computed from the session's trace when a view first asks and
-//! kept: a profile over a big trace takes a pass over every event.
+//! kept: a profile over a big trace takes a pass over every event. Times are sent from the
+//! trace's start, saturating: a corrupt trace's times can be anything.
 
 use crate::protocol::{
     AnnotationsView, Answer, Breakdown, GcView, GoroutineRow, GroupRow, PauseView, ProfileView, Query, SampleView,
@@ -97,9 +98,9 @@ fn group(gs: &GoroutineAnalysis, name: &str) -> Answer {
         .filter(|g| g.name == name)
         .map(|g| GoroutineRow {
             id: g.id,
-            created_ns: g.created_ns - origin,
-            start_ns: (g.start_ns != 0).then(|| g.start_ns - origin),
-            end_ns: (g.end_ns != 0).then(|| g.end_ns - origin),
+            created_ns: g.created_ns.saturating_sub(origin),
+            start_ns: (g.start_ns != 0).then(|| g.start_ns.saturating_sub(origin)),
+            end_ns: (g.end_ns != 0).then(|| g.end_ns.saturating_sub(origin)),
             stats: breakdown(&g.stats),
         })
         .collect();
@@ -182,7 +183,7 @@ fn cpu(trace: &Trace) -> ProfileView {
 fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView, String> {
     let origin = gs.trace_start_ns;
     let g = gotv_analysis::gc(trace);
-    let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time - origin, p.value)).collect();
+    let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect();
     let mut flags = MmuFlags { stw: false, background: false, assist: false, sweep: false, per_proc: false };
     for name in names {
         *match name.as_str() {
@@ -197,12 +198,12 @@ fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView,
     let worst = gotv_analysis::worst_windows(&m.series, MMU_WINDOW_NS, 10);
     Ok(GcView {
         flags: names.to_vec(),
-        cycles: g.cycles.iter().map(|c| (c.start_ns - origin, c.duration_ns)).collect(),
+        cycles: g.cycles.iter().map(|c| (c.start_ns.saturating_sub(origin), c.duration_ns)).collect(),
         pauses: g
             .pauses
             .iter()
             .map(|p| PauseView {
-                start_ns: p.start_ns - origin,
+                start_ns: p.start_ns.saturating_sub(origin),
                 duration_ns: p.duration_ns,
                 reason: p.reason.clone(),
                 goroutine: p.goroutine,
@@ -210,11 +211,11 @@ fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView,
             .collect(),
         heap_alloc: points(&g.heap_alloc),
         heap_goal: points(&g.heap_goal),
-        duration_ns: gs.trace_end_ns - origin,
-        summary: g.summary(gs.trace_end_ns - origin),
+        duration_ns: gs.trace_end_ns.saturating_sub(origin),
+        summary: g.summary(gs.trace_end_ns.saturating_sub(origin)),
         mmu: m.curve,
         mmu_window_ns: MMU_WINDOW_NS,
-        worst: worst.iter().map(|w| (w.start_ns - origin, w.util)).collect(),
+        worst: worst.iter().map(|w| (w.start_ns.saturating_sub(origin), w.util)).collect(),
     })
 }
 
@@ -231,14 +232,14 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
         .iter()
         .filter_map(|t| {
             let (b, e) = (t.start_ns?, t.end_ns?);
-            Some((t.name.as_str(), 0, *t.goroutines.first()?, b - origin, e - b))
+            Some((t.name.as_str(), 0, *t.goroutines.first()?, b.saturating_sub(origin), e.saturating_sub(b)))
         })
         .collect();
     let region_instances: Vec<Instance> = gotv_analysis::region_instances(trace, gs)
         .iter()
         .filter_map(|r| {
             let (b, e) = (r.start_ns?, r.end_ns?);
-            Some((r.name, r.frame.map_or(0, |f| f.pc), r.goroutine, b - origin, e - b))
+            Some((r.name, r.frame.map_or(0, |f| f.pc), r.goroutine, b.saturating_sub(origin), e.saturating_sub(b)))
         })
         .collect();
     let types = |stats: &[TypeStats], instances: &[Instance]| {
@@ -276,5 +277,43 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
         tasks: types(&a.tasks, &task_instances),
         regions: types(&a.regions, &region_instances),
         logs: a.logs.iter().map(|l| (l.category.clone(), l.count)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every view's question about whatever decodes from an odd or broken file gets an
+    /// answer or an error message, never a panic (the page would show one).
+    #[test]
+    fn every_view_answers_on_odd_and_broken_traces() {
+        for path in gotv_fixtures::odd_inputs() {
+            let bytes = std::fs::read(&path).expect("input");
+            let answered = std::panic::catch_unwind(|| {
+                let trace = gotv_decode::decode(&bytes).trace;
+                let gs = gotv_analysis::goroutines(&trace);
+                let mut answers = Answers::default();
+                let group = gs.groups().next().map(|g| g.name.to_string());
+                let mut queries = vec![
+                    Query::Groups,
+                    Query::CreatedAt { file: "main.go".into(), line: 1 },
+                    Query::Gc { flags: ["stw", "background", "assist", "sweep"].map(String::from).to_vec() },
+                    Query::Annotations,
+                ];
+                for kind in ["net", "sync", "syscall", "sched", "cpu"] {
+                    queries.push(Query::Profile { kind: kind.into(), group: None });
+                    queries.push(Query::Profile { kind: kind.into(), group: group.clone() });
+                }
+                queries.push(Query::Pprof { kind: "sync".into(), group: group.clone() });
+                if let Some(name) = group {
+                    queries.push(Query::Group { name });
+                }
+                for q in queries {
+                    let _ = answers.get(&trace, &gs, q);
+                }
+            });
+            assert!(answered.is_ok(), "{}: a view's query panicked", path.display());
+        }
     }
 }

@@ -280,7 +280,8 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
     }
 }
 
-#[cfg(test)]
+// It reads inputs from disk, which the wasm test runner cannot.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -74,7 +74,8 @@ fn stats(count: u64, mut complete: Vec<i64>) -> DurationStats {
         return DurationStats { count, ..DurationStats::default() };
     }
     let q = |p: usize| complete[(n - 1) * p / 100];
-    let total: i64 = complete.iter().sum();
+    // Saturating: a corrupt trace's durations can be anything.
+    let total = complete.iter().fold(0i64, |s, &d| s.saturating_add(d));
     let mut hist: BTreeMap<i64, u64> = BTreeMap::new();
     for &d in &complete {
         *hist.entry(bucket(d)).or_default() += 1;

@@ -240,7 +240,8 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
             if we < start || t < ws {
                 continue;
             }
-            let d = t.min(we) - start.max(ws);
+            // Wrapping, as Go's int64 does: a corrupt trace's times can be anything.
+            let d = t.min(we).wrapping_sub(start.max(ws));
             if d > 0 {
                 counted[k] += 1;
                 let by_stack = &mut records[k];
@@ -250,7 +251,7 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
                 let r = &mut by_stack[stack as usize];
                 r.last = counted[k];
                 r.count += 1;
-                r.delay += d;
+                r.delay = r.delay.wrapping_add(d);
             }
         }
         if !any_open {
@@ -275,7 +276,7 @@ fn finish(trace: &Trace, kind: ProfileKind, by_stack: Vec<Record>) -> Profile {
             (e.0, e.1) = (r.last, stack);
         }
         e.2 += r.count;
-        e.3 += r.delay;
+        e.3 = e.3.wrapping_add(r.delay);
     }
     let mut samples: Vec<ProfileSample> = merged
         .into_values()

@@ -39,9 +39,7 @@ fn every_command_reports_where_a_cut_trace_broke() {
 #[test]
 fn no_command_panics_on_odd_or_broken_traces() {
     let inputs = gotv_fixtures::odd_inputs();
-    let out = std::env::temp_dir().join(format!("gotv-odd-{}.pb.gz", std::process::id()));
-    let out = out.to_str().expect("temp path");
-    let commands: [&[&str]; 10] = [
+    let commands: [&[&str]; 9] = [
         &["stats"],
         &["diagnose"],
         &["goroutines"],
@@ -51,26 +49,27 @@ fn no_command_panics_on_odd_or_broken_traces() {
         &["gc", "--json"],
         &["tasks"],
         &["cpu"],
-        &["pprof", "--kind", "sync", "-o", out],
     ];
-    // Two at a time: thousands of runs.
+    // Two at a time: thousands of runs. Each writes its pprof file to a path of its own.
     let panics: Vec<String> = std::thread::scope(|s| {
-        let halves = inputs.chunks(inputs.len().div_ceil(2)).map(|half| {
+        let halves = inputs.chunks(inputs.len().div_ceil(2)).enumerate().map(|(h, half)| {
             s.spawn(move || {
+                let out = std::env::temp_dir().join(format!("gotv-odd-{}-{h}.pb.gz", std::process::id()));
+                let pprof = ["pprof", "--kind", "sync", "-o", out.to_str().expect("temp path")];
                 let mut panics = Vec::new();
                 for path in half {
-                    for args in commands {
+                    for args in commands.iter().copied().chain([&pprof[..]]) {
                         let run = Command::new(env!("CARGO_BIN_EXE_gotv")).args(args).arg(path).output().unwrap();
                         if String::from_utf8_lossy(&run.stderr).contains("panicked") {
                             panics.push(format!("{args:?} {}", path.display()));
                         }
                     }
                 }
+                let _ = std::fs::remove_file(&out);
                 panics
             })
         });
         halves.collect::<Vec<_>>().into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
-    let _ = std::fs::remove_file(out);
     assert!(panics.is_empty(), "{} runs panicked:\n{}", panics.len(), panics.join("\n"));
 }

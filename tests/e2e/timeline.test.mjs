@@ -127,6 +127,12 @@ test('the wheel scrolls the lanes; with Ctrl (a touchpad pinch) it zooms, with S
 test('the canvas is drawn at the screen\'s pixel density (sharp on HiDPI)', async () => {
   await withPage(server.url, async (page) => {
     await openDemo(page);
+    // The worker draws into an OffscreenCanvas; the page's canvas learns the new bitmap size in
+    // a task of its own, which may come after the worker's "drawn" message.
+    await page.waitForFunction(() => {
+      const c = document.querySelector('.timeline-canvas');
+      return c.width === c.clientWidth * 2;
+    }, null, { timeout: 5000 }).catch(() => {});
     const size = await page.locator('.timeline-canvas').evaluate((c) => [c.width, c.height, c.clientWidth, c.clientHeight]);
     assert.deepEqual([size[0], size[1]], [size[2] * 2, size[3] * 2], `bitmap ${size[0]}×${size[1]} for ${size[2]}×${size[3]} CSS px`);
   }, { deviceScaleFactor: 2 });

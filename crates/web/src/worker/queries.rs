@@ -8,7 +8,8 @@ use crate::protocol::{
 };
 use gotv_analysis::{ExecStats, GoroutineAnalysis, MmuFlags, ProfileFrame, ProfileKind, TypeStats};
 use gotv_decode::{GoState, Trace, Transition};
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io::Write;
 
 /// The window whose worst instances the GC view lists, as `gotv mmu` defaults to.
@@ -90,12 +91,26 @@ fn kind_of(name: &str) -> Result<ProfileKind, String> {
     ProfileKind::from_name(name).ok_or_else(|| format!("no {name} profile"))
 }
 
-/// A group's longest-lived goroutines, as `gotv goroutines --group NAME` orders them.
+/// A group's longest-lived goroutines, as `gotv goroutines --group NAME` orders them. Only
+/// those sent are kept on the way: a group can hold millions, and rows for all of them took
+/// hundreds of MB of the worker's memory, which WebAssembly never gives back.
 fn group(gs: &GoroutineAnalysis, name: &str) -> Answer {
+    // The worst kept on top: the least total time, then the highest ID.
+    let mut kept: BinaryHeap<Reverse<(i64, Reverse<i64>)>> = BinaryHeap::with_capacity(MEMBERS_SENT + 1);
+    let mut count = 0;
+    for g in gs.goroutines().filter(|g| g.name == name) {
+        count += 1;
+        kept.push(Reverse((g.stats.total_ns, Reverse(g.id))));
+        if kept.len() > MEMBERS_SENT {
+            kept.pop();
+        }
+    }
     let origin = gs.trace_start_ns;
-    let mut goroutines: Vec<GoroutineRow> = gs
-        .goroutines()
-        .filter(|g| g.name == name)
+    // Longest-lived first.
+    let goroutines = kept
+        .into_sorted_vec()
+        .into_iter()
+        .filter_map(|Reverse((_, Reverse(id)))| gs.goroutine(id))
         .map(|g| GoroutineRow {
             id: g.id,
             created_ns: g.created_ns.saturating_sub(origin),
@@ -104,10 +119,6 @@ fn group(gs: &GoroutineAnalysis, name: &str) -> Answer {
             stats: breakdown(&g.stats),
         })
         .collect();
-    // As `gotv goroutines --group`: the longest-lived first.
-    goroutines.sort_by(|x, y| y.stats.total_ns.cmp(&x.stats.total_ns).then(x.id.cmp(&y.id)));
-    let count = goroutines.len() as u64;
-    goroutines.truncate(MEMBERS_SENT);
     Answer::Group { name: name.to_string(), count, goroutines }
 }
 

@@ -1,7 +1,8 @@
 // Opening traces in the page: every way in, good files and bad ones.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve, launch, checkedPage, dropFile, screenshot, fixtures, dist, gotv, headerFields } from './harness.mjs';
@@ -136,6 +137,41 @@ test('a truncated trace says where it broke, and what decoded is still shown', a
     assert.match(await message(page).textContent(), /^cut\.trace: trace is truncated: it ends inside a batch \(at byte offset \d+, generation \d+\)\. Everything before that point is shown\.$/);
     assert.match((await headerFields(page)).format, /go 1\.26 trace/);
     await screenshot(page, 'truncated');
+  });
+});
+
+test('a trace too big for the memory opens up to a generation\'s end, says where it stopped, and the rest is not read', async () => {
+  // `?memory=1` gives the trace 1 MB, where a real one gets 3,500 MB (a tab's WebAssembly memory
+  // is 4 GiB): this two-generation trace needs about 1.1 MB.
+  const name = 'healthy-go1.27.trace';
+  await withPage(`${server.url}?memory=1`, async (page) => {
+    await page.locator('#open-demo:enabled').waitFor();
+    await dropFile(page, name, await readFile(join(fixtures, name)));
+    await page.locator('#message.error').waitFor();
+    const text = await message(page).textContent();
+    const stop = text.match(/^healthy-go1\.27\.trace: trace is too big for 1 MB of memory \(all of it would need about (\d+) MB\): the rest of the file is not read \(at byte offset (\d+), generation (\d+)\); the gotv command reads it whole\. Everything before that point is shown\.$/);
+    assert.ok(stop, text);
+    assert.ok(Number(stop[1]) >= 1, text);
+    // What is shown is the trace a file ending there holds, as the CLI reads it.
+    const dir = await mkdtemp(join(tmpdir(), 'gotv-'));
+    const cut = join(dir, 'cut.trace');
+    await writeFile(cut, (await readFile(join(fixtures, name))).subarray(0, Number(stop[2])));
+    const stats = gotv('stats', cut);
+    const whole = gotv('stats', join(fixtures, name));
+    assert.ok(stats.events.total > 0 && stats.events.total < whole.events.total, 'a part of the trace');
+    const shown = await headerFields(page);
+    assert.equal(Number(shown.events.replaceAll(',', '')), stats.events.total);
+    assert.equal(Number(shown.goroutines.replaceAll(',', '')), stats.goroutines.seen);
+    await page.locator('#timeline[data-frames]').waitFor();
+    await screenshot(page, 'too-big');
+  });
+  // The old format is read whole: one too big is refused before it fills the memory.
+  await withPage(`${server.url}?memory=1`, async (page) => {
+    await page.locator('#open-demo:enabled').waitFor();
+    await dropFile(page, 'old.trace', await readFile(join(fixtures, 'workshop-go1.21.trace')));
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /^old\.trace: trace is too big for 1 MB of memory: traces of Go 1\.21 and older are read whole, and this one would need about \d+ MB \(at byte offset 0\); the gotv command reads it whole$/);
+    assert.equal(await page.locator('#landing').isVisible(), true, 'nothing was decoded');
   });
 });
 

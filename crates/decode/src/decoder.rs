@@ -2,10 +2,10 @@
 //! progress can be reported while a large file streams in). Both run the same code on whole
 //! generations, so chunking cannot change the result.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::header::{read_header, Format, HEADER_LEN};
 use crate::trace::{Expected, Trace};
-use crate::v2::{Pumped, V2};
+use crate::v2::{Pumped, BYTES_PER_EVENT, V2};
 
 /// The result of decoding: every event up to where decoding stopped, and why it stopped
 /// early, if it did.
@@ -28,6 +28,24 @@ pub struct Progress {
     pub finished: bool,
 }
 
+/// How much memory a caller can give a trace, for one whose memory is bounded (the page: a
+/// WebAssembly memory is at most 4 GiB, and the analyses need room beside the trace). A
+/// trace's cost is estimated from its events and goroutines, at costs per item that include
+/// what the caller builds from them. Decoding stops before the generation that would go over:
+/// the trace is then the one a file ending there would give, and the error says where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub bytes: u64,
+    pub per_event: u64,
+    pub per_goroutine: u64,
+}
+
+impl Budget {
+    pub(crate) fn cost(&self, events: u64, goroutines: u64) -> u64 {
+        events.saturating_mul(self.per_event).saturating_add(goroutines.saturating_mul(self.per_goroutine))
+    }
+}
+
 /// Decodes a whole trace file.
 pub fn decode(data: &[u8]) -> Decoded {
     let mut d = Decoder::with_size_hint(data.len() as u64);
@@ -48,6 +66,7 @@ pub struct Decoder {
     finished: bool,
     /// Expected file size, if known.
     size_hint: u64,
+    budget: Option<Budget>,
 }
 
 impl Default for Decoder {
@@ -67,6 +86,7 @@ impl Decoder {
             error: None,
             finished: false,
             size_hint: 0,
+            budget: None,
         }
     }
 
@@ -76,6 +96,20 @@ impl Decoder {
         Decoder { size_hint: bytes, ..Decoder::new() }
     }
 
+    /// Stops decoding before the trace would go over `budget` (see [`Budget`]).
+    pub fn with_budget(self, budget: Budget) -> Decoder {
+        Decoder { budget: Some(budget), ..self }
+    }
+
+    /// The old format is read whole, so its size (the file's, or the `bytes` here if more) is
+    /// checked against the budget up front: its events estimated from it, its goroutines not.
+    fn too_big_whole(&self, bytes: usize) -> Option<Error> {
+        let b = self.budget?;
+        let need = b.cost(self.size_hint.max(bytes as u64) / BYTES_PER_EVENT as u64, 0);
+        let kind = ErrorKind::TooBig { budget_mb: b.bytes / 1_000_000, need_mb: need.div_ceil(1_000_000), whole: true };
+        (need > b.bytes).then(|| Error::new(kind, 0))
+    }
+
     /// Adds the next bytes of the file and decodes every generation they complete.
     pub fn feed(&mut self, chunk: &[u8]) -> Progress {
         self.fed += chunk.len() as u64;
@@ -83,7 +117,8 @@ impl Decoder {
             self.buf.extend_from_slice(chunk);
             // The old format stays buffered whole (see `run`): room for all of it at once
             // rather than by doubling, which copies it in WebAssembly.
-            if self.v2.is_none() && read_header(&self.buf).is_ok_and(|v| v.format() == Format::V1) {
+            let v1 = self.v2.is_none() && read_header(&self.buf).is_ok_and(|v| v.format() == Format::V1);
+            if v1 && self.too_big_whole(self.buf.len()).is_none() {
                 let rest = usize::try_from(self.size_hint).unwrap_or(0).saturating_sub(self.buf.len());
                 self.buf.try_reserve_exact(rest).ok();
             }
@@ -141,6 +176,10 @@ impl Decoder {
                 // The old format keeps its frequency and stacks in the footer: nothing can
                 // be decoded before the whole file is here, so it stays buffered until then.
                 Ok(v) if v.format() == Format::V1 => {
+                    if let Some(e) = self.too_big_whole(data.len()) {
+                        self.stop(Some(e));
+                        return data.len();
+                    }
                     if !eof {
                         return 0;
                     }
@@ -154,8 +193,11 @@ impl Decoder {
                     // Only now that the file is known to be a trace: real traces take 5–6
                     // bytes per event, so an underestimate would cost a doubling, and an
                     // overestimate is given back when decoding ends.
-                    self.trace.reserve(Expected::events(usize::try_from(self.size_hint / 5).unwrap_or(0)));
-                    self.v2 = Some(V2::new(v));
+                    // And no more than the budget allows.
+                    let fits = self.budget.map_or(u64::MAX, |b| b.bytes / b.per_event.max(1));
+                    let events = (self.size_hint / BYTES_PER_EVENT as u64).min(fits);
+                    self.trace.reserve(Expected::events(usize::try_from(events).unwrap_or(0)));
+                    self.v2 = Some(V2::new(v, self.budget.map(|b| (b, self.size_hint))));
                     start = HEADER_LEN;
                 }
             }

@@ -20,6 +20,15 @@ pub enum ErrorKind {
     Truncated { what: &'static str },
     /// The bytes contradict the format.
     Malformed { what: String },
+    /// Decoding the rest would take more memory than the caller's [`Budget`](crate::Budget)
+    /// allows: what was decoded before is kept.
+    TooBig {
+        budget_mb: u64,
+        /// What the whole file would take, by the budget's estimate.
+        need_mb: u64,
+        /// The format is read whole (Go 1.21 and older), so nothing was decoded.
+        whole: bool,
+    },
 }
 
 impl Error {
@@ -46,6 +55,16 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::Truncated { what } => write!(f, "trace is truncated: it ends inside {what}"),
             ErrorKind::Malformed { what } => write!(f, "corrupt trace: {what}"),
+            ErrorKind::TooBig { budget_mb, need_mb, whole: false } => write!(
+                f,
+                "trace is too big for {budget_mb} MB of memory (all of it would need about {need_mb} MB): \
+                 the rest of the file is not read"
+            ),
+            ErrorKind::TooBig { budget_mb, need_mb, whole: true } => write!(
+                f,
+                "trace is too big for {budget_mb} MB of memory: traces of Go 1.21 and older are read \
+                 whole, and this one would need about {need_mb} MB"
+            ),
         }
     }
 }

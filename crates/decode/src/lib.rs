@@ -39,7 +39,7 @@ pub mod v1;
 mod v2;
 mod wire;
 
-pub use decoder::{decode, Decoded, Decoder, Progress};
+pub use decoder::{decode, Budget, Decoded, Decoder, Progress};
 pub use display::quote;
 pub use error::{Error, ErrorKind};
 pub use hash::{IdHasher, IdMap};

@@ -5,6 +5,7 @@
 use std::sync::mpsc;
 
 use crate::cursor::{heap_insert, heap_remove, heap_update, Cursor, Entry};
+use crate::decoder::Budget;
 use crate::error::{Error, ErrorKind};
 use crate::generation::{build, frame_generation, Framing, GenEnd, Generation};
 use crate::header::Version;
@@ -20,6 +21,8 @@ pub(crate) struct V2 {
     report: Reporter,
     /// Number of the generation being read, for errors and progress.
     pub generation: u64,
+    /// The caller's memory budget, and the file's size (0 if unknown).
+    budget: Option<(Budget, u64)>,
 }
 
 /// What [`V2::pump`] did with the bytes it was given.
@@ -35,8 +38,28 @@ fn ordering_error(what: String, offset: u64, gen: u64) -> Error {
 }
 
 impl V2 {
-    pub(crate) fn new(version: Version) -> V2 {
-        V2 { version, order: Ordering::new(), report: Reporter::default(), generation: 0 }
+    pub(crate) fn new(version: Version, budget: Option<(Budget, u64)>) -> V2 {
+        V2 { version, order: Ordering::new(), report: Reporter::default(), generation: 0, budget }
+    }
+
+    /// Whether decoding the generation of `bytes` at file offset `at` would go over the
+    /// budget: it is not decoded then, so that the trace stays within it. Its events are
+    /// estimated from its size, and its new goroutines in the proportion seen so far.
+    fn over_budget(&self, trace: &Trace, bytes: usize, at: u64) -> Option<Error> {
+        let (budget, file) = self.budget?;
+        let (events, goroutines) = (trace.len() as u64, trace.goroutine_ids().len() as u64);
+        let more = (bytes / BYTES_PER_EVENT) as u64;
+        let grown = |n: u64, of: u64| n.saturating_add(n.saturating_mul(of).checked_div(events).unwrap_or(0));
+        let cost = budget.cost(events.saturating_add(more), grown(goroutines, more));
+        if cost <= budget.bytes {
+            return None;
+        }
+        // The whole file's need, at the rate so far.
+        let rest = file.saturating_sub(at) / BYTES_PER_EVENT as u64;
+        let need = budget.cost(events.saturating_add(rest), grown(goroutines, rest));
+        let kind =
+            ErrorKind::TooBig { budget_mb: budget.bytes / 1_000_000, need_mb: need.div_ceil(1_000_000), whole: false };
+        Some(Error::new(kind, at))
     }
 
     /// Decodes every complete generation in `data` (whose first byte is at file offset
@@ -53,9 +76,14 @@ impl V2 {
                     return Pumped::Finished(None);
                 }
                 Framing::Generation { batches, end, next } => {
-                    if let Some(b) = batches.first() {
-                        self.generation = b.gen;
+                    let number = batches.first().map_or(self.generation, |b| b.gen);
+                    if let Some(e) = self.over_budget(trace, next - pos, base + pos as u64) {
+                        // As if the file ended before this generation.
+                        let t = self.report.last_ts;
+                        self.report.sync(trace, t, None, None);
+                        return Pumped::Finished(Some(e.in_generation(number)));
                     }
+                    self.generation = number;
                     let complete = !matches!(end, GenEnd::Fatal(_));
                     let built = build(&batches, data, base, self.version, complete, trace)
                         .map_err(|e| e.in_generation(self.generation));
@@ -132,6 +160,9 @@ impl V2 {
         })
     }
 }
+
+/// Bytes per event of real traces (5–6), to estimate a generation's events from its size.
+pub(crate) const BYTES_PER_EVENT: usize = 5;
 
 /// Words handed to the reporter at a time (about 4,000 events).
 const BLOCK_WORDS: usize = 32 << 10;

@@ -1,9 +1,10 @@
 //! Replays the kept libFuzzer corpus (`fuzz/corpus/<target>/`) without libFuzzer, so
 //! stable CI checks it on every run: every input decodes whole without panicking, its
 //! header is read, and decoding it in chunks of several sizes gives the same events,
-//! stacks, strings and error.
+//! stacks, strings and error; and decoded within a memory budget, it gives what the file cut
+//! where decoding stopped gives.
 
-use gotv_decode::{decode, read_header, Decoded, Decoder, NO_STACK};
+use gotv_decode::{decode, read_header, Budget, Decoded, Decoder, ErrorKind, NO_STACK};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -72,4 +73,35 @@ fn corpus_decodes_whole_and_chunked_alike() {
             assert_eq!(render(&d.finish()), whole, "{name} in chunks of {chunk}");
         }
     }
+}
+
+#[test]
+fn corpus_within_a_budget_is_what_the_file_cut_where_it_stopped_gives() {
+    let mut stopped = 0;
+    for (name, data) in &corpus() {
+        let whole = render(&decode(data));
+        for bytes in [0, data.len() as u64, data.len() as u64 * 4] {
+            let budget = Budget { bytes, per_event: 10, per_goroutine: 100 };
+            let mut d = Decoder::with_size_hint(data.len() as u64).with_budget(budget);
+            for c in data.chunks(4096) {
+                d.feed(c);
+            }
+            let got = d.finish();
+            let Some(ErrorKind::TooBig { whole: in_one, .. }) = got.error.as_ref().map(|e| &e.kind) else {
+                assert_eq!(render(&got), whole, "{name} within {bytes} bytes");
+                continue;
+            };
+            stopped += 1;
+            let at = got.error.as_ref().map_or(0, |e| e.offset) as usize;
+            let events = render(&Decoded { trace: got.trace, error: None });
+            if *in_one {
+                assert_eq!((at, events.as_str()), (0, ""), "{name}: the old format is refused whole");
+                continue;
+            }
+            let cut = decode(&data[..at]);
+            assert!(cut.error.is_none(), "{name} cut at {at}: {:?}", cut.error);
+            assert_eq!(events, render(&cut), "{name} within {bytes} bytes");
+        }
+    }
+    assert!(stopped > 50, "only {stopped} budgets stopped decoding");
 }

@@ -13,6 +13,9 @@ pub enum ToWorker {
     /// Decode the Blob that travels with this message; draw into the OffscreenCanvas with it.
     Open {
         name: String,
+        /// At most this much memory for the trace (`?memory=MB`), if the URL says less than
+        /// the page's own budget.
+        memory_mb: Option<f64>,
     },
     Render(Frame),
     /// A click on the timeline, in CSS pixels of the canvas.

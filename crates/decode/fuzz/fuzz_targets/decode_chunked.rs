@@ -1,5 +1,6 @@
 //! `Decoder::feed`/`finish`: the input is fed in chunks and the result must equal
-//! decoding it whole (events, stacks, strings and error).
+//! decoding it whole (events, stacks, strings and error). Fed again within a memory budget,
+//! it must give what the input cut where decoding stopped gives.
 //!
 //! The chunk sizes come from a hash of the input rather than from bytes taken off it, so
 //! raw trace files are valid seeds and every mutation also moves the cuts.
@@ -33,4 +34,22 @@ fuzz_target!(|data: &[u8]| {
     }
     let chunked = common::touch(&d.finish());
     assert_eq!(whole, chunked);
+
+    let bytes = next(data.len() as u64 * 8 + 1);
+    let budget = gotv_decode::Budget { bytes, per_event: 10, per_goroutine: 100 };
+    let mut d = gotv_decode::Decoder::with_size_hint(data.len() as u64).with_budget(budget);
+    d.feed(data);
+    let within = d.finish();
+    match within.error.as_ref().map(|e| (&e.kind, e.offset as usize)) {
+        Some((gotv_decode::ErrorKind::TooBig { whole: true, .. }, at)) => {
+            assert_eq!((at, within.trace.len()), (0, 0));
+        }
+        Some((gotv_decode::ErrorKind::TooBig { whole: false, .. }, at)) => {
+            let cut = gotv_decode::decode(&data[..at]);
+            assert!(cut.error.is_none());
+            let shown = gotv_decode::Decoded { trace: within.trace, error: None };
+            assert_eq!(common::touch(&shown), common::touch(&cut));
+        }
+        _ => assert_eq!(common::touch(&within), whole),
+    }
 });

@@ -144,7 +144,7 @@ impl App {
             app.message(id, FromWorker::Failed { message });
         });
         worker.set_onerror(Some(failed.as_ref().unchecked_ref()));
-        let message = to_js(&ToWorker::Open { name: name.to_string() })?;
+        let message = to_js(&ToWorker::Open { name: name.to_string(), memory_mb: super::link::memory_mb() })?;
         worker.post_message_with_transfer(
             &js_sys::Array::of3(&message, &blob, &offscreen),
             &js_sys::Array::of1(&offscreen),

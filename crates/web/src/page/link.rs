@@ -40,6 +40,12 @@ pub fn read() -> Link {
     }
 }
 
+/// The memory a trace may take, in MB, when the URL limits it (`?memory=MB`): on a machine
+/// short of memory, a huge trace then opens in part rather than filling it.
+pub fn memory_mb() -> Option<f64> {
+    params()?.get("memory")?.parse().ok().filter(|mb: &f64| *mb > 0.0)
+}
+
 /// Puts `link` into the URL without a new history entry, keeping `?trace=` and anything else.
 pub fn write(link: &Link) {
     let Some(p) = params() else { return };

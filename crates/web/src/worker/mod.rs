@@ -69,11 +69,11 @@ fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsVal
     let parts = data.dyn_ref::<js_sys::Array>().cloned();
     let message = parts.as_ref().map_or(data.clone(), |a| a.get(0));
     match from_js::<ToWorker>(message)? {
-        ToWorker::Open { name } => {
+        ToWorker::Open { name, memory_mb } => {
             let parts = parts.ok_or("Open needs the file and a canvas")?;
             let blob: Blob = parts.get(1).dyn_into()?;
             let canvas: OffscreenCanvas = parts.get(2).dyn_into()?;
-            let opened = Session::open(&name, &blob, canvas, |p| post(&FromWorker::Progress(p)));
+            let opened = Session::open(&name, &blob, canvas, memory_mb, |p| post(&FromWorker::Progress(p)));
             if let Some((s, loaded)) = opened.session {
                 *session.borrow_mut() = Some(s);
                 post(&FromWorker::Loaded(loaded));

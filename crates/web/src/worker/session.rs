@@ -6,11 +6,28 @@ use super::queries::Answers;
 use crate::protocol::{Answer, Details, FindingView, Frame, Loaded, Pick, Progress, Query, Rendered, SourceLine};
 use crate::timeline::{self, Model, Scene};
 use gotv_analysis::{GoroutineAnalysis, ProfileKind};
-use gotv_decode::{Decoder, EventKind, Format, Trace};
+use gotv_decode::{Budget, Decoder, ErrorKind, EventKind, Format, Trace};
 use web_sys::{Blob, FileReaderSync, OffscreenCanvas};
 
 /// Bytes read from the Blob per step: progress is reported after each.
 const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// The memory a trace may take in the worker, in MB. A WebAssembly memory holds at most
+/// 4 GiB (4,295 MB); the rest is headroom for what the estimate below misses.
+const MEMORY_MB: f64 = 3_500.0;
+/// What each event and each goroutine costs the worker with every view opened: the trace's
+/// columns and indexes, the goroutine analysis's records, the timeline's spans (per P and per
+/// thread), the profiles. Measured on the 200 MB benchmark trace (35 M events, 4.1 M
+/// goroutines), rounded up.
+const PER_EVENT: u64 = 45;
+const PER_GOROUTINE: u64 = 100;
+
+/// A trace bigger than this stops decoding at a generation's end and shows what came before:
+/// a trace that fills the memory would take the worker down with nothing shown.
+fn budget(memory_mb: Option<f64>) -> Budget {
+    let mb = memory_mb.map_or(MEMORY_MB, |mb| mb.min(MEMORY_MB));
+    Budget { bytes: (mb * 1e6) as u64, per_event: PER_EVENT, per_goroutine: PER_GOROUTINE }
+}
 
 pub struct Session {
     trace: Trace,
@@ -29,7 +46,13 @@ pub struct Opened {
 }
 
 impl Session {
-    pub fn open(name: &str, blob: &Blob, canvas: OffscreenCanvas, progress: impl Fn(Progress)) -> Opened {
+    pub fn open(
+        name: &str,
+        blob: &Blob,
+        canvas: OffscreenCanvas,
+        memory_mb: Option<f64>,
+        progress: impl Fn(Progress),
+    ) -> Opened {
         let failed = |error: String| Opened { session: None, error: Some(error) };
         let canvas = match Canvas::new(canvas) {
             Ok(c) => c,
@@ -41,7 +64,7 @@ impl Session {
             Err(e) => return failed(format!("cannot read files in this browser: {e:?}")),
         };
         let mut t = super::now();
-        let mut decoder = Decoder::with_size_hint(total as u64);
+        let mut decoder = Decoder::with_size_hint(total as u64).with_budget(budget(memory_mb));
         let mut offset = 0.0;
         let mut whole_file_first = false;
         while offset < total {
@@ -76,7 +99,10 @@ impl Session {
             generation: 0,
             whole_file_first,
         });
-        let error = decoded.error.map(|e| e.to_string());
+        let error = decoded.error.map(|e| match e.kind {
+            ErrorKind::TooBig { .. } => format!("{e}; the gotv command reads it whole"),
+            _ => e.to_string(),
+        });
         let trace = decoded.trace;
         let Some(version) = trace.version else { return Opened { session: None, error } };
         // Only what the header and the first frame need: the rest waits for `finish`. The

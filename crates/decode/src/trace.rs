@@ -218,8 +218,10 @@ pub struct Trace {
     create_stacks: Uints,
     /// (event, bytes swept, bytes reclaimed) for sweep ends.
     sweep_attrs: Vec<(u32, u64, u64)>,
-    /// Events by goroutine and by proc, built on first use.
-    groups: OnceLock<(Groups, Groups)>,
+    /// Events by goroutine and by proc, each built on first use: a goroutine's story needs
+    /// only the first (a u32 per event, 140 MB on the 200 MB trace).
+    by_goroutine: OnceLock<Groups>,
+    by_proc: OnceLock<Groups>,
 }
 
 /// Items per call of [`each_index`]'s loop body: a few hundred calls on a big trace, each long
@@ -331,7 +333,8 @@ impl Trace {
             create_events: Vec::new(),
             create_stacks: Uints::default(),
             sweep_attrs: Vec::new(),
-            groups: OnceLock::new(),
+            by_goroutine: OnceLock::new(),
+            by_proc: OnceLock::new(),
         }
     }
 
@@ -422,15 +425,22 @@ impl Trace {
     }
 
     /// Indices of events that ran on goroutine `id` or changed its state, in order.
-    /// The first call (for any goroutine or proc) indexes the whole trace.
+    /// The first call (for any goroutine) indexes the whole trace.
     pub fn goroutine_events(&self, id: GoId) -> &[u32] {
-        let groups = &self.groups().0;
+        let groups = self.by_goroutine.get_or_init(|| {
+            Groups::build(self.contexts.goroutines.ids.len(), self.gor.iter(), |i| self.transition_of(i, false))
+        });
         self.contexts.goroutines.get(id).map_or(&[], |i| groups.get(i as usize))
     }
 
     /// Indices of events that happened on proc `id` or changed its state, in order.
+    /// The first call (for any proc) indexes the whole trace.
     pub fn proc_events(&self, id: ProcId) -> &[u32] {
-        let groups = &self.groups().1;
+        let groups = self.by_proc.get_or_init(|| {
+            let pairs = &self.contexts.pairs;
+            let procs = self.pair.iter().map(|p| pairs[p as usize][1]);
+            Groups::build(self.contexts.procs.ids.len(), procs, |i| self.transition_of(i, true))
+        });
         self.contexts.procs.get(id).map_or(&[], |i| groups.get(i as usize))
     }
 
@@ -438,26 +448,19 @@ impl Trace {
     /// for a 200 MB trace) right after decoding, while progress is still being shown,
     /// rather than on the first query.
     pub fn build_indexes(&self) {
-        self.groups();
+        self.goroutine_events(NO_GOROUTINE);
+        self.proc_events(NO_PROC);
     }
 
-    fn groups(&self) -> &(Groups, Groups) {
-        self.groups.get_or_init(|| {
-            let (kind, aux, arg, pairs) = (&self.kind, &self.aux, &self.arg, &self.contexts.pairs);
-            let resource = |i: usize, procs: bool| {
-                let is_proc = aux[i] & PAIR_MASK >= GO_PAIRS;
-                if kind[i] == EventKind::StateTransition && is_proc == procs && aux[i] & SELF == 0 {
-                    arg.get(i)
-                } else {
-                    NONE
-                }
-            };
-            let procs = self.pair.iter().map(|p| pairs[p as usize][1]);
-            (
-                Groups::build(self.contexts.goroutines.ids.len(), self.gor.iter(), |i| resource(i, false)),
-                Groups::build(self.contexts.procs.ids.len(), procs, |i| resource(i, true)),
-            )
-        })
+    /// The goroutine (`procs` false) or proc whose state event `i` changes, when that is not
+    /// the event's own goroutine or proc: its slot, or `NONE`.
+    fn transition_of(&self, i: usize, procs: bool) -> u32 {
+        let is_proc = self.aux[i] & PAIR_MASK >= GO_PAIRS;
+        if self.kind[i] == EventKind::StateTransition && is_proc == procs && self.aux[i] & SELF == 0 {
+            self.arg.get(i)
+        } else {
+            NONE
+        }
     }
 
     /// Approximate heap memory held by the trace, in bytes.
@@ -465,7 +468,11 @@ impl Trace {
         fn v<T>(x: &Vec<T>) -> usize {
             x.capacity() * std::mem::size_of::<T>()
         }
-        let groups = self.groups.get().map_or(0, |(g, p)| v(&g.ends) + v(&g.items) + v(&p.ends) + v(&p.items));
+        let groups = [&self.by_goroutine, &self.by_proc]
+            .iter()
+            .filter_map(|g| g.get())
+            .map(|g| v(&g.ends) + v(&g.items))
+            .sum::<usize>();
         v(&self.kind)
             + v(&self.aux)
             + self.time.heap_bytes()

@@ -44,6 +44,12 @@ impl Budget {
     pub(crate) fn cost(&self, events: u64, goroutines: u64) -> u64 {
         events.saturating_mul(self.per_event).saturating_add(goroutines.saturating_mul(self.per_goroutine))
     }
+
+    /// Why decoding stops: what the budget is and what the trace would `need`, in MB.
+    pub(crate) fn too_big(&self, need: u64, whole: bool) -> ErrorKind {
+        let mb = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        ErrorKind::TooBig { budget_mb: mb(self.bytes / 1_000_000), need_mb: mb(need.div_ceil(1_000_000)), whole }
+    }
 }
 
 /// Decodes a whole trace file.
@@ -106,8 +112,7 @@ impl Decoder {
     fn too_big_whole(&self, bytes: usize) -> Option<Error> {
         let b = self.budget?;
         let need = b.cost(self.size_hint.max(bytes as u64) / BYTES_PER_EVENT as u64, 0);
-        let kind = ErrorKind::TooBig { budget_mb: b.bytes / 1_000_000, need_mb: need.div_ceil(1_000_000), whole: true };
-        (need > b.bytes).then(|| Error::new(kind, 0))
+        (need > b.bytes).then(|| Error::new(b.too_big(need, true), 0))
     }
 
     /// Adds the next bytes of the file and decodes every generation they complete.

@@ -57,9 +57,7 @@ impl V2 {
         // The whole file's need, at the rate so far.
         let rest = file.saturating_sub(at) / BYTES_PER_EVENT as u64;
         let need = budget.cost(events.saturating_add(rest), grown(goroutines, rest));
-        let kind =
-            ErrorKind::TooBig { budget_mb: budget.bytes / 1_000_000, need_mb: need.div_ceil(1_000_000), whole: false };
-        Some(Error::new(kind, at))
+        Some(Error::new(budget.too_big(need, false), at))
     }
 
     /// Decodes every complete generation in `data` (whose first byte is at file offset

@@ -43,7 +43,7 @@ fn a_budget_keeps_the_generations_that_fit() {
             let ErrorKind::TooBig { budget_mb, need_mb, whole: false } = e.kind else {
                 panic!("{name}: within {budget:?}: {e}");
             };
-            assert_eq!(budget_mb, budget.bytes / 1_000_000);
+            assert_eq!(u64::from(budget_mb), budget.bytes / 1_000_000);
             assert!(need_mb >= budget_mb, "{name}: {e}");
             // The file up to where decoding stopped is a whole trace, and the same one.
             let cut = decode(&data[..e.offset as usize]);

@@ -138,6 +138,13 @@ test('a truncated trace says where it broke, and what decoded is still shown', a
     assert.match((await headerFields(page)).format, /go 1\.26 trace/);
     await screenshot(page, 'truncated');
   });
+  // In Japanese, for the workshop: Go's own detail ("a batch") stays as Go words it.
+  await withPage(`${server.url}?lang=ja`, async (page) => {
+    await page.locator('#open-demo:enabled').waitFor();
+    await dropFile(page, 'cut.trace', whole.subarray(0, Math.floor(whole.length * 0.6)));
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /^cut\.trace: トレースが途中で切れています: a batch の途中で終わっています \(バイトオフセット \d+、世代 \d+\)。それより前の部分を表示しています。$/);
+  });
 });
 
 test('a trace too big for the memory opens up to a generation\'s end, says where it stopped, and the rest is not read', async () => {

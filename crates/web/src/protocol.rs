@@ -45,9 +45,7 @@ pub enum FromWorker {
     /// for the goroutine and thread counter rows: the page draws again when this arrives).
     Findings(Vec<FindingView>),
     /// The trace broke at some point: what and where. What decoded before is still loaded.
-    Failed {
-        message: String,
-    },
+    Failed(Failure),
     Rendered(Rendered),
     Picked(Option<Pick>),
     Goroutine(Option<Details>),
@@ -62,6 +60,46 @@ pub enum FromWorker {
     Panic {
         message: String,
     },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Failure {
+    /// Decoding stopped early, in parts for the page to say in its language.
+    Decoding(Stopped),
+    /// The file could not be read, or the worker failed.
+    Other(String),
+}
+
+/// Where and why decoding stopped ([`gotv_decode::Error`]). The details Go's parser words
+/// (`what`, `found`) stay as they are, as searchable as Go's own messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stopped {
+    pub kind: StopKind,
+    pub offset: u64,
+    pub generation: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum StopKind {
+    NotATrace { found: String },
+    UnsupportedVersion { minor: u32 },
+    Truncated { what: String },
+    Malformed { what: String },
+    TooBig { budget_mb: u32, need_mb: u32, whole: bool },
+}
+
+impl From<&gotv_decode::Error> for Stopped {
+    fn from(e: &gotv_decode::Error) -> Stopped {
+        use gotv_decode::ErrorKind as K;
+        let kind = match &e.kind {
+            K::NotATrace { found } => StopKind::NotATrace { found: found.clone() },
+            K::UnsupportedVersion { minor } => StopKind::UnsupportedVersion { minor: *minor },
+            K::Truncated { what } => StopKind::Truncated { what: what.to_string() },
+            K::Malformed { what } => StopKind::Malformed { what: what.clone() },
+            &K::TooBig { budget_mb, need_mb, whole } => StopKind::TooBig { budget_mb, need_mb, whole },
+        };
+        Stopped { kind, offset: e.offset, generation: e.generation }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,9 +7,9 @@ use super::dom::document;
 use super::i18n::{self, Lang};
 use super::link::{self, Link};
 use super::nav::Nav;
-use super::view::{show_panic, View};
+use super::view::{failure_text, show_panic, View};
 use super::views::{Tab, Views};
-use crate::protocol::{from_js, to_js, FindingView, FromWorker, Loaded, Pick, Query, SourceLine, ToWorker};
+use crate::protocol::{from_js, to_js, Failure, FindingView, FromWorker, Loaded, Pick, Query, SourceLine, ToWorker};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -141,7 +141,7 @@ impl App {
             let why = e.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
             let message =
                 format!("the decoder's worker failed: {}", why.as_deref().unwrap_or("it could not be started"));
-            app.message(id, FromWorker::Failed { message });
+            app.message(id, FromWorker::Failed(Failure::Other(message)));
         });
         worker.set_onerror(Some(failed.as_ref().unchecked_ref()));
         let message = to_js(&ToWorker::Open { name: name.to_string(), memory_mb: super::link::memory_mb() })?;
@@ -228,7 +228,8 @@ impl App {
                     self.render(&mut s);
                 }
             }
-            FromWorker::Failed { message } => {
+            FromWorker::Failed(failure) => {
+                let message = failure_text(&failure);
                 let name = if opening { s.opening.as_ref() } else { s.shown.as_ref() }.map(|r| r.name.clone());
                 let name = name.unwrap_or_default();
                 if opening && s.opening.as_ref().is_some_and(|r| r.loaded.is_none()) {
@@ -236,7 +237,7 @@ impl App {
                     s.opening = None;
                     self.view.error(&name, &message);
                 } else {
-                    self.view.error(&name, &format!("{message}. Everything before that point is shown."));
+                    self.view.error(&name, &format!("{message}{}", i18n::t("error.shown")));
                 }
             }
             FromWorker::Rendered(r) => {

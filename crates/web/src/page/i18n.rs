@@ -48,6 +48,12 @@ pub fn initial(from_url: Option<&str>) -> Lang {
     Lang::from_code(from_url.or(browser.as_deref()).unwrap_or("en"))
 }
 
+/// Sets the language without relabelling a document: native tests have none.
+#[cfg(test)]
+pub fn set_lang(l: Lang) {
+    LANG.with(|c| c.set(l));
+}
+
 /// Switches the language and relabels the shell; views redraw themselves.
 pub fn set(l: Lang) {
     LANG.with(|c| c.set(l));
@@ -210,6 +216,17 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("progress.old_format", "Decoding {name}: old-format traces (Go 1.21 and before) keep their stacks and clock frequency at the end, so the whole file is read before any event is shown ({read} of {total} read)…", "{name} をデコード中: 旧形式のトレース (Go 1.21 以前) はスタックとクロック周波数を末尾に持つため、ファイル全体を読んでからイベントを表示します ({total} 中 {read} 読み込み済み)…"),
     ("progress.decoding", "Decoding {name}: {read} of {total}, {events} events, generation {generation}…", "{name} をデコード中: {total} 中 {read}、{events} イベント、世代 {generation}…"),
     ("progress.analysing", "Analysing {name}: {events} events…", "{name} を解析中: {events} イベント…"),
+    // Decoding errors, worded as the decoder's `Display` (and so the CLI) words them in English.
+    ("error.not_a_trace", "not a Go execution trace: it starts with {found} instead of \"go 1.N trace\" (record one with runtime/trace, go test -trace or a flight recorder)", "Go の実行トレースではありません: 先頭が \"go 1.N trace\" ではなく {found} です (runtime/trace、go test -trace、フライトレコーダーで記録したものを開いてください)"),
+    ("error.unsupported", "unsupported trace version go 1.{minor}: no Go release writes it", "未対応のトレース形式 go 1.{minor} です: この形式を書く Go のリリースはありません"),
+    ("error.truncated", "trace is truncated: it ends inside {what}", "トレースが途中で切れています: {what} の途中で終わっています"),
+    ("error.malformed", "corrupt trace: {what}", "トレースが壊れています: {what}"),
+    ("error.too_big", "trace is too big for {budget} MB of memory (all of it would need about {need} MB): the rest of the file is not read", "トレースが大きすぎてメモリ {budget} MB に収まりません (全体ではおよそ {need} MB 必要です): ファイルの残りは読み込んでいません"),
+    ("error.too_big_whole", "trace is too big for {budget} MB of memory: traces of Go 1.21 and older are read whole, and this one would need about {need} MB", "トレースが大きすぎてメモリ {budget} MB に収まりません: Go 1.21 以前のトレースは全体を一度に読み込むため、これにはおよそ {need} MB 必要です"),
+    ("error.at", " (at byte offset {offset})", " (バイトオフセット {offset})"),
+    ("error.at_generation", " (at byte offset {offset}, generation {generation})", " (バイトオフセット {offset}、世代 {generation})"),
+    ("error.cli", "; the gotv command reads it whole", "。gotv コマンドなら全体を読めます"),
+    ("error.shown", ". Everything before that point is shown.", "。それより前の部分を表示しています。"),
     ("progress.stopped", "Stopped opening {name}.", "{name} を開くのを中止しました。"),
     ("profile.summary_cpu", "{count} samples over {stacks} stacks", "{stacks} 個のスタックで {count} サンプル"),
     ("col.function", "Function", "関数"),
@@ -318,6 +335,7 @@ mod tests {
             "axis.",
             "annotations.",
             "log.",
+            "error.",
         ];
         let mut missing = Vec::new();
         for src in sources {

@@ -4,7 +4,7 @@
 use super::dom::{by_id, el, show};
 use super::i18n::{lang, t, Lang};
 use crate::numbers::grouped;
-use crate::protocol::{FindingView, Loaded, Progress};
+use crate::protocol::{Failure, FindingView, Loaded, Progress, StopKind};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -142,6 +142,31 @@ impl View {
     }
 }
 
+/// Why a trace did not open whole, in the page's language: the English is the CLI's wording.
+pub fn failure_text(f: &Failure) -> String {
+    let s = match f {
+        Failure::Other(message) => return message.clone(),
+        Failure::Decoding(s) => s,
+    };
+    let text = match &s.kind {
+        StopKind::NotATrace { found } => t("error.not_a_trace").replace("{found}", found),
+        StopKind::UnsupportedVersion { minor } => t("error.unsupported").replace("{minor}", &minor.to_string()),
+        StopKind::Truncated { what } => t("error.truncated").replace("{what}", what),
+        StopKind::Malformed { what } => t("error.malformed").replace("{what}", what),
+        StopKind::TooBig { budget_mb, need_mb, whole } => {
+            t(if *whole { "error.too_big_whole" } else { "error.too_big" })
+                .replace("{budget}", &budget_mb.to_string())
+                .replace("{need}", &need_mb.to_string())
+        }
+    };
+    let at = match s.generation {
+        Some(g) => t("error.at_generation").replace("{generation}", &g.to_string()),
+        None => t("error.at").to_string(),
+    };
+    let cli = if matches!(s.kind, StopKind::TooBig { .. }) { t("error.cli") } else { "" };
+    format!("{text}{}{cli}", at.replace("{offset}", &s.offset.to_string()))
+}
+
 /// A finding as `gotv diagnose` words it in English, and from its numbers otherwise (the
 /// same numbers, formatted the same way).
 fn finding_text(f: &FindingView) -> String {
@@ -219,5 +244,40 @@ pub fn human_ns(ns: i64) -> String {
         n if n >= 1_000_000 => format!("{:.3} ms", ns as f64 / 1e6),
         n if n >= 1_000 => format!("{:.3} µs", ns as f64 / 1e3),
         _ => format!("{ns} ns"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gotv_decode::{Error, ErrorKind};
+
+    /// In English the page says a decoding error as the decoder (and so the CLI) does, and in
+    /// Japanese every part of the frame is translated.
+    #[test]
+    fn decoding_errors_are_worded_as_the_decoder_words_them() {
+        let kinds = [
+            ErrorKind::NotATrace { found: "\"<!doctype\"".into() },
+            ErrorKind::UnsupportedVersion { minor: 99 },
+            ErrorKind::Truncated { what: "a batch" },
+            ErrorKind::Malformed { what: "found invalid event type: 250".into() },
+            ErrorKind::TooBig { budget_mb: 3500, need_mb: 9672, whole: false },
+            ErrorKind::TooBig { budget_mb: 3500, need_mb: 4100, whole: true },
+        ];
+        for kind in kinds {
+            for generation in [None, Some(7)] {
+                let e = Error { kind: kind.clone(), offset: 1234, generation };
+                let failure = Failure::Decoding((&e).into());
+                let hint =
+                    if matches!(kind, ErrorKind::TooBig { .. }) { "; the gotv command reads it whole" } else { "" };
+                crate::page::i18n::set_lang(Lang::En);
+                assert_eq!(failure_text(&failure), format!("{e}{hint}"));
+                crate::page::i18n::set_lang(Lang::Ja);
+                let ja = failure_text(&failure);
+                assert!(ja.contains("バイトオフセット 1234"), "{ja}");
+                assert_eq!(ja.contains("世代 7"), generation.is_some(), "{ja}");
+                assert!(!ja.contains("trace is") && !ja.contains("byte offset"), "{ja}");
+            }
+        }
     }
 }

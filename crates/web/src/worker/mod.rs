@@ -5,7 +5,7 @@ mod canvas;
 mod queries;
 mod session;
 
-use crate::protocol::{from_js, to_js, FromWorker, ToWorker};
+use crate::protocol::{from_js, to_js, Failure, FromWorker, ToWorker};
 use session::Session;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -56,7 +56,7 @@ pub fn worker_main() {
     let session: Rc<RefCell<Option<Session>>> = Rc::default();
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         if let Err(e) = handle(&session, e.data()) {
-            post(&FromWorker::Failed { message: e.as_string().unwrap_or_else(|| format!("{e:?}")) });
+            post(&FromWorker::Failed(Failure::Other(e.as_string().unwrap_or_else(|| format!("{e:?}")))));
         }
     });
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
@@ -78,8 +78,8 @@ fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsVal
                 *session.borrow_mut() = Some(s);
                 post(&FromWorker::Loaded(loaded));
             }
-            if let Some(message) = opened.error {
-                post(&FromWorker::Failed { message });
+            if let Some(failure) = opened.error {
+                post(&FromWorker::Failed(failure));
             }
         }
         ToWorker::Render(frame) => {

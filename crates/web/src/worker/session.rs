@@ -3,10 +3,12 @@
 
 use super::canvas::Canvas;
 use super::queries::Answers;
-use crate::protocol::{Answer, Details, FindingView, Frame, Loaded, Pick, Progress, Query, Rendered, SourceLine};
+use crate::protocol::{
+    Answer, Details, Failure, FindingView, Frame, Loaded, Pick, Progress, Query, Rendered, SourceLine,
+};
 use crate::timeline::{self, Model, Scene};
 use gotv_analysis::{GoroutineAnalysis, ProfileKind};
-use gotv_decode::{Budget, Decoder, ErrorKind, EventKind, Format, Trace};
+use gotv_decode::{Budget, Decoder, EventKind, Format, Trace};
 use web_sys::{Blob, FileReaderSync, OffscreenCanvas};
 
 /// Bytes read from the Blob per step: progress is reported after each.
@@ -42,7 +44,7 @@ pub struct Session {
 /// What opening produced: a session if anything decoded, and why decoding stopped early.
 pub struct Opened {
     pub session: Option<(Session, Loaded)>,
-    pub error: Option<String>,
+    pub error: Option<Failure>,
 }
 
 impl Session {
@@ -53,7 +55,7 @@ impl Session {
         memory_mb: Option<f64>,
         progress: impl Fn(Progress),
     ) -> Opened {
-        let failed = |error: String| Opened { session: None, error: Some(error) };
+        let failed = |error: String| Opened { session: None, error: Some(Failure::Other(error)) };
         let canvas = match Canvas::new(canvas) {
             Ok(c) => c,
             Err(e) => return failed(e),
@@ -99,10 +101,7 @@ impl Session {
             generation: 0,
             whole_file_first,
         });
-        let error = decoded.error.map(|e| match e.kind {
-            ErrorKind::TooBig { .. } => format!("{e}; the gotv command reads it whole"),
-            _ => e.to_string(),
-        });
+        let error = decoded.error.as_ref().map(|e| Failure::Decoding(e.into()));
         let trace = decoded.trace;
         let Some(version) = trace.version else { return Opened { session: None, error } };
         // Only what the header and the first frame need: the rest waits for `finish`. The

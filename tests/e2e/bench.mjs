@@ -1,6 +1,7 @@
 // The page's speed on real traces (issue 6), a benchmark rather than a test: time from a drop
 // to the first timeline paint, frame times while scripted W/S/A/D, drag and wheel navigation
-// runs at every zoom level, and the worker's wasm memory once the trace is loaded.
+// runs at every zoom level, and the worker's wasm memory once the trace is loaded and once
+// every view has been opened (what the page's memory budget for a trace must cover).
 //
 //   node bench.mjs [--runs N] FILE…   (cargo xtask bench-web builds dist/ first and adds go tool trace)
 //
@@ -138,6 +139,62 @@ async function navigate(page) {
   });
 }
 
+/**
+ * Opens every view that builds data of its own, the biggest first: lanes per thread, a
+ * goroutine's story, the largest goroutine group, each profile, GC and MMU, tasks. Returns the
+ * worker's wasm memory after them all.
+ */
+async function everyView(page, worker) {
+  const memory = () => worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
+  const T = { timeout: LOAD_TIMEOUT_MS };
+  const step = async (name, body) => {
+    await body();
+    log(`  ${name}: wasm ${((await memory()) / 1e6).toFixed(0)} MB`);
+  };
+  await step('lanes per thread', async () => {
+    await page.locator('#view-by').selectOption('thread');
+    await settled(page);
+    await page.locator('#view-by').selectOption('proc');
+    await settled(page);
+  });
+  await step('a goroutine\'s story', async () => {
+    await page.keyboard.press('0');
+    await settled(page);
+    const box = await page.locator('#timeline').boundingBox();
+    // Proc 0's lane: below the axis (24 px), three counter rows (44 px) and GC and STW (18 px).
+    const y = box.y + 24 + 3 * 44 + 2 * 18 + 10;
+    await page.mouse.move(box.x + box.width / 2, y);
+    for (let i = 0; i < 12; i++) await page.keyboard.press('w');
+    await settled(page);
+    for (let dx = 0; dx < 400 && !(await page.locator('#details').isVisible()); dx += 23) {
+      await page.mouse.click(box.x + box.width / 2 + dx, y);
+      await settled(page);
+    }
+    await page.locator('#details .events .event').first().waitFor(T);
+  });
+  await step('the largest goroutine group', async () => {
+    await page.locator('#tab-goroutines').click();
+    await page.locator('#view-goroutines table.groups tr.group-row').first().click();
+    await page.locator('#view-goroutines section.members tr.goroutine-row').first().waitFor(T);
+  });
+  await step('every profile', async () => {
+    await page.locator('#tab-profiles').click();
+    for (const kind of await page.locator('#profile-kind option').evaluateAll((os) => os.map((o) => o.value))) {
+      await page.locator('#profile-kind').selectOption(kind);
+      await page.waitForFunction((k) => document.getElementById('profile-summary').dataset.kind === k, kind, T);
+    }
+  });
+  await step('GC and MMU', async () => {
+    await page.locator('#tab-gc').click();
+    await page.locator('#mmu-worst li').first().waitFor(T);
+  });
+  await step('tasks and regions', async () => {
+    await page.locator('#tab-tasks').click();
+    await page.locator('#tasks-table').waitFor(T);
+  });
+  return memory();
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -162,9 +219,10 @@ async function bench(browser, server, file) {
     const wasmBytesEnd = await worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
     const stages = await worker.evaluate(() => globalThis.gotvStages ?? {});
     log(`${basename(file)}: in the worker: ${Object.entries(stages).map(([k, [ms, bytes]]) => `${k} ${ms.toFixed(0)} ms (${(bytes / 2 ** 20).toFixed(0)} MB after)`).join(', ')}`);
+    const allViewsBytes = await everyView(page, worker);
     if (p.errors.length) throw new Error(`the page logged errors: ${p.errors.join('\n')}`);
     if (await page.locator('#panic').isVisible()) throw new Error(`the page crashed: ${await page.locator('#panic').textContent()}`);
-    return { firstPaint, frames, wasmBytes: Math.max(wasmBytes, wasmBytesEnd) };
+    return { firstPaint, frames, wasmBytes: Math.max(wasmBytes, wasmBytesEnd), allViewsBytes };
   } finally {
     await p.close();
   }
@@ -187,6 +245,7 @@ async function benchRuns(browser, server, file) {
     p95_ms: percentile(frames, 95),
     max_ms: frames.at(-1),
     wasm_bytes: Math.max(...runs.map((r) => r.wasmBytes)),
+    all_views_bytes: Math.max(...runs.map((r) => r.allViewsBytes)),
   };
 }
 

@@ -32,6 +32,7 @@ struct Page {
     p95_ms: f64,
     max_ms: f64,
     wasm_bytes: u64,
+    all_views_bytes: u64,
 }
 
 struct GoTrace {
@@ -96,7 +97,7 @@ pub fn run(rest: &[String]) -> Result {
     }
 
     println!(
-        "{:<24} {:>8} {:>12} {:>7} {:>9} {:>9} {:>9} {:>11} | {:>11} {:>11} | {:>7} {:>7}",
+        "{:<24} {:>8} {:>12} {:>7} {:>9} {:>9} {:>9} {:>11} {:>11} | {:>11} {:>11} | {:>7} {:>7}",
         "file",
         "MB",
         "first paint",
@@ -105,6 +106,7 @@ pub fn run(rest: &[String]) -> Result {
         "p95 ms",
         "max ms",
         "wasm MB",
+        "all views",
         "go UI",
         "go maxRSS",
         "time",
@@ -127,7 +129,7 @@ pub fn run(rest: &[String]) -> Result {
             _ => "not run".into(),
         };
         println!(
-            "{:<24} {:>8.1} {:>10.2} s {:>7} {:>9.2} {:>9.2} {:>9.2} {:>8.0} MB | {go}",
+            "{:<24} {:>8.1} {:>10.2} s {:>7} {:>9.2} {:>9.2} {:>9.2} {:>8.0} MB {:>8.0} MB | {go}",
             name,
             p.bytes as f64 / 1e6,
             p.first_paint_ms / 1e3,
@@ -136,6 +138,7 @@ pub fn run(rest: &[String]) -> Result {
             p.p95_ms,
             p.max_ms,
             wasm_mb,
+            p.all_views_bytes as f64 / 1e6,
         );
     }
     for p in &pages {
@@ -145,7 +148,9 @@ pub fn run(rest: &[String]) -> Result {
     println!("first paint: drop to the first timeline frame drawn (headless Chromium, this machine), median of");
     println!("{runs} runs. p50/p95/max: time the worker spent drawing each frame of the scripted W/S/A/D/drag/");
     println!("wheel run (about 300 frames per run, all runs pooled).");
-    println!("wasm MB: the worker's wasm memory once the trace is loaded (all of the page's data for it).");
+    println!("wasm MB: the worker's wasm memory once the trace is loaded (all of the page's data for it); all");
+    println!("views: once every view that builds data of its own has been opened (the page's budget for a trace");
+    println!("covers this: crates/web/src/worker/session.rs).");
     println!("go UI: `go tool trace` start until its web UI answers; go maxRSS: its peak resident memory.");
     println!("time, memory: go tool trace's divided by gotv's (above 1: gotv is faster or smaller).");
     Ok(())

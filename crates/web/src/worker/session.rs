@@ -19,8 +19,8 @@ const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
 const MEMORY_MB: f64 = 3_500.0;
 /// What each event and each goroutine costs the worker with every view opened: the trace's
 /// columns and indexes, the goroutine analysis's records, the timeline's spans (per P and per
-/// thread), the profiles. Measured on the 200 MB benchmark trace (35 M events, 4.1 M
-/// goroutines), rounded up.
+/// thread), the profiles. `cargo xtask bench-web`'s "all views" on the 200 MB benchmark trace
+/// (35 M events, 4.1 M goroutines): 1,700 MB, where these costs estimate 2,000.
 const PER_EVENT: u64 = 45;
 const PER_GOROUTINE: u64 = 100;
 

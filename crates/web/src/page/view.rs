@@ -279,5 +279,6 @@ mod tests {
                 assert!(!ja.contains("trace is") && !ja.contains("byte offset"), "{ja}");
             }
         }
+        crate::page::i18n::set_lang(Lang::En);
     }
 }

@@ -140,8 +140,8 @@ async function navigate(page) {
 }
 
 /**
- * Opens every view that builds data of its own, the biggest first: lanes per thread, a
- * goroutine's story, the largest goroutine group, each profile, GC and MMU, tasks. Returns the
+ * Opens every view that builds data of its own: lanes per thread, a goroutine's story, the
+ * busiest goroutine group (the table's first row), each profile, GC and MMU, tasks. Returns the
  * worker's wasm memory after them all.
  */
 async function everyView(page, worker) {
@@ -172,7 +172,7 @@ async function everyView(page, worker) {
     }
     await page.locator('#details .events .event').first().waitFor(T);
   });
-  await step('the largest goroutine group', async () => {
+  await step('the busiest goroutine group', async () => {
     await page.locator('#tab-goroutines').click();
     await page.locator('#view-goroutines table.groups tr.group-row').first().click();
     await page.locator('#view-goroutines section.members tr.goroutine-row').first().waitFor(T);

@@ -149,7 +149,7 @@ test('a truncated trace says where it broke, and what decoded is still shown', a
 
 test('a trace too big for the memory opens up to a generation\'s end, says where it stopped, and the rest is not read', async () => {
   // `?memory=1` gives the trace 1 MB, where a real one gets 3,500 MB (a tab's WebAssembly memory
-  // is 4 GiB): this two-generation trace needs about 1.1 MB.
+  // is 4 GiB): this two-generation trace needs about 1.5 MB at the page's costs.
   const name = 'healthy-go1.27.trace';
   await withPage(`${server.url}?memory=1`, async (page) => {
     await page.locator('#open-demo:enabled').waitFor();

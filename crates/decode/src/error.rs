@@ -26,7 +26,8 @@ pub enum ErrorKind {
     /// (where a `String` is 12 bytes); two `u64`s made decoding 3–5% slower in Chromium.
     TooBig {
         budget_mb: u32,
-        /// What the whole file would take, by the budget's estimate.
+        /// What the whole file would take, by the budget's estimate (with the file's size
+        /// unknown, what the bytes read so far would).
         need_mb: u32,
         /// The format is read whole (Go 1.21 and older), so nothing was decoded.
         whole: bool,

@@ -54,9 +54,9 @@ impl V2 {
         if cost <= budget.bytes {
             return None;
         }
-        // The whole file's need, at the rate so far.
+        // The whole file's need, at the rate so far; with its size unknown, at least this.
         let rest = file.saturating_sub(at) / BYTES_PER_EVENT as u64;
-        let need = budget.cost(events.saturating_add(rest), grown(goroutines, rest));
+        let need = budget.cost(events.saturating_add(rest), grown(goroutines, rest)).max(cost);
         Some(Error::new(budget.too_big(need, false), at))
     }
 

@@ -9,7 +9,7 @@
 // frames of all runs pooled. Prints one JSON object per file on stdout; progress to stderr.
 import { resolve, basename } from 'node:path';
 import { statSync } from 'node:fs';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, openStory } from './harness.mjs';
 
 /** Long enough for a 200 MB trace on a slow, shared machine. */
 const LOAD_TIMEOUT_MS = 10 * 60_000;
@@ -160,17 +160,7 @@ async function everyView(page, worker) {
   await step('a goroutine\'s story', async () => {
     await page.keyboard.press('0');
     await settled(page);
-    const box = await page.locator('#timeline').boundingBox();
-    // Proc 0's lane: below the axis (24 px), three counter rows (44 px) and GC and STW (18 px).
-    const y = box.y + 24 + 3 * 44 + 2 * 18 + 10;
-    await page.mouse.move(box.x + box.width / 2, y);
-    for (let i = 0; i < 12; i++) await page.keyboard.press('w');
-    await settled(page);
-    for (let dx = 0; dx < 400 && !(await page.locator('#details').isVisible()); dx += 23) {
-      await page.mouse.click(box.x + box.width / 2 + dx, y);
-      await settled(page);
-    }
-    await page.locator('#details .events .event').first().waitFor(T);
+    await openStory(page, settled);
   });
   await step('the busiest goroutine group', async () => {
     await page.locator('#tab-goroutines').click();

@@ -124,6 +124,24 @@ export function gotvText(args) {
 }
 
 /** The header's fields, by name, as the page shows them. */
+/**
+ * Zooms in on the middle of Proc 0's lane (the sixth row) and clicks along it until a span is
+ * hit and a goroutine's story opens; `settled` waits for the frames asked for.
+ */
+export async function openStory(page, settled) {
+  const box = await page.locator('#timeline').boundingBox();
+  // Below the axis (24 px), three counter rows (44 px) and GC and STW (18 px).
+  const y = box.y + 24 + 3 * 44 + 2 * 18 + 10;
+  await page.mouse.move(box.x + box.width / 2, y);
+  for (let i = 0; i < 6; i++) await page.keyboard.press('w');
+  await settled(page);
+  for (let dx = 0; dx < 400 && !(await page.locator('#details').isVisible()); dx += 23) {
+    await page.mouse.click(box.x + box.width / 2 + dx, y);
+    await settled(page);
+  }
+  await page.locator('#details .events .event').first().waitFor({ timeout: 60_000 });
+}
+
 export async function headerFields(page) {
   return page.locator('#trace-header [data-field]').evaluateAll((items) =>
     Object.fromEntries(items.map((i) => [i.dataset.field, i.querySelector('.value').textContent])));

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, launch, checkedPage, dropFile, fileTransfer, dropTransfer, screenshot, fixtures, gotv, gotvText } from './harness.mjs';
+import { serve, launch, checkedPage, dropFile, fileTransfer, dropTransfer, screenshot, fixtures, gotv, gotvText, openStory } from './harness.mjs';
 
 let server;
 let browser;
@@ -141,20 +141,8 @@ test('the canvas is drawn at the screen\'s pixel density (sharp on HiDPI)', asyn
 test('clicking a goroutine\'s span shows its story, with stacks, links and flow arrows', async () => {
   await withPage(server.url, async (page) => {
     await openDemo(page);
-    const rows = (await timeline(page)).rows;
-    const box = await page.locator('#timeline').boundingBox();
-    // Proc 0's lane: below the axis (24 px), three counter rows (44 px) and GC and STW (18 px).
-    const y = 24 + 3 * 44 + 2 * 18 + (rows.indexOf('Proc 0') - 5) * 20 + 10;
-    // Zoom in on the middle, then click along the lane until a span is hit.
-    await page.mouse.move(box.x + box.width / 2, box.y + y);
-    for (let i = 0; i < 6; i++) await page.keyboard.press('w');
-    await settled(page);
-    for (let dx = 0; dx < 400 && !(await page.locator('#details').isVisible()); dx += 23) {
-      await page.mouse.click(box.x + box.width / 2 + dx, box.y + y);
-      await settled(page);
-    }
+    await openStory(page, settled);
     const details = page.locator('#details');
-    await details.locator('.events .event').first().waitFor();
     const id = await details.getAttribute('data-goroutine');
     assert.equal((await timeline(page)).selected, id, 'the clicked goroutine is selected');
     assert.match(await details.locator('h2').textContent(), new RegExp(`^G${id}$`));

@@ -64,7 +64,7 @@ pub fn worker_main() {
     handler.forget();
 }
 
-fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsValue> {
+fn handle(session: &Rc<RefCell<Option<Session>>>, data: JsValue) -> Result<(), JsValue> {
     // Open carries [message, blob, canvas]; everything else is the message alone.
     let parts = data.dyn_ref::<js_sys::Array>().cloned();
     let message = parts.as_ref().map_or(data.clone(), |a| a.get(0));
@@ -73,14 +73,18 @@ fn handle(session: &RefCell<Option<Session>>, data: JsValue) -> Result<(), JsVal
             let parts = parts.ok_or("Open needs the file and a canvas")?;
             let blob: Blob = parts.get(1).dyn_into()?;
             let canvas: OffscreenCanvas = parts.get(2).dyn_into()?;
-            let opened = Session::open(&name, &blob, canvas, memory_mb, |p| post(&FromWorker::Progress(p)));
-            if let Some((s, loaded)) = opened.session {
-                *session.borrow_mut() = Some(s);
-                post(&FromWorker::Loaded(loaded));
-            }
-            if let Some(failure) = opened.error {
-                post(&FromWorker::Failed(failure));
-            }
+            // Nothing else comes before Loaded: the page talks to a worker once it has shown it.
+            let session = Rc::clone(session);
+            wasm_bindgen_futures::spawn_local(async move {
+                let opened = Session::open(&name, &blob, canvas, memory_mb, |p| post(&FromWorker::Progress(p))).await;
+                if let Some((s, loaded)) = opened.session {
+                    *session.borrow_mut() = Some(s);
+                    post(&FromWorker::Loaded(loaded));
+                }
+                if let Some(failure) = opened.error {
+                    post(&FromWorker::Failed(failure));
+                }
+            });
         }
         ToWorker::Render(frame) => {
             if let Some(s) = session.borrow_mut().as_mut() {

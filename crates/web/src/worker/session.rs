@@ -9,7 +9,8 @@ use crate::protocol::{
 use crate::timeline::{self, Model, Scene};
 use gotv_analysis::{GoroutineAnalysis, ProfileKind};
 use gotv_decode::{Budget, Decoder, EventKind, Format, Trace};
-use web_sys::{Blob, FileReaderSync, OffscreenCanvas};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, OffscreenCanvas};
 
 /// Bytes read from the Blob per step: progress is reported after each.
 const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
@@ -48,7 +49,7 @@ pub struct Opened {
 }
 
 impl Session {
-    pub fn open(
+    pub async fn open(
         name: &str,
         blob: &Blob,
         canvas: OffscreenCanvas,
@@ -61,20 +62,31 @@ impl Session {
             Err(e) => return failed(e),
         };
         let total = blob.size();
-        let reader = match FileReaderSync::new() {
-            Ok(r) => r,
-            Err(e) => return failed(format!("cannot read files in this browser: {e:?}")),
-        };
+        let read =
+            |offset: f64| blob.slice_with_f64_and_f64(offset, (offset + CHUNK).min(total)).map(|b| b.array_buffer());
         let mut t = super::now();
         let mut decoder = Decoder::with_size_hint(total as u64).with_budget(budget(memory_mb));
         let mut offset = 0.0;
         let mut whole_file_first = false;
-        while offset < total {
-            let end = (offset + CHUNK).min(total);
-            let bytes = match blob.slice_with_f64_and_f64(offset, end).and_then(|b| reader.read_as_array_buffer(&b)) {
-                Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
+        let mut bytes = Vec::new();
+        let mut next = (total > 0.0).then(|| read(0.0));
+        while let Some(reading) = next.take() {
+            let buffer = match reading {
+                Ok(promise) => JsFuture::from(promise).await,
+                Err(e) => Err(e),
+            };
+            let buffer = match buffer.map(|b| js_sys::Uint8Array::new(&b)) {
+                Ok(b) if b.length() > 0 => b,
+                Ok(_) => return failed(format!("cannot read the file at byte {offset}: it ended early")),
                 Err(e) => return failed(format!("cannot read the file at byte {offset}: {e:?}")),
             };
+            let end = offset + f64::from(buffer.length());
+            // Asked for before this chunk decodes, the next one is read by the browser meanwhile.
+            if end < total {
+                next = Some(read(end));
+            }
+            bytes.resize(buffer.length() as usize, 0);
+            buffer.copy_to(&mut bytes);
             if offset == 0.0 {
                 whole_file_first = gotv_decode::read_header(&bytes).is_ok_and(|v| v.format() == Format::V1);
             }

@@ -9,7 +9,7 @@
 // frames of all runs pooled. Prints one JSON object per file on stdout; progress to stderr.
 import { resolve, basename } from 'node:path';
 import { statSync } from 'node:fs';
-import { serve, launch, openPage, openStory } from './harness.mjs';
+import { serve, launch, openPage, openStory, dropFromDisk } from './harness.mjs';
 
 /** Long enough for a 200 MB trace on a slow, shared machine. */
 const LOAD_TIMEOUT_MS = 10 * 60_000;
@@ -33,39 +33,6 @@ async function settled(page) {
     const e = document.getElementById('timeline');
     return e.dataset.frames && e.dataset.frames === e.dataset.framesAsked;
   }, null, { timeout: LOAD_TIMEOUT_MS, polling: 'raf' });
-}
-
-/**
- * Drops `file` on the page the way a desktop drag does (a File backed by the file on disk, so
- * the worker reads it from there) and returns ms from the drop to the first Rendered frame.
- */
-async function dropAndPaint(page, file) {
-  await page.evaluate(() => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.id = 'bench-file';
-    input.hidden = true;
-    document.body.append(input);
-  });
-  await page.setInputFiles('#bench-file', file);
-  await page.evaluate(() => {
-    const host = document.getElementById('timeline');
-    new MutationObserver((_, observer) => {
-      if (Number(host.dataset.frames ?? 0) >= 1) {
-        window.benchFirstPaint = performance.now();
-        observer.disconnect();
-      }
-    }).observe(host, { attributes: true, attributeFilter: ['data-frames'] });
-    const input = document.getElementById('bench-file');
-    const dt = new DataTransfer();
-    dt.items.add(input.files[0]);
-    // Keys typed into an input are not navigation: the picker must not keep the focus.
-    input.remove();
-    window.benchDropped = performance.now();
-    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  });
-  await page.waitForFunction(() => window.benchFirstPaint !== undefined, null, { timeout: LOAD_TIMEOUT_MS, polling: 50 });
-  return page.evaluate(() => window.benchFirstPaint - window.benchDropped);
 }
 
 /** Every frame of a few hundred drawn one at a time: zoomed out, at each zoom level, deep in. */
@@ -196,7 +163,7 @@ async function bench(browser, server, file) {
     const { page } = p;
     await page.locator('#open-demo:enabled').waitFor();
     log(`${basename(file)}: dropping`);
-    const firstPaint = await dropAndPaint(page, file);
+    const firstPaint = await dropFromDisk(page, file, LOAD_TIMEOUT_MS);
     log(`${basename(file)}: first paint after ${firstPaint.toFixed(0)} ms`);
     await settled(page);
     const worker = page.workers().at(-1);

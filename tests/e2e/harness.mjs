@@ -87,6 +87,39 @@ export async function checkedPage(browser, server, url, body, { expectedErrors =
   }
 }
 
+/**
+ * Drops `file` on the page the way a desktop drag does (a File backed by the file on disk, so
+ * the worker reads it from there) and returns ms from the drop to the first Rendered frame.
+ */
+export async function dropFromDisk(page, file, timeout) {
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-file';
+    input.hidden = true;
+    document.body.append(input);
+  });
+  await page.setInputFiles('#bench-file', file);
+  await page.evaluate(() => {
+    const host = document.getElementById('timeline');
+    new MutationObserver((_, observer) => {
+      if (Number(host.dataset.frames ?? 0) >= 1) {
+        window.benchFirstPaint = performance.now();
+        observer.disconnect();
+      }
+    }).observe(host, { attributes: true, attributeFilter: ['data-frames'] });
+    const input = document.getElementById('bench-file');
+    const dt = new DataTransfer();
+    dt.items.add(input.files[0]);
+    // Keys typed into an input are not navigation: the picker must not keep the focus.
+    input.remove();
+    window.benchDropped = performance.now();
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => window.benchFirstPaint !== undefined, null, { timeout, polling: 50 });
+  return page.evaluate(() => window.benchFirstPaint - window.benchDropped);
+}
+
 /** Drops bytes on the page as a file dragged from the desktop would arrive. */
 export async function dropFile(page, name, bytes) {
   await dropTransfer(page, await fileTransfer(page, name, bytes));

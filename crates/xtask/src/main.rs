@@ -7,6 +7,7 @@ mod bench;
 mod bench_web;
 mod fixtures;
 mod go;
+mod profile_web;
 mod provision;
 mod serve;
 mod test;
@@ -24,6 +25,7 @@ usage: cargo xtask <task>
   fixtures [WORKLOAD…] regenerate tests/fixtures with every Go release, and Go's answers
   bench [--runs N] [FILE…]  decoder speed and peak memory against Go's internal/trace reader
   bench-web [--no-go] [--runs N] [FILE…]  the page in Chromium (first paint, frame times, memory) against go tool trace
+  profile-web [--top N] FILE  where the page's worker spends its time opening FILE, by Rust function
 ";
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         "fixtures" => fixtures::run(rest),
         "bench" => bench::run(rest),
         "bench-web" => bench_web::run(rest),
+        "profile-web" => profile_web::run(rest),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

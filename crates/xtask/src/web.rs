@@ -65,6 +65,14 @@ impl Settings {
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// The same bundle with the wasm's function names kept, in a folder of its own: CPU
+    /// profiles of the page then name Rust functions.
+    pub fn with_names(mut self) -> Settings {
+        self.wasm_opt.args.push("--debuginfo".into());
+        self.dist.dir = PathBuf::from("target/dist-names");
+        self
+    }
+
     pub fn dist_dir(&self) -> PathBuf {
         root().join(&self.dist.dir)
     }

@@ -19,7 +19,7 @@ pub(crate) struct Ids {
 }
 
 impl Ids {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn slot(&mut self, id: i64) -> u32 {
         match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
             Some(&s) if s != NONE => s,

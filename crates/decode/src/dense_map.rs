@@ -42,8 +42,15 @@ impl<V> DenseMap<V> {
         match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
             Some(&ABSENT) => None,
             Some(&s) => Some(s),
-            None => self.sparse.get(&id).copied(),
+            None => self.sparse_slot(id),
         }
+    }
+
+    /// Kept out of line, so that the lookups every event makes are small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn sparse_slot(&self, id: i64) -> Option<u32> {
+        self.sparse.get(&id).copied()
     }
 
     #[inline]

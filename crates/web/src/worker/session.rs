@@ -9,11 +9,14 @@ use crate::protocol::{
 use crate::timeline::{self, Model, Scene};
 use gotv_analysis::{GoroutineAnalysis, ProfileKind};
 use gotv_decode::{Budget, Decoder, EventKind, Format, Trace};
+use std::collections::VecDeque;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, OffscreenCanvas};
 
 /// Bytes read from the Blob per step: progress is reported after each.
 const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
+/// Chunks being read while one decodes.
+const READ_AHEAD: usize = 4;
 
 /// The memory a trace may take in the worker, in MB. A WebAssembly memory holds at most
 /// 4 GiB (4,295 MB); the rest is headroom for what the estimate below misses.
@@ -62,29 +65,38 @@ impl Session {
             Err(e) => return failed(e),
         };
         let total = blob.size();
-        let read =
-            |offset: f64| blob.slice_with_f64_and_f64(offset, (offset + CHUNK).min(total)).map(|b| b.array_buffer());
+        let read = |offset: f64| {
+            let end = (offset + CHUNK).min(total);
+            (end - offset, blob.slice_with_f64_and_f64(offset, end).map(|b| b.array_buffer()))
+        };
         let mut t = super::now();
         let mut decoder = Decoder::with_size_hint(total as u64).with_budget(budget(memory_mb));
         let mut offset = 0.0;
         let mut whole_file_first = false;
         let mut bytes = Vec::new();
-        let mut next = (total > 0.0).then(|| read(0.0));
-        while let Some(reading) = next.take() {
+        // Several chunks are asked for ahead: a chunk that completes no generation is only
+        // buffered, and the worker would otherwise wait for the next one to be read.
+        let mut reads = VecDeque::new();
+        let mut asked = 0.0;
+        let ask = |reads: &mut VecDeque<_>, asked: &mut f64| {
+            while reads.len() < READ_AHEAD && *asked < total {
+                reads.push_back(read(*asked));
+                *asked = (*asked + CHUNK).min(total);
+            }
+        };
+        ask(&mut reads, &mut asked);
+        while let Some((len, reading)) = reads.pop_front() {
             let buffer = match reading {
                 Ok(promise) => JsFuture::from(promise).await,
                 Err(e) => Err(e),
             };
             let buffer = match buffer.map(|b| js_sys::Uint8Array::new(&b)) {
-                Ok(b) if b.length() > 0 => b,
-                Ok(_) => return failed(format!("cannot read the file at byte {offset}: it ended early")),
+                Ok(b) if f64::from(b.length()) == len => b,
+                Ok(_) => return failed(format!("cannot read the file at byte {offset}: it changed while it was read")),
                 Err(e) => return failed(format!("cannot read the file at byte {offset}: {e:?}")),
             };
-            let end = offset + f64::from(buffer.length());
-            // Asked for before this chunk decodes, the next one is read by the browser meanwhile.
-            if end < total {
-                next = Some(read(end));
-            }
+            ask(&mut reads, &mut asked);
+            let end = offset + len;
             bytes.resize(buffer.length() as usize, 0);
             buffer.copy_to(&mut bytes);
             if offset == 0.0 {

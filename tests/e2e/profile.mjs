@@ -100,11 +100,18 @@ try {
   const firstPaint = await dropFromDisk(page, file, LOAD_TIMEOUT_MS);
   await profiler.started;
   const worker = page.workers().at(-1);
-  // The findings are the last of the work that follows the first frame.
-  await worker.evaluate(() => new Promise((ok) => {
-    const poll = () => (globalThis.gotvStages?.findings ? ok() : setTimeout(poll, 50));
+  // The findings are the last of the work that follows the first frame (a trace that
+  // decodes only in part may never get there).
+  const finished = await worker.evaluate((timeout) => new Promise((ok) => {
+    const until = performance.now() + timeout;
+    const poll = () => {
+      if (globalThis.gotvStages?.findings) ok(true);
+      else if (performance.now() > until) ok(false);
+      else setTimeout(poll, 50);
+    };
     poll();
-  }));
+  }), LOAD_TIMEOUT_MS);
+  if (!finished) console.log('the worker did not get to the findings: profiled up to now');
   const profile = await profiler.stop();
   const stages = await worker.evaluate(() => globalThis.gotvStages);
   await mkdir(artifacts, { recursive: true });

@@ -36,7 +36,7 @@ test('findings name searchFile\'s lock and the goroutine explosion, with a way t
     assert.match(lock.what, /main\.searchFile/);
     assert.match(lock.where, /^workshop\/main\.go:87 \(main\.searchFile\)$/);
     const explosion = shown.find((f) => f.id === 'unbounded-goroutines');
-    assert.match(explosion.what, /^1720 goroutines started by one go statement at workshop\/main\.go:108/);
+    assert.match(explosion.what, /^1,720 goroutines started by one go statement at workshop\/main\.go:108/);
     await page.locator('#findings-list li[data-id="unbounded-goroutines"] [data-evidence]').click();
     await page.locator('#view-goroutines tr.group-row').first().waitFor();
     const top = await page.locator('#view-goroutines tr.group-row').first().getAttribute('data-group');

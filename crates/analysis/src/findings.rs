@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::gc::gc;
 use crate::goroutines::GoroutineAnalysis;
+use crate::numbers::grouped;
 use crate::profiles::{Profile, ProfileSample};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -197,8 +198,8 @@ pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Fi
                 severity: Severity::Warning,
                 message: format!(
                     "{} goroutines started by one go statement{at}, up to {} alive at once for {procs} Ps, living {} on average",
-                    s.created,
-                    s.peak,
+                    grouped(s.created),
+                    grouped(s.peak),
                     ms(mean_life)
                 ),
                 numbers: vec![
@@ -263,7 +264,7 @@ pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Fi
             severity: if mark >= 0.5 { Severity::Critical } else { Severity::Warning },
             message: format!(
                 "{} GC cycles ({per_s:.0}/s): GC marking {} of wall time, stop-the-world {}, {assisting:.1} goroutines in mark assist on average",
-                v.gc_cycles,
+                grouped(v.gc_cycles),
                 pct(mark),
                 pct(stw),
             ),
@@ -301,7 +302,7 @@ pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Fi
             severity: if v.runnable_p99_ns >= 32_000_000 { Severity::Critical } else { Severity::Warning },
             message: format!(
                 "the slowest 1% of {} waits for a P took over {} (longest {}): runnable goroutines outnumber Ps",
-                v.runnable_waits,
+                grouped(v.runnable_waits),
                 ms(v.runnable_p99_ns / 2),
                 ms(v.runnable_max_ns)
             ),

@@ -11,6 +11,7 @@ mod gc;
 mod goroutines;
 mod id_map;
 mod mmu;
+mod numbers;
 mod pprof_encode;
 mod profiles;
 mod slots;
@@ -29,6 +30,7 @@ pub use mmu::{
     mmu, mmu_curve, mmu_curve_as_go, utilization, utilization_as_go, worst_windows, MmuCurve, MmuFlags, UtilPoint,
     Window,
 };
+pub use numbers::grouped;
 pub use pprof_encode::encode_pprof;
 pub use profiles::{group_profile, profile, profiles, Profile, ProfileFrame, ProfileKind, ProfileSample};
 pub use summary::{summary, Summary};

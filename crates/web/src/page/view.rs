@@ -3,8 +3,8 @@
 
 use super::dom::{by_id, el, show};
 use super::i18n::{lang, t, Lang};
-use crate::numbers::grouped;
 use crate::protocol::{Failure, FindingView, Loaded, Progress, StopKind};
+use gotv_analysis::grouped;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -186,9 +186,9 @@ fn finding_text(f: &FindingView) -> String {
     let template = t(&format!("finding.{}", f.id));
     let values: Vec<(&str, String)> = match f.id.as_str() {
         "unbounded-goroutines" => vec![
-            ("{created}", format!("{}", n("created"))),
+            ("{created}", grouped(n("created") as u64)),
             ("{at}", at("finding.at.go", false)),
-            ("{peak}", format!("{}", n("peak_alive"))),
+            ("{peak}", grouped(n("peak_alive") as u64)),
             ("{procs}", format!("{}", n("gomaxprocs"))),
             ("{life}", ms(n("mean_lifetime_ns"))),
         ],
@@ -199,7 +199,7 @@ fn finding_text(f: &FindingView) -> String {
             ("{waiters}", format!("{:.1}", n("mean_waiters"))),
         ],
         "gc-pressure" => vec![
-            ("{cycles}", format!("{}", n("cycles"))),
+            ("{cycles}", grouped(n("cycles") as u64)),
             ("{per_s}", format!("{:.0}", n("cycles_per_s"))),
             ("{mark}", pct(n("mark_share"))),
             ("{stw}", pct(n("stw_share"))),
@@ -209,7 +209,7 @@ fn finding_text(f: &FindingView) -> String {
             vec![("{busy}", pct(n("proc_busy"))), ("{runnable}", format!("{:.1}", n("mean_runnable")))]
         }
         "sched-latency" => vec![
-            ("{waits}", format!("{}", n("waits"))),
+            ("{waits}", grouped(n("waits") as u64)),
             // The message names the percentile's bucket by its lower bound: half the upper one.
             ("{p99}", ms(n("p99_upper_bound_ns") / 2.0)),
             ("{max}", ms(n("max_ns"))),

@@ -7,8 +7,8 @@ use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
 use super::model::{CounterRow, Lane, Model, Range, Spans, GC_ROW, STW_ROW};
 use super::paint::{Painter, Rgb};
 use super::viewport::{Viewport, AXIS, GUTTER};
-use crate::numbers::grouped;
 use crate::protocol::Frame;
+use gotv_analysis::grouped;
 use gotv_decode::{GoId, GoState, Trace};
 
 const BACKGROUND: Rgb = Rgb(255, 255, 255);

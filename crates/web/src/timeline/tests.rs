@@ -181,7 +181,7 @@ fn a_group_expands_into_one_lane_per_goroutine() {
     let collapsed = scene.render(&f, &mut r);
     let header = r.texts.iter().find(|t| t.2.contains(&busiest.name)).expect("the group's header");
     // Its row counts its goroutines as the page does, thousands separated (1,720).
-    let count = format!("{} goroutines", crate::numbers::grouped(busiest.members.len() as u64));
+    let count = format!("{} goroutines", gotv_analysis::grouped(busiest.members.len() as u64));
     assert!(busiest.members.len() >= 1000 && r.texts.iter().any(|t| t.2.starts_with(&count)), "a row saying {count}");
     assert_eq!(scene.pick(&f, 50.0, header.1 - 5.0).map(|p| format!("{p:?}")), Some("Group { index: 0 }".into()));
     f.expanded.push(0);

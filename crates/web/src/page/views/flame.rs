@@ -4,8 +4,8 @@
 
 use super::super::i18n::t;
 use super::super::view::human_ns;
-use crate::numbers::grouped;
 use crate::protocol::ProfileView;
+use gotv_analysis::grouped;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
 

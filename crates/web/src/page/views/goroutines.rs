@@ -5,8 +5,8 @@
 use super::super::dom::{add, add_verbatim, el, set_style};
 use super::super::i18n::{self, t};
 use super::super::view::human_ns;
-use crate::numbers::grouped;
 use crate::protocol::{Breakdown, GoroutineRow, GroupRow};
+use gotv_analysis::grouped;
 use std::cell::RefCell;
 use web_sys::Element;
 

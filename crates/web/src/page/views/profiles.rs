@@ -5,8 +5,8 @@
 use super::super::dom::{add, add_verbatim, by_id};
 use super::super::i18n::t;
 use super::flame::Flame;
-use crate::numbers::grouped;
 use crate::protocol::{ProfileView, Query};
+use gotv_analysis::grouped;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -1,4 +1,5 @@
-//! How counts are written for people, the same on the page and on the timeline's canvas.
+//! How counts are written for people: the same in `gotv`'s messages, on the page and on the
+//! timeline's canvas.
 
 /// 115375 as "115,375": counts are read at a glance.
 pub fn grouped(n: u64) -> String {

@@ -87,19 +87,35 @@ export async function checkedPage(browser, server, url, body, { expectedErrors =
   }
 }
 
-/**
- * Drops `file` on the page the way a desktop drag does (a File backed by the file on disk, so
- * the worker reads it from there) and returns ms from the drop to the first Rendered frame.
- */
-export async function dropFromDisk(page, file, timeout) {
+/** Takes `file` from disk into the page, as a drag from the desktop would (a File backed by
+ * the file on disk, which the worker reads from there), ready for `dropTaken`. */
+export async function takeFromDisk(page, file) {
   await page.evaluate(() => {
     const input = document.createElement('input');
     input.type = 'file';
-    input.id = 'bench-file';
+    input.id = 'disk-file';
     input.hidden = true;
     document.body.append(input);
   });
-  await page.setInputFiles('#bench-file', file);
+  await page.setInputFiles('#disk-file', file);
+}
+
+/** Drops the file `takeFromDisk` took. */
+export async function dropTaken(page) {
+  await page.evaluate(() => {
+    const input = document.getElementById('disk-file');
+    const dt = new DataTransfer();
+    dt.items.add(input.files[0]);
+    // Keys typed into an input are not navigation: the picker must not keep the focus.
+    input.remove();
+    window.benchDropped = performance.now();
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+}
+
+/** Drops `file` from disk and returns ms from the drop to the first timeline frame drawn. */
+export async function dropFromDisk(page, file, timeout) {
+  await takeFromDisk(page, file);
   await page.evaluate(() => {
     const host = document.getElementById('timeline');
     new MutationObserver((_, observer) => {
@@ -108,14 +124,8 @@ export async function dropFromDisk(page, file, timeout) {
         observer.disconnect();
       }
     }).observe(host, { attributes: true, attributeFilter: ['data-frames'] });
-    const input = document.getElementById('bench-file');
-    const dt = new DataTransfer();
-    dt.items.add(input.files[0]);
-    // Keys typed into an input are not navigation: the picker must not keep the focus.
-    input.remove();
-    window.benchDropped = performance.now();
-    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   });
+  await dropTaken(page);
   await page.waitForFunction(() => window.benchFirstPaint !== undefined, null, { timeout, polling: 50 });
   return page.evaluate(() => window.benchFirstPaint - window.benchDropped);
 }

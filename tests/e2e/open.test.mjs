@@ -1,11 +1,11 @@
 // Opening traces in the page: every way in, good files and bad ones.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serve, launch, checkedPage, dropFile, screenshot, fixtures, dist, gotv, headerFields } from './harness.mjs';
+import { serve, launch, checkedPage, dropFile, takeFromDisk, dropTaken, screenshot, fixtures, dist, gotv, headerFields } from './harness.mjs';
 
 let server;
 let browser;
@@ -37,6 +37,21 @@ test('a file that is not a trace gets a clear message that says where', async ()
     assert.match(text, /byte offset 0/);
     assert.equal(await page.locator('#landing').isVisible(), true, 'the landing stays to try again');
     await screenshot(page, 'not-a-trace');
+  });
+});
+
+test('a file that cannot be read says so, with the byte offset', async () => {
+  // A file changed on disk after it was picked can no longer be read through its File.
+  const file = join(await mkdtemp(join(tmpdir(), 'gotv-')), 'changed.trace');
+  await copyFile(join(fixtures, 'workshop-go1.27.trace'), file);
+  await withPage(server.url, async (page) => {
+    await page.locator('#open-demo:enabled').waitFor();
+    await takeFromDisk(page, file);
+    await appendFile(file, Buffer.alloc(4096));
+    await dropTaken(page);
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /^changed\.trace: cannot read the file at byte 0: \w.*[^)]$/);
+    assert.equal(await page.locator('#landing').isVisible(), true, 'the landing stays to try again');
   });
 });
 

@@ -2,6 +2,7 @@
 //! `worker` owns a decoded trace and draws its `timeline` into an OffscreenCanvas; `protocol`
 //! is what the two say to each other. `panic` keeps a crash visible in either.
 
+mod js_error;
 mod page;
 mod panic;
 // Public for the native timeline benchmark (examples/timeline.rs).

@@ -9,6 +9,7 @@ use super::link::{self, Link};
 use super::nav::Nav;
 use super::view::{failure_text, show_panic, View};
 use super::views::{Tab, Views};
+use crate::js_error::describe;
 use crate::protocol::{from_js, to_js, Failure, FindingView, FromWorker, Loaded, Pick, Query, SourceLine, ToWorker};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -509,10 +510,4 @@ fn restore(nav: &mut Nav, link: &Link) {
 
 pub fn dpr() -> f64 {
     web_sys::window().map_or(1.0, |w| w.device_pixel_ratio())
-}
-
-pub fn describe(e: &JsValue) -> String {
-    e.as_string()
-        .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
-        .unwrap_or_else(|| format!("{e:?}"))
 }

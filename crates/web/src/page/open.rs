@@ -4,6 +4,7 @@
 
 use super::app::Shared;
 use super::dom::{by_id, document, on};
+use crate::js_error::describe;
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -120,15 +121,15 @@ async fn fetch_same_origin(url: &str, signal: &web_sys::AbortSignal) -> Result<w
     init.set_signal(Some(signal));
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&resolved.href(), &init))
         .await
-        .map_err(|e| format!("cannot fetch: {e:?}"))?
+        .map_err(|e| format!("cannot fetch: {}", describe(&e)))?
         .dyn_into()
         .map_err(|_| "fetch returned no response")?;
     if !response.ok() {
         return Err(format!("the server answered {} {}", response.status(), response.status_text()));
     }
-    JsFuture::from(response.blob().map_err(|e| format!("{e:?}"))?)
+    JsFuture::from(response.blob().map_err(|e| describe(&e))?)
         .await
-        .map_err(|e| format!("download failed: {e:?}"))?
+        .map_err(|e| format!("download failed: {}", describe(&e)))?
         .dyn_into()
         .map_err(|_| "the download is not a file".to_string())
 }

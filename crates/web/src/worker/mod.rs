@@ -5,6 +5,7 @@ mod canvas;
 mod queries;
 mod session;
 
+use crate::js_error::describe;
 use crate::protocol::{from_js, to_js, Failure, FromWorker, ToWorker};
 use session::Session;
 use std::cell::RefCell;
@@ -56,7 +57,7 @@ pub fn worker_main() {
     let session: Rc<RefCell<Option<Session>>> = Rc::default();
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         if let Err(e) = handle(&session, e.data()) {
-            post(&FromWorker::Failed(Failure::Other(e.as_string().unwrap_or_else(|| format!("{e:?}")))));
+            post(&FromWorker::Failed(Failure::Other(describe(&e))));
         }
     });
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));

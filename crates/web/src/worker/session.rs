@@ -3,6 +3,7 @@
 
 use super::canvas::Canvas;
 use super::queries::Answers;
+use crate::js_error::describe;
 use crate::protocol::{
     Answer, Details, Failure, FindingView, Frame, Loaded, Pick, Progress, Query, Rendered, SourceLine,
 };
@@ -93,7 +94,7 @@ impl Session {
             let buffer = match buffer.map(|b| js_sys::Uint8Array::new(&b)) {
                 Ok(b) if f64::from(b.length()) == len => b,
                 Ok(_) => return failed(format!("cannot read the file at byte {offset}: it changed while it was read")),
-                Err(e) => return failed(format!("cannot read the file at byte {offset}: {e:?}")),
+                Err(e) => return failed(format!("cannot read the file at byte {offset}: {}", describe(&e))),
             };
             ask(&mut reads, &mut asked);
             let end = offset + len;

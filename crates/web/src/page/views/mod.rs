@@ -144,7 +144,10 @@ impl Views {
             Answer::Profile { kind, group, profile } => self.profiles.profile(kind, group, profile),
             Answer::Pprof { kind, gzipped } => {
                 if let Err(e) = profiles::download(&format!("{kind}.pb.gz"), &gzipped) {
-                    super::view::show_panic(&format!("gotv: cannot offer the download: {}", super::app::describe(&e)));
+                    super::view::show_panic(&format!(
+                        "gotv: cannot offer the download: {}",
+                        crate::js_error::describe(&e)
+                    ));
                 }
             }
             Answer::Gc(g) => self.gc.set(g),

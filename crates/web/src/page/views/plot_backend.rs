@@ -28,7 +28,7 @@ impl std::error::Error for CanvasError {}
 type Result<T = ()> = std::result::Result<T, DrawingErrorKind<CanvasError>>;
 
 fn failed(e: wasm_bindgen::JsValue) -> DrawingErrorKind<CanvasError> {
-    DrawingErrorKind::DrawingError(CanvasError(super::super::app::describe(&e)))
+    DrawingErrorKind::DrawingError(CanvasError(crate::js_error::describe(&e)))
 }
 
 fn css(c: BackendColor) -> String {

@@ -40,19 +40,25 @@ test('a file that is not a trace gets a clear message that says where', async ()
   });
 });
 
-test('a file that cannot be read says so, with the byte offset', async () => {
+test('a file that cannot be read says so, with the byte offset, in the page\'s language', async () => {
   // A file changed on disk after it was picked can no longer be read through its File.
   const file = join(await mkdtemp(join(tmpdir(), 'gotv-')), 'changed.trace');
-  await copyFile(join(fixtures, 'workshop-go1.27.trace'), file);
-  await withPage(server.url, async (page) => {
-    await page.locator('#open-demo:enabled').waitFor();
-    await takeFromDisk(page, file);
-    await appendFile(file, Buffer.alloc(4096));
-    await dropTaken(page);
-    await page.locator('#message.error').waitFor();
-    assert.match(await message(page).textContent(), /^changed\.trace: cannot read the file at byte 0: \w.*[^)]$/);
-    assert.equal(await page.locator('#landing').isVisible(), true, 'the landing stays to try again');
-  });
+  const cases = [
+    ['', /^changed\.trace: cannot read the file at byte 0: \w.*[^)]$/],
+    ['?lang=ja', /^changed\.trace: バイト 0 でファイルを読めません: \w.*[^)]$/],
+  ];
+  for (const [query, expected] of cases) {
+    await copyFile(join(fixtures, 'workshop-go1.27.trace'), file);
+    await withPage(server.url + query, async (page) => {
+      await page.locator('#open-demo:enabled').waitFor();
+      await takeFromDisk(page, file);
+      await appendFile(file, Buffer.alloc(4096));
+      await dropTaken(page);
+      await page.locator('#message.error').waitFor();
+      assert.match(await message(page).textContent(), expected);
+      assert.equal(await page.locator('#landing').isVisible(), true, 'the landing stays to try again');
+    });
+  }
 });
 
 test('a trace cut inside its header is reported as truncated, with the offset', async () => {
@@ -224,6 +230,11 @@ test('a missing ?trace= file says what the server answered', async () => {
   await withPage(`${server.url}?trace=no/such.trace`, async (page) => {
     await page.locator('#message.error').waitFor();
     assert.match(await message(page).textContent(), /no\/such\.trace: the server answered 404/);
+  }, { expectedErrors: [/status of 404/] });
+  // The workshop's docs are in Japanese, and so are their links' pages.
+  await withPage(`${server.url}?trace=no/such.trace&lang=ja`, async (page) => {
+    await page.locator('#message.error').waitFor();
+    assert.match(await message(page).textContent(), /no\/such\.trace: サーバーの応答は 404/);
   }, { expectedErrors: [/status of 404/] });
 });
 

@@ -66,7 +66,10 @@ pub enum FromWorker {
 pub enum Failure {
     /// Decoding stopped early, in parts for the page to say in its language.
     Decoding(Stopped),
-    /// The file could not be read, or the worker failed.
+    /// The file could not be read at `offset`: the browser's reason, or none when the file
+    /// changed on disk while it was read.
+    Unreadable { offset: u64, why: Option<String> },
+    /// The worker failed.
     Other(String),
 }
 

@@ -4,6 +4,7 @@
 
 use super::app::Shared;
 use super::dom::{by_id, document, on};
+use super::i18n::t;
 use crate::js_error::describe;
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::prelude::*;
@@ -113,23 +114,22 @@ async fn fetch_same_origin(url: &str, signal: &web_sys::AbortSignal) -> Result<w
     let origin = window.location().origin().map_err(|_| "no page origin")?;
     // file:// pages have an opaque origin ("null"); nothing can be fetched from them.
     if resolved.origin() != origin || origin == "null" {
-        return Err(format!(
-            "gotv only opens traces from its own site ({origin}); download the file and drop it here instead"
-        ));
+        return Err(t("error.other_site").replace("{origin}", &origin));
     }
     let init = web_sys::RequestInit::new();
     init.set_signal(Some(signal));
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&resolved.href(), &init))
         .await
-        .map_err(|e| format!("cannot fetch: {}", describe(&e)))?
+        .map_err(|e| t("error.fetch").replace("{why}", &describe(&e)))?
         .dyn_into()
         .map_err(|_| "fetch returned no response")?;
     if !response.ok() {
-        return Err(format!("the server answered {} {}", response.status(), response.status_text()));
+        let status = format!("{} {}", response.status(), response.status_text());
+        return Err(t("error.server").replace("{status}", status.trim_end()));
     }
     JsFuture::from(response.blob().map_err(|e| describe(&e))?)
         .await
-        .map_err(|e| format!("download failed: {}", describe(&e)))?
+        .map_err(|e| t("error.download").replace("{why}", &describe(&e)))?
         .dyn_into()
         .map_err(|_| "the download is not a file".to_string())
 }

@@ -146,6 +146,13 @@ impl View {
 pub fn failure_text(f: &Failure) -> String {
     let s = match f {
         Failure::Other(message) => return message.clone(),
+        Failure::Unreadable { offset, why } => {
+            let text = match why {
+                Some(why) => t("error.unreadable").replace("{why}", why),
+                None => t("error.changed").to_string(),
+            };
+            return text.replace("{offset}", &offset.to_string());
+        }
         Failure::Decoding(s) => s,
     };
     let text = match &s.kind {

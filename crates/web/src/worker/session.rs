@@ -93,8 +93,10 @@ impl Session {
             };
             let buffer = match buffer.map(|b| js_sys::Uint8Array::new(&b)) {
                 Ok(b) if f64::from(b.length()) == len => b,
-                Ok(_) => return failed(format!("cannot read the file at byte {offset}: it changed while it was read")),
-                Err(e) => return failed(format!("cannot read the file at byte {offset}: {}", describe(&e))),
+                unreadable => {
+                    let why = unreadable.err().map(|e| describe(&e));
+                    return Opened { session: None, error: Some(Failure::Unreadable { offset: offset as u64, why }) };
+                }
             };
             ask(&mut reads, &mut asked);
             let end = offset + len;

@@ -1,7 +1,7 @@
 // Opening traces in the page: every way in, good files and bad ones.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,7 +52,12 @@ test('a file that cannot be read says so, with the byte offset, in the page\'s l
     await withPage(server.url + query, async (page) => {
       await page.locator('#open-demo:enabled').waitFor();
       await takeFromDisk(page, file);
+      // The File learns the file's size and time when first asked: before the change.
+      const size = await page.evaluate(() => document.getElementById('disk-file').files[0].size);
+      assert.equal(size, (await readFile(file)).length);
       await appendFile(file, Buffer.alloc(4096));
+      // Seconds later, whatever the file system's clock resolution.
+      await utimes(file, new Date(), new Date(Date.now() + 10_000));
       await dropTaken(page);
       await page.locator('#message.error').waitFor();
       assert.match(await message(page).textContent(), expected);

@@ -108,7 +108,7 @@ impl App {
 
     pub fn open(self: &Rc<Self>, name: &str, blob: Blob) {
         if let Err(e) = self.start(name, blob) {
-            self.view.error(name, &format!("cannot start decoding: {}", describe(&e)));
+            self.view.error(name, &i18n::t("error.start").replace("{why}", &describe(&e)));
         }
     }
 
@@ -140,8 +140,10 @@ impl App {
             let Some(app) = app.upgrade() else { return };
             // A script error has a message; a worker that could not even load has none.
             let why = e.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
-            let message =
-                format!("the decoder's worker failed: {}", why.as_deref().unwrap_or("it could not be started"));
+            let message = match why {
+                Some(why) => i18n::t("error.worker").replace("{why}", &why),
+                None => i18n::t("error.worker_not_started").to_string(),
+            };
             app.message(id, FromWorker::Failed(Failure::Other(message)));
         });
         worker.set_onerror(Some(failed.as_ref().unchecked_ref()));

@@ -227,11 +227,15 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("error.at_generation", " (at byte offset {offset}, generation {generation})", " (バイトオフセット {offset}、世代 {generation})"),
     ("error.cli", "; the gotv command reads it whole", "。gotv コマンドなら全体を読めます"),
     ("error.shown", ". Everything before that point is shown.", "。それより前の部分を表示しています。"),
-    // Reading and downloading, where the browser's own reason ({why}) is kept as it says it.
+    // Reading, downloading and the worker, where the browser's own reason ({why}) is kept as it
+    // says it.
     ("error.unreadable", "cannot read the file at byte {offset}: {why}", "バイト {offset} でファイルを読めません: {why}"),
     ("error.changed", "cannot read the file at byte {offset}: it changed while it was read", "バイト {offset} でファイルを読めません: 読み込み中にファイルが変更されました"),
     ("error.other_site", "gotv only opens traces from its own site ({origin}); download the file and drop it here instead", "gotv は自分のサイト ({origin}) にあるトレースだけを開きます。ファイルをダウンロードして、ここにドロップしてください"),
     ("error.server", "the server answered {status}", "サーバーの応答は {status} でした"),
+    ("error.start", "cannot start decoding: {why}", "デコードを始められません: {why}"),
+    ("error.worker", "the decoder's worker failed: {why}", "デコーダーのワーカーが失敗しました: {why}"),
+    ("error.worker_not_started", "the decoder's worker failed: it could not be started", "デコーダーのワーカーが失敗しました: 起動できませんでした"),
     ("error.fetch", "cannot fetch: {why}", "取得できません: {why}"),
     ("error.download", "download failed: {why}", "ダウンロードに失敗しました: {why}"),
     ("progress.stopped", "Stopped opening {name}.", "{name} を開くのを中止しました。"),

@@ -60,6 +60,13 @@ impl V2 {
         Some(Error::new(budget.too_big(need, false), at))
     }
 
+    /// Ends the trace with Go's final Sync (at the last time, bumped past it), then `error`.
+    fn finish(&mut self, trace: &mut Trace, error: Option<Error>) -> Pumped {
+        let t = self.report.last_ts;
+        self.report.sync(trace, t, None, None);
+        Pumped::Finished(error)
+    }
+
     /// Decodes every complete generation in `data` (whose first byte is at file offset
     /// `base`). `eof`: `data` runs to the end of the file.
     pub(crate) fn pump(&mut self, data: &[u8], base: u64, eof: bool, trace: &mut Trace) -> Pumped {
@@ -68,18 +75,13 @@ impl V2 {
             match frame_generation(data, pos, base, self.version, eof) {
                 Framing::NeedMore => return Pumped::NeedMore(pos),
                 Framing::Done => {
-                    // Go's final Sync: at the last time, bumped past it.
-                    let t = self.report.last_ts;
-                    self.report.sync(trace, t, None, None);
-                    return Pumped::Finished(None);
+                    return self.finish(trace, None);
                 }
                 Framing::Generation { batches, end, next } => {
                     let number = batches.first().map_or(self.generation, |b| b.gen);
                     if let Some(e) = self.over_budget(trace, next - pos, base + pos as u64) {
                         // As if the file ended before this generation.
-                        let t = self.report.last_ts;
-                        self.report.sync(trace, t, None, None);
-                        return Pumped::Finished(Some(e.in_generation(number)));
+                        return self.finish(trace, Some(e.in_generation(number)));
                     }
                     self.generation = number;
                     let complete = !matches!(end, GenEnd::Fatal(_));
@@ -99,9 +101,7 @@ impl V2 {
                     };
                     if let Some(e) = fatal {
                         // Go hands out a Sync for what was read before reporting the error.
-                        let t = self.report.last_ts;
-                        self.report.sync(trace, t, None, None);
-                        return Pumped::Finished(Some(e));
+                        return self.finish(trace, Some(e));
                     }
                     pos = next;
                 }

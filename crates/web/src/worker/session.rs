@@ -60,10 +60,10 @@ impl Session {
         memory_mb: Option<f64>,
         progress: impl Fn(Progress),
     ) -> Opened {
-        let failed = |error: String| Opened { session: None, error: Some(Failure::Other(error)) };
+        let failed = |failure: Failure| Opened { session: None, error: Some(failure) };
         let canvas = match Canvas::new(canvas) {
             Ok(c) => c,
-            Err(e) => return failed(e),
+            Err(e) => return failed(Failure::Other(e)),
         };
         let total = blob.size();
         let read = |offset: f64| {
@@ -95,7 +95,7 @@ impl Session {
                 Ok(b) if f64::from(b.length()) == len => b,
                 unreadable => {
                     let why = unreadable.err().map(|e| describe(&e));
-                    return Opened { session: None, error: Some(Failure::Unreadable { offset: offset as u64, why }) };
+                    return failed(Failure::Unreadable { offset: offset as u64, why });
                 }
             };
             ask(&mut reads, &mut asked);

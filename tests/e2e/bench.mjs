@@ -9,10 +9,8 @@
 // frames of all runs pooled. Prints one JSON object per file on stdout; progress to stderr.
 import { resolve, basename } from 'node:path';
 import { statSync } from 'node:fs';
-import { serve, launch, openPage, openStory, dropFromDisk } from './harness.mjs';
+import { serve, launch, openPage, openStory, dropFromDisk, LOAD_TIMEOUT_MS } from './harness.mjs';
 
-/** Long enough for a 200 MB trace on a slow, shared machine. */
-const LOAD_TIMEOUT_MS = 10 * 60_000;
 /** W presses from "fit" to the deepest zoom (1.25^60: about 10^6 times closer). */
 const ZOOM_STEPS = 60;
 
@@ -163,7 +161,7 @@ async function bench(browser, server, file) {
     const { page } = p;
     await page.locator('#open-demo:enabled').waitFor();
     log(`${basename(file)}: dropping`);
-    const firstPaint = await dropFromDisk(page, file, LOAD_TIMEOUT_MS);
+    const firstPaint = await dropFromDisk(page, file);
     log(`${basename(file)}: first paint after ${firstPaint.toFixed(0)} ms`);
     await settled(page);
     const worker = page.workers().at(-1);

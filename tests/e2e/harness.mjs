@@ -87,6 +87,9 @@ export async function checkedPage(browser, server, url, body, { expectedErrors =
   }
 }
 
+/** Long enough for a 200 MB trace to open on a slow, shared machine. */
+export const LOAD_TIMEOUT_MS = 10 * 60_000;
+
 /** Takes `file` from disk into the page, as a drag from the desktop would (a File backed by
  * the file on disk, which the worker reads from there), ready for `dropTaken`. */
 export async function takeFromDisk(page, file) {
@@ -114,7 +117,7 @@ export async function dropTaken(page) {
 }
 
 /** Drops `file` from disk and returns ms from the drop to the first timeline frame drawn. */
-export async function dropFromDisk(page, file, timeout) {
+export async function dropFromDisk(page, file) {
   await takeFromDisk(page, file);
   await page.evaluate(() => {
     const host = document.getElementById('timeline');
@@ -126,7 +129,7 @@ export async function dropFromDisk(page, file, timeout) {
     }).observe(host, { attributes: true, attributeFilter: ['data-frames'] });
   });
   await dropTaken(page);
-  await page.waitForFunction(() => window.benchFirstPaint !== undefined, null, { timeout, polling: 50 });
+  await page.waitForFunction(() => window.benchFirstPaint !== undefined, null, { timeout: LOAD_TIMEOUT_MS, polling: 50 });
   return page.evaluate(() => window.benchFirstPaint - window.benchDropped);
 }
 

@@ -10,9 +10,8 @@
 // (idle): profile traces that take seconds to open (on the workshop trace, decoding does).
 import { resolve } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { serve, launch, openPage, dropFromDisk, artifacts } from './harness.mjs';
+import { serve, launch, openPage, dropFromDisk, artifacts, LOAD_TIMEOUT_MS } from './harness.mjs';
 
-const LOAD_TIMEOUT_MS = 10 * 60_000;
 const WINDOW_MS = 250;
 
 const args = process.argv.slice(2);
@@ -97,7 +96,7 @@ try {
   const { page } = await openPage(browser, server.url);
   await page.locator('#open-demo:enabled').waitFor();
   const profiler = await profileNextWorker(page);
-  const firstPaint = await dropFromDisk(page, file, LOAD_TIMEOUT_MS);
+  const firstPaint = await dropFromDisk(page, file);
   await profiler.started;
   const worker = page.workers().at(-1);
   // The findings are the last of the work that follows the first frame (a trace that

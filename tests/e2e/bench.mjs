@@ -33,6 +33,17 @@ async function settled(page) {
   }, null, { timeout: LOAD_TIMEOUT_MS, polling: 'raf' });
 }
 
+/**
+ * Resolves once an element matching `css` is shown. Checked every frame: a locator's wait
+ * checks ever less often (every 500 ms at last), which would be counted as the view's time.
+ */
+async function shown(page, css) {
+  await page.waitForFunction((c) => document.querySelector(c)?.checkVisibility() ?? false, css, {
+    timeout: LOAD_TIMEOUT_MS,
+    polling: 'raf',
+  });
+}
+
 /** Every frame of a few hundred drawn one at a time: zoomed out, at each zoom level, deep in. */
 async function navigate(page) {
   // Scrolled to the top of the window, the whole timeline is on screen for the mouse.
@@ -106,15 +117,26 @@ async function navigate(page) {
 
 /**
  * Opens every view that builds data of its own: lanes per thread, a goroutine's story, the
- * busiest goroutine group (the table's first row), each profile, GC and MMU, tasks. Returns the
- * worker's wasm memory after them all.
+ * busiest goroutine group (the table's first row), each profile, GC and MMU, tasks. Logs how
+ * long each took to answer, and returns the worker's wasm memory after them all.
  */
 async function everyView(page, worker) {
   const memory = () => worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
-  const T = { timeout: LOAD_TIMEOUT_MS };
+  // The worker's answers during a step: what of its time the worker took.
+  const answers = () => worker.evaluate(() => {
+    const stages = globalThis.gotvStages ?? {};
+    const found = Object.entries(stages).filter(([k]) => k.startsWith('answer '));
+    for (const [k] of found) delete stages[k];
+    return found.map(([k, [ms]]) => `${k.slice('answer '.length)} ${ms.toFixed(0)} ms`);
+  });
   const step = async (name, body) => {
+    await answers();
+    const started = performance.now();
     await body();
-    log(`  ${name}: wasm ${((await memory()) / 1e6).toFixed(0)} MB`);
+    const ms = performance.now() - started;
+    const answered = await answers();
+    const worker = answered.length ? ` (the worker's answer: ${answered.join(', ')})` : '';
+    log(`  ${name}: ${ms.toFixed(0)} ms${worker}, wasm ${((await memory()) / 1e6).toFixed(0)} MB`);
   };
   await step('lanes per thread', async () => {
     await page.locator('#view-by').selectOption('thread');
@@ -130,22 +152,25 @@ async function everyView(page, worker) {
   await step('the busiest goroutine group', async () => {
     await page.locator('#tab-goroutines').click();
     await page.locator('#view-goroutines table.groups tr.group-row').first().click();
-    await page.locator('#view-goroutines section.members tr.goroutine-row').first().waitFor(T);
+    await shown(page, '#view-goroutines section.members tr.goroutine-row');
   });
-  await step('every profile', async () => {
-    await page.locator('#tab-profiles').click();
-    for (const kind of await page.locator('#profile-kind option').evaluateAll((os) => os.map((o) => o.value))) {
+  await page.locator('#tab-profiles').click();
+  for (const kind of await page.locator('#profile-kind option').evaluateAll((os) => os.map((o) => o.value))) {
+    await step(`the ${kind} profile`, async () => {
       await page.locator('#profile-kind').selectOption(kind);
-      await page.waitForFunction((k) => document.getElementById('profile-summary').dataset.kind === k, kind, T);
-    }
-  });
+      await page.waitForFunction((k) => document.getElementById('profile-summary').dataset.kind === k, kind, {
+        timeout: LOAD_TIMEOUT_MS,
+        polling: 'raf',
+      });
+    });
+  }
   await step('GC and MMU', async () => {
     await page.locator('#tab-gc').click();
-    await page.locator('#mmu-worst li').first().waitFor(T);
+    await shown(page, '#mmu-worst li');
   });
   await step('tasks and regions', async () => {
     await page.locator('#tab-tasks').click();
-    await page.locator('#tasks-table').waitFor(T);
+    await shown(page, '#tasks-table');
   });
   return memory();
 }
@@ -172,7 +197,7 @@ async function bench(browser, server, file) {
     const frames = await page.evaluate((n) => globalThis.gotvFrames.slice(n), before);
     log(`${basename(file)}: ${frames.length} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const wasmBytesEnd = await worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
-    const stages = await worker.evaluate(() => globalThis.gotvStages ?? {});
+    const stages = await worker.evaluate(() => Object.fromEntries(Object.entries(globalThis.gotvStages ?? {}).filter(([k]) => !k.startsWith('answer '))));
     log(`${basename(file)}: in the worker: ${Object.entries(stages).map(([k, [ms, bytes]]) => `${k} ${ms.toFixed(0)} ms (${(bytes / 2 ** 20).toFixed(0)} MB after)`).join(', ')}`);
     const allViewsBytes = await everyView(page, worker);
     if (p.errors.length) throw new Error(`the page logged errors: ${p.errors.join('\n')}`);

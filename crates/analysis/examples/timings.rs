@@ -65,7 +65,11 @@ fn main() {
         steps.timed("gc", || gc(trace));
         steps.timed("counters", || counters(trace, 0));
         steps.timed("counters 1ms", || counters(trace, 1_000_000));
-        steps.timed("mmu", || mmu_curve(trace, MmuFlags::default()));
+        if steps.only.as_ref().is_none_or(|o| o.starts_with("mmu")) {
+            let m = steps.needed("mmu", || mmu_curve(trace, MmuFlags::default()));
+            // The page's GC view lists the worst 10 ms windows.
+            steps.timed("mmu worst", || worst_windows(&m.series, 10_000_000, 10));
+        }
         steps.timed("annotations", || annotations(trace, &gs));
         steps.timed("task instances", || task_instances(trace));
         steps.timed("cpu samples", || cpu_samples(trace));

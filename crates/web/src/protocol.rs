@@ -253,6 +253,21 @@ pub enum Query {
     Annotations,
 }
 
+impl Query {
+    /// What the worker's timings call the time it took to answer.
+    pub fn timing_name(&self) -> &'static str {
+        match self {
+            Query::Groups => "answer groups",
+            Query::Group { .. } => "answer group",
+            Query::CreatedAt { .. } => "answer created at",
+            Query::Profile { .. } => "answer profile",
+            Query::Pprof { .. } => "answer pprof",
+            Query::Gc { .. } => "answer gc",
+            Query::Annotations => "answer annotations",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Answer {
     Groups(Vec<GroupRow>),

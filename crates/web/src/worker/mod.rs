@@ -19,7 +19,8 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 /// How long each step of opening took and the wasm memory after it, for the browser benchmark
-/// (`globalThis.gotvStages`, read through the worker's handle): where first paint goes. Memory
+/// (`globalThis.gotvStages`, read through the worker's handle): where first paint goes; and the
+/// last answer of each kind of query, to tell the worker's part of a view's time. Memory
 /// is time too: each new page of it costs a fault on first touch.
 pub(crate) fn stage(name: &str, since: f64) -> f64 {
     let t = now();
@@ -106,10 +107,13 @@ fn handle(session: &Rc<RefCell<Option<Session>>>, data: JsValue) -> Result<(), J
         }
         ToWorker::Query(q) => {
             if let Some(s) = session.borrow_mut().as_mut() {
-                post(&match s.query(q) {
+                let (started, name) = (now(), q.timing_name());
+                let answer = match s.query(q) {
                     Ok(a) => FromWorker::Answer(a),
                     Err(message) => FromWorker::Unanswered { message },
-                });
+                };
+                stage(name, started);
+                post(&answer);
             }
         }
     }

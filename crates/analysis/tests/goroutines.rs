@@ -47,6 +47,11 @@ fn check(name: &str, tolerance_ns: i64) -> Result<(), String> {
         let gname = wg["name"].as_str().unwrap();
         let group = a.groups().find(|g| g.name == gname).unwrap();
         let members: Vec<Goroutine> = a.goroutines().filter(|g| g.name == gname).collect();
+        // The page lists a group's members without building their views: the same ones.
+        let listed: Vec<(i64, i64)> = a.members(gname).collect();
+        if listed != members.iter().map(|g| (g.id, g.stats.total_ns)).collect::<Vec<_>>() {
+            return Err(format!("group {gname:?}: members() lists {} goroutines, not the same", listed.len()));
+        }
         if group.count as u64 != wg["count"].as_u64().unwrap() {
             return Err(format!("group {gname:?}: count {} want {}", group.count, wg["count"]));
         }

@@ -69,6 +69,11 @@ impl Packed {
         self.id
     }
 
+    /// Its name's index.
+    pub fn name(&self) -> u32 {
+        self.name
+    }
+
     pub fn unpack(&self, wides: &[Wide]) -> Numbers {
         let (id, created, name) = (self.id, self.created, self.name);
         if self.wide {

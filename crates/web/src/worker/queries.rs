@@ -98,9 +98,14 @@ fn group(gs: &GoroutineAnalysis, name: &str) -> Answer {
     // The worst kept on top: the least total time, then the highest ID.
     let mut kept: BinaryHeap<Reverse<(i64, Reverse<i64>)>> = BinaryHeap::with_capacity(MEMBERS_SENT + 1);
     let mut count = 0;
-    for g in gs.goroutines().filter(|g| g.name == name) {
+    for (id, total_ns) in gs.members(name) {
         count += 1;
-        kept.push(Reverse((g.stats.total_ns, Reverse(g.id))));
+        let g = (total_ns, Reverse(id));
+        // Most of a big group's goroutines are not kept: tell so without touching the heap.
+        if kept.len() == MEMBERS_SENT && kept.peek().is_some_and(|Reverse(worst)| g <= *worst) {
+            continue;
+        }
+        kept.push(Reverse(g));
         if kept.len() > MEMBERS_SENT {
             kept.pop();
         }

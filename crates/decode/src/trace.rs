@@ -121,11 +121,13 @@ struct Groups {
 }
 
 impl Groups {
-    /// Groups events by their context's slot (`ctx`, event by event) and, if different, by
-    /// the resource a state transition is about (`resource(i)`).
-    fn build(n_groups: usize, ctx: impl Iterator<Item = u32> + Clone, resource: impl Fn(usize) -> u32) -> Groups {
+    /// Groups the `n` events by their context's slot (`ctx(i)`) and, if different, by the
+    /// resource a state transition is about (`resource(i)`). Both passes go through
+    /// [`each_index`]: in a browser, a story's first opening waits for them.
+    fn build(n_groups: usize, n: usize, ctx: impl Fn(usize) -> u32, resource: impl Fn(usize) -> u32) -> Groups {
         let mut ends = vec![0u32; n_groups + 1];
-        for (i, c) in ctx.clone().enumerate() {
+        each_index(n, |i| {
+            let c = ctx(i);
             if c != NONE {
                 ends[c as usize + 1] += 1;
             }
@@ -133,13 +135,13 @@ impl Groups {
             if r != NONE && r != c {
                 ends[r as usize + 1] += 1;
             }
-        }
+        });
         for i in 1..ends.len() {
             ends[i] += ends[i - 1];
         }
         let mut items = vec![0u32; ends[n_groups] as usize];
-        for (i, c) in ctx.enumerate() {
-            let r = resource(i);
+        each_index(n, |i| {
+            let (c, r) = (ctx(i), resource(i));
             for g in [c, r] {
                 if g != NONE && (g == c || r != c) {
                     let slot = &mut ends[g as usize];
@@ -150,7 +152,7 @@ impl Groups {
                     break;
                 }
             }
-        }
+        });
         // Filling advanced each group's start to its end; shift back into "ends".
         ends.pop();
         Groups { ends, items }
@@ -428,7 +430,8 @@ impl Trace {
     /// The first call (for any goroutine) indexes the whole trace.
     pub fn goroutine_events(&self, id: GoId) -> &[u32] {
         let groups = self.by_goroutine.get_or_init(|| {
-            Groups::build(self.contexts.goroutines.ids.len(), self.gor.iter(), |i| self.transition_of(i, false))
+            let n = self.contexts.goroutines.ids.len();
+            Groups::build(n, self.len(), |i| self.gor.get(i), |i| self.transition_of(i, false))
         });
         self.contexts.goroutines.get(id).map_or(&[], |i| groups.get(i as usize))
     }
@@ -438,8 +441,8 @@ impl Trace {
     pub fn proc_events(&self, id: ProcId) -> &[u32] {
         let groups = self.by_proc.get_or_init(|| {
             let pairs = &self.contexts.pairs;
-            let procs = self.pair.iter().map(|p| pairs[p as usize][1]);
-            Groups::build(self.contexts.procs.ids.len(), procs, |i| self.transition_of(i, true))
+            let proc = |i| pairs[self.pair.get(i) as usize][1];
+            Groups::build(self.contexts.procs.ids.len(), self.len(), proc, |i| self.transition_of(i, true))
         });
         self.contexts.procs.get(id).map_or(&[], |i| groups.get(i as usize))
     }

@@ -69,10 +69,6 @@ impl Uints {
         (self.bytes.len() - PAD) / self.width
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + Clone + '_ {
-        (0..self.len()).map(|i| self.get(i))
-    }
-
     /// Room for `n` more values up to `max`, in the width `max` needs: a column that would
     /// widen later is not copied then (a copy that, natively, can leave a hole in the heap
     /// as large as the column). Fails instead of aborting.
@@ -112,6 +108,6 @@ mod tests {
             c.push(v);
         }
         assert_eq!(c.len(), want.len());
-        assert!(c.iter().eq(want.iter().copied()));
+        assert!((0..c.len()).map(|i| c.get(i)).eq(want.iter().copied()));
     }
 }

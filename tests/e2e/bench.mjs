@@ -9,7 +9,7 @@
 // frames of all runs pooled. Prints one JSON object per file on stdout; progress to stderr.
 import { resolve, basename } from 'node:path';
 import { statSync } from 'node:fs';
-import { serve, launch, openPage, openStory, dropFromDisk, LOAD_TIMEOUT_MS } from './harness.mjs';
+import { serve, launch, openPage, dropFromDisk, settled, views } from './harness.mjs';
 
 /** W presses from "fit" to the deepest zoom (1.25^60: about 10^6 times closer). */
 const ZOOM_STEPS = 60;
@@ -24,25 +24,6 @@ if (files.length === 0 || !(RUNS >= 1)) {
 }
 
 const log = (...a) => console.error('bench:', ...a);
-
-/** Resolves once the worker has drawn everything asked for so far. */
-async function settled(page) {
-  await page.waitForFunction(() => {
-    const e = document.getElementById('timeline');
-    return e.dataset.frames && e.dataset.frames === e.dataset.framesAsked;
-  }, null, { timeout: LOAD_TIMEOUT_MS, polling: 'raf' });
-}
-
-/**
- * Resolves once an element matching `css` is shown. Checked every frame: a locator's wait
- * checks ever less often (every 500 ms at last), which would be counted as the view's time.
- */
-async function shown(page, css) {
-  await page.waitForFunction((c) => document.querySelector(c)?.checkVisibility() ?? false, css, {
-    timeout: LOAD_TIMEOUT_MS,
-    polling: 'raf',
-  });
-}
 
 /** Every frame of a few hundred drawn one at a time: zoomed out, at each zoom level, deep in. */
 async function navigate(page) {
@@ -116,62 +97,27 @@ async function navigate(page) {
 }
 
 /**
- * Opens every view that builds data of its own: lanes per thread, a goroutine's story, the
- * busiest goroutine group (the table's first row), each profile, GC and MMU, tasks. Logs how
- * long each took to answer, and returns the worker's wasm memory after them all.
+ * Opens every view that builds data of its own (the harness's `views`). Logs how long each
+ * took to answer, and returns the worker's wasm memory after them all.
  */
 async function everyView(page, worker) {
   const memory = () => worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
-  // The worker's answers during a step: what of its time the worker took.
+  // The worker's answers during a view's opening: what of its time the worker took.
   const answers = () => worker.evaluate(() => {
     const stages = globalThis.gotvStages ?? {};
     const found = Object.entries(stages).filter(([k]) => k.startsWith('answer '));
     for (const [k] of found) delete stages[k];
     return found.map(([k, [ms]]) => `${k.slice('answer '.length)} ${ms.toFixed(0)} ms`);
   });
-  const step = async (name, body) => {
+  for (const view of await views(page)) {
     await answers();
     const started = performance.now();
-    await body();
+    await view.open();
     const ms = performance.now() - started;
     const answered = await answers();
-    const worker = answered.length ? ` (the worker's answer: ${answered.join(', ')})` : '';
-    log(`  ${name}: ${ms.toFixed(0)} ms${worker}, wasm ${((await memory()) / 1e6).toFixed(0)} MB`);
-  };
-  await step('lanes per thread', async () => {
-    await page.locator('#view-by').selectOption('thread');
-    await settled(page);
-    await page.locator('#view-by').selectOption('proc');
-    await settled(page);
-  });
-  await step('a goroutine\'s story', async () => {
-    await page.keyboard.press('0');
-    await settled(page);
-    await openStory(page, settled);
-  });
-  await step('the busiest goroutine group', async () => {
-    await page.locator('#tab-goroutines').click();
-    await page.locator('#view-goroutines table.groups tr.group-row').first().click();
-    await shown(page, '#view-goroutines section.members tr.goroutine-row');
-  });
-  await page.locator('#tab-profiles').click();
-  for (const kind of await page.locator('#profile-kind option').evaluateAll((os) => os.map((o) => o.value))) {
-    await step(`the ${kind} profile`, async () => {
-      await page.locator('#profile-kind').selectOption(kind);
-      await page.waitForFunction((k) => document.getElementById('profile-summary').dataset.kind === k, kind, {
-        timeout: LOAD_TIMEOUT_MS,
-        polling: 'raf',
-      });
-    });
+    const inWorker = answered.length ? ` (the worker's answer: ${answered.join(', ')})` : '';
+    log(`  ${view.label}: ${ms.toFixed(0)} ms${inWorker}, wasm ${((await memory()) / 1e6).toFixed(0)} MB`);
   }
-  await step('GC and MMU', async () => {
-    await page.locator('#tab-gc').click();
-    await shown(page, '#mmu-worst li');
-  });
-  await step('tasks and regions', async () => {
-    await page.locator('#tab-tasks').click();
-    await shown(page, '#tasks-table');
-  });
   return memory();
 }
 

@@ -169,12 +169,30 @@ export function gotvText(args) {
   return execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
 }
 
-/** The header's fields, by name, as the page shows them. */
+/** Resolves once the worker has drawn every frame asked for so far (checked every frame). */
+export async function settled(page) {
+  await page.waitForFunction(() => {
+    const e = document.getElementById('timeline');
+    return e.dataset.frames && e.dataset.frames === e.dataset.framesAsked;
+  }, null, { timeout: LOAD_TIMEOUT_MS, polling: 'raf' });
+}
+
+/**
+ * Resolves once an element matching `css` is shown. Checked every frame: a locator's wait
+ * checks ever less often (every 500 ms at last), which a benchmark would count as the view's.
+ */
+export async function shown(page, css) {
+  await page.waitForFunction((c) => document.querySelector(c)?.checkVisibility() ?? false, css, {
+    timeout: LOAD_TIMEOUT_MS,
+    polling: 'raf',
+  });
+}
+
 /**
  * Zooms in on the middle of Proc 0's lane (the sixth row) and clicks along it until a span is
- * hit and a goroutine's story opens; `settled` waits for the frames asked for.
+ * hit and a goroutine's story opens.
  */
-export async function openStory(page, settled) {
+export async function openStory(page) {
   const box = await page.locator('#timeline').boundingBox();
   // Below the axis (24 px), three counter rows (44 px) and GC and STW (18 px).
   const y = box.y + 24 + 3 * 44 + 2 * 18 + 10;
@@ -185,13 +203,52 @@ export async function openStory(page, settled) {
     await page.mouse.click(box.x + box.width / 2 + dx, y);
     await settled(page);
   }
-  // Checked every frame, so that the benchmark times the story rather than a locator's wait.
-  await page.waitForFunction(() => document.querySelector('#details .events .event') !== null, null, {
-    timeout: 60_000,
-    polling: 'raf',
-  });
+  await shown(page, '#details .events .event');
 }
 
+/**
+ * The views that build data of their own, each opened as a person would: `open` resolves once
+ * it is shown. For the benchmark (each one's time and memory) and the profiler (`--view KEY`).
+ */
+export async function views(page) {
+  const profileKinds = await page.locator('#profile-kind option').evaluateAll((os) => os.map((o) => o.value));
+  return [
+    { key: 'threads', label: 'lanes per thread', open: async () => {
+      await page.locator('#view-by').selectOption('thread');
+      await settled(page);
+      await page.locator('#view-by').selectOption('proc');
+      await settled(page);
+    } },
+    { key: 'story', label: 'a goroutine\'s story', open: async () => {
+      await page.keyboard.press('0');
+      await settled(page);
+      await openStory(page);
+    } },
+    { key: 'group', label: 'the busiest goroutine group', open: async () => {
+      await page.locator('#tab-goroutines').click();
+      await page.locator('#view-goroutines table.groups tr.group-row').first().click();
+      await shown(page, '#view-goroutines section.members tr.goroutine-row');
+    } },
+    ...profileKinds.map((kind) => ({ key: kind, label: `the ${kind} profile`, open: async () => {
+      await page.locator('#tab-profiles').click();
+      await page.locator('#profile-kind').selectOption(kind);
+      await page.waitForFunction((k) => document.getElementById('profile-summary').dataset.kind === k, kind, {
+        timeout: LOAD_TIMEOUT_MS,
+        polling: 'raf',
+      });
+    } })),
+    { key: 'gc', label: 'GC and MMU', open: async () => {
+      await page.locator('#tab-gc').click();
+      await shown(page, '#mmu-worst li');
+    } },
+    { key: 'tasks', label: 'tasks and regions', open: async () => {
+      await page.locator('#tab-tasks').click();
+      await shown(page, '#tasks-table');
+    } },
+  ];
+}
+
+/** The header's fields, by name, as the page shows them. */
 export async function headerFields(page) {
   return page.locator('#trace-header [data-field]').evaluateAll((items) =>
     Object.fromEntries(items.map((i) => [i.dataset.field, i.querySelector('.value').textContent])));

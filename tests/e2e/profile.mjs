@@ -1,24 +1,29 @@
 // Where the page's worker spends its time opening a trace: a CPU profile of the worker from the
 // drop until the work after the first frame is done, with Rust's function names (the bundle is
-// built with them kept).
+// built with them kept). With `--view KEY`, once that work is done: where the worker and the
+// page's own thread spend their time opening that view (a key of the harness's `views`: threads,
+// story, group, net, sync, syscall, sched, cpu, gc, tasks).
 //
-//   node profile.mjs [--top N] FILE   (cargo xtask profile-web builds that bundle first)
+//   node profile.mjs [--top N] [--view KEY] FILE   (cargo xtask profile-web builds that bundle first)
 //
-// Prints the worker's stages, the functions with the most self time, and which ran most in
-// each quarter second; writes the whole profile to artifacts/worker.cpuprofile, which Chrome's
-// DevTools (Performance, "Load profile") opens. Code that V8 has not optimized yet shows as
-// (idle): profile traces that take seconds to open (on the workshop trace, decoding does).
+// Prints the worker's stages, the functions with the most self time (on each thread profiled)
+// and, for the opening, which ran most in each quarter second; writes the whole profiles to
+// artifacts/*.cpuprofile, which Chrome's DevTools (Performance, "Load profile") opens. Code that
+// V8 has not optimized yet shows as (idle): profile traces that take seconds to open (on the
+// workshop trace, decoding does).
 import { resolve } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { serve, launch, openPage, dropFromDisk, artifacts, LOAD_TIMEOUT_MS } from './harness.mjs';
+import { serve, launch, openPage, dropFromDisk, views, artifacts, LOAD_TIMEOUT_MS } from './harness.mjs';
 
 const WINDOW_MS = 250;
 
 const args = process.argv.slice(2);
 const topAt = args.indexOf('--top');
 const TOP = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 30;
-if (args.length !== 1 || !(TOP >= 1)) {
-  console.error('usage: node profile.mjs [--top N] FILE');
+const viewAt = args.indexOf('--view');
+const VIEW = viewAt >= 0 ? args.splice(viewAt, 2)[1] : undefined;
+if (args.length !== 1 || !(TOP >= 1) || (viewAt >= 0 && !VIEW)) {
+  console.error('usage: node profile.mjs [--top N] [--view KEY] FILE');
   process.exit(2);
 }
 const file = resolve(args[0]);
@@ -58,7 +63,16 @@ async function profileNextWorker(page) {
     });
   });
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
-  return { started, stop: async () => (await send('Profiler.stop')).profile };
+  return { started, start: () => send('Profiler.start'), stop: async () => (await send('Profiler.stop')).profile };
+}
+
+/** The page's own thread's profiler. */
+async function profilePage(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return { stop: async () => (await cdp.send('Profiler.stop')).profile };
 }
 
 /** Self time (µs) by function, over the whole profile and per window. */
@@ -90,6 +104,26 @@ function selfTimes(profile) {
 const byTime = (m) => [...m].sort((a, b) => b[1] - a[1]);
 const ms = (us) => (us / 1000).toFixed(0);
 
+/** Prints a profile's functions with the most self time, and saves it as artifacts/NAME. */
+async function report(label, profile, name, { perWindow = false } = {}) {
+  await mkdir(artifacts, { recursive: true });
+  await writeFile(resolve(artifacts, name), JSON.stringify(profile));
+  const { total, windows } = selfTimes(profile);
+  const sum = [...total.values()].reduce((a, b) => a + b, 0);
+  console.log(`\n${label}: self time, ${ms(sum)} ms sampled:`);
+  for (const [f, us] of byTime(total).slice(0, TOP)) {
+    console.log(`${ms(us).padStart(7)} ms ${((100 * us) / sum).toFixed(1).padStart(5)}%  ${f}`);
+  }
+  if (perWindow) {
+    console.log(`\nmost self time in each ${WINDOW_MS} ms:`);
+    windows.forEach((m, w) => {
+      const short = (f) => f.split('::').slice(-2).join('::');
+      console.log(`${String(w * WINDOW_MS).padStart(6)}  ${byTime(m).slice(0, 3).map(([f, us]) => `${short(f)} ${ms(us)}`).join(' | ')}`);
+    });
+  }
+  console.log(`the whole profile: ${resolve(artifacts, name)}`);
+}
+
 const server = await serve();
 const browser = await launch();
 try {
@@ -111,25 +145,23 @@ try {
     poll();
   }), LOAD_TIMEOUT_MS);
   if (!finished) console.log('the worker did not get to the findings: profiled up to now');
-  const profile = await profiler.stop();
+  const opening = await profiler.stop();
   const stages = await worker.evaluate(() => globalThis.gotvStages);
-  await mkdir(artifacts, { recursive: true });
-  await writeFile(resolve(artifacts, 'worker.cpuprofile'), JSON.stringify(profile));
-
   console.log(`${file}: first paint after ${firstPaint.toFixed(0)} ms (profiling slows it down)`);
   console.log(`worker stages: ${Object.entries(stages).map(([k, [t]]) => `${k} ${t.toFixed(0)} ms`).join(', ')}`);
-  const { total, windows } = selfTimes(profile);
-  const sum = [...total.values()].reduce((a, b) => a + b, 0);
-  console.log(`\nself time, ${ms(sum)} ms sampled:`);
-  for (const [f, us] of byTime(total).slice(0, TOP)) {
-    console.log(`${ms(us).padStart(7)} ms ${((100 * us) / sum).toFixed(1).padStart(5)}%  ${f}`);
+  if (VIEW === undefined) {
+    await report('the worker, opening the trace', opening, 'worker.cpuprofile', { perWindow: true });
+  } else {
+    const view = (await views(page)).find((v) => v.key === VIEW);
+    if (!view) throw new Error(`no view ${VIEW}: one of ${(await views(page)).map((v) => v.key).join(', ')}`);
+    await profiler.start();
+    const pageProfiler = await profilePage(page);
+    const started = performance.now();
+    await view.open();
+    console.log(`${view.label}: shown after ${(performance.now() - started).toFixed(0)} ms (profiling slows it down)`);
+    await report(`the worker, opening ${view.label}`, await profiler.stop(), `worker-${VIEW}.cpuprofile`);
+    await report(`the page, opening ${view.label}`, await pageProfiler.stop(), `page-${VIEW}.cpuprofile`);
   }
-  console.log(`\nmost self time in each ${WINDOW_MS} ms since the drop:`);
-  windows.forEach((m, w) => {
-    const short = (f) => f.split('::').slice(-2).join('::');
-    console.log(`${String(w * WINDOW_MS).padStart(6)}  ${byTime(m).slice(0, 3).map(([f, us]) => `${short(f)} ${ms(us)}`).join(' | ')}`);
-  });
-  console.log(`\nthe whole profile: ${resolve(artifacts, 'worker.cpuprofile')}`);
 } finally {
   await browser.close();
   await server.close();

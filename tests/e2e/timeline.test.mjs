@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, launch, checkedPage, dropFile, fileTransfer, dropTransfer, screenshot, fixtures, gotv, gotvText, openStory } from './harness.mjs';
+import { serve, launch, checkedPage, dropFile, fileTransfer, dropTransfer, screenshot, fixtures, gotv, gotvText, openStory, settled as drawn } from './harness.mjs';
 
 let server;
 let browser;
@@ -21,12 +21,9 @@ async function timeline(page) {
   }));
 }
 
-/** Waits until the worker has drawn what was last asked for. */
+/** Waits until the worker has drawn what was last asked for; the timeline's state then. */
 async function settled(page) {
-  await page.waitForFunction(() => {
-    const e = document.getElementById('timeline');
-    return e.dataset.frames && e.dataset.frames === e.dataset.framesAsked;
-  });
+  await drawn(page);
   return timeline(page);
 }
 
@@ -141,7 +138,7 @@ test('the canvas is drawn at the screen\'s pixel density (sharp on HiDPI)', asyn
 test('clicking a goroutine\'s span shows its story, with stacks, links and flow arrows', async () => {
   await withPage(server.url, async (page) => {
     await openDemo(page);
-    await openStory(page, settled);
+    await openStory(page);
     const details = page.locator('#details');
     const id = await details.getAttribute('data-goroutine');
     assert.equal((await timeline(page)).selected, id, 'the clicked goroutine is selected');

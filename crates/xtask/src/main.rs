@@ -25,7 +25,8 @@ usage: cargo xtask <task>
   fixtures [WORKLOAD…] regenerate tests/fixtures with every Go release, and Go's answers
   bench [--runs N] [FILE…]  decoder speed and peak memory against Go's internal/trace reader
   bench-web [--no-go] [--runs N] [FILE…]  the page in Chromium (first paint, frame times, memory) against go tool trace
-  profile-web [--top N] FILE  where the page's worker spends its time opening FILE, by Rust function
+  profile-web [--top N] [--view KEY] FILE  where the page's worker spends its time opening FILE (or
+                       then a view: threads, story, group, net, sync, syscall, sched, cpu, gc, tasks)
 ";
 
 fn main() -> ExitCode {

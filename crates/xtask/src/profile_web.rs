@@ -1,7 +1,8 @@
-//! `cargo xtask profile-web [--top N] FILE`: where the page's worker spends its time opening
-//! FILE, by Rust function: a CPU profile of the worker in Chromium (`tests/e2e/profile.mjs`),
-//! from the drop until the work after the first frame is done. The bundle is built as
-//! `build-web` builds it, with the function names kept, into its own folder.
+//! `cargo xtask profile-web [--top N] [--view KEY] FILE`: where the page's worker spends its time
+//! opening FILE, by Rust function: a CPU profile of the worker in Chromium
+//! (`tests/e2e/profile.mjs`), from the drop until the work after the first frame is done; with
+//! `--view`, of the worker and the page opening one view after that (keys in the script). The
+//! bundle is built as `build-web` builds it, with the function names kept, into its own folder.
 
 use crate::provision::{self, run as run_command};
 use crate::web::{build, Settings};
@@ -9,13 +10,15 @@ use crate::{root, Result};
 use std::process::Command;
 
 pub fn run(rest: &[String]) -> Result {
-    let usage = "usage: cargo xtask profile-web [--top N] FILE";
+    let usage = "usage: cargo xtask profile-web [--top N] [--view KEY] FILE";
     let mut top = 30;
+    let mut view = None;
     let mut file = None;
     let mut args = rest.iter();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--top" => top = args.next().and_then(|n| n.parse().ok()).filter(|&n: &u32| n > 0).ok_or(usage)?,
+            "--view" => view = Some(args.next().ok_or(usage)?),
             "-h" | "--help" => {
                 eprintln!("{usage}");
                 return Ok(());
@@ -34,6 +37,7 @@ pub fn run(rest: &[String]) -> Result {
         Command::new("node")
             .arg("profile.mjs")
             .args(["--top", &top.to_string()])
+            .args(view.into_iter().flat_map(|v| ["--view", v]))
             .arg(&file)
             .env("GOTV_DIST", settings.dist_dir())
             .current_dir(&e2e),

@@ -158,8 +158,8 @@ impl Session {
     }
 
     /// What the first frame goes without, the first time this is called: the counter rows'
-    /// goroutines and threads, and the findings. The worker does this after the first frame,
-    /// so that a big trace is on screen seconds earlier.
+    /// goroutines and threads, the blocking profiles and the findings. The worker does this
+    /// after the first frame, so that a big trace is on screen seconds earlier.
     pub fn finish(&mut self) -> Option<Vec<FindingView>> {
         if std::mem::replace(&mut self.finished, true) {
             return None;
@@ -167,9 +167,10 @@ impl Session {
         let mut t = super::now();
         self.model.add_counters(&self.trace);
         t = super::stage("counter rows", t);
-        // Kept: the profiles view shows the same profile.
+        // Kept: the profiles view shows them, and the findings read the sync one.
+        self.answers.all_profiles(&self.trace, &self.goroutines);
+        t = super::stage("profiles", t);
         let sync = self.answers.profile(&self.trace, &self.goroutines, ProfileKind::Sync, &None);
-        t = super::stage("sync profile", t);
         let findings: Vec<FindingView> = gotv_analysis::findings(&self.trace, &self.goroutines, sync)
             .into_iter()
             .map(|f| FindingView {

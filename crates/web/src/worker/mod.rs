@@ -93,6 +93,7 @@ fn handle(session: &Rc<RefCell<Option<Session>>>, data: JsValue) -> Result<(), J
                 post(&FromWorker::Rendered(s.render(&frame, now)));
                 if let Some(findings) = s.finish() {
                     post(&FromWorker::Findings(findings));
+                    s.answer_ahead();
                 }
             }
         }

@@ -207,19 +207,27 @@ fn cpu(trace: &Trace) -> ProfileView {
     ProfileView { frames: i.frames, samples, unit: "samples".into() }
 }
 
+/// The MMU flags by name, in the order the page lists them (`gotv mmu --flags`).
+fn flags_by_name(f: &mut MmuFlags) -> [(&'static str, &mut bool); 4] {
+    [("stw", &mut f.stw), ("background", &mut f.background), ("assist", &mut f.assist), ("sweep", &mut f.sweep)]
+}
+
+/// The GC view's question as the page first asks it: with Go's default flags.
+pub fn first_gc_query() -> Query {
+    let mut defaults = MmuFlags::default();
+    let flags = flags_by_name(&mut defaults).into_iter().filter(|(_, on)| **on).map(|(name, _)| name.into()).collect();
+    Query::Gc { flags }
+}
+
 fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView, String> {
     let origin = gs.trace_start_ns;
     let g = gotv_analysis::gc(trace);
     let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect();
     let mut flags = MmuFlags { stw: false, background: false, assist: false, sweep: false, per_proc: false };
     for name in names {
-        *match name.as_str() {
-            "stw" => &mut flags.stw,
-            "background" => &mut flags.background,
-            "assist" => &mut flags.assist,
-            "sweep" => &mut flags.sweep,
-            other => return Err(format!("unknown MMU flag {other:?}")),
-        } = true;
+        let mut by_name = flags_by_name(&mut flags);
+        let on = by_name.iter_mut().find(|(n, _)| n == name).ok_or_else(|| format!("unknown MMU flag {name:?}"))?;
+        *on.1 = true;
     }
     let m = gotv_analysis::mmu_curve(trace, flags);
     let worst = gotv_analysis::worst_windows(&m.series, MMU_WINDOW_NS, 10);
@@ -311,6 +319,23 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    /// The GC view's question answered ahead is the one the page asks first: the flags its
+    /// page ticks from the start, in their order.
+    #[test]
+    fn the_gc_question_answered_ahead_is_the_pages_first() {
+        let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/index.html")).expect("page");
+        let at = html.find(r#"id="mmu-flags""#).expect("the MMU flags");
+        let toolbar = &html[at..at + html[at..].find("</div>").expect("their end")];
+        let ticked: Vec<String> = toolbar
+            .split("<input ")
+            .skip(1)
+            .filter(|input| input.split('>').next().is_some_and(|tag| tag.contains(" checked")))
+            .filter_map(|input| input.split(r#"value=""#).nth(1)?.split('"').next().map(String::from))
+            .collect();
+        assert!(ticked.len() >= 2, "found {ticked:?}");
+        assert_eq!(first_gc_query(), Query::Gc { flags: ticked });
+    }
 
     /// Every view's question about whatever decodes from an odd or broken file gets an
     /// answer or an error message, never a panic (the page would show one).

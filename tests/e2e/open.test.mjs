@@ -5,7 +5,7 @@ import { appendFile, copyFile, mkdtemp, readFile, readdir, utimes, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serve, launch, checkedPage, dropFile, takeFromDisk, dropTaken, screenshot, fixtures, dist, gotv, headerFields } from './harness.mjs';
+import { serve, launch, checkedPage, dropFile, takeFromDisk, dropTaken, screenshot, fixtures, dist, gotv, headerFields, settled } from './harness.mjs';
 
 let server;
 let browser;
@@ -213,6 +213,8 @@ test('the demo trace is one click away', async () => {
     await page.locator('#open-demo').click();
     await page.locator('#trace-header').waitFor();
     assert.match(await header(page).textContent(), /demo\/workshop\.trace.*go 1\.26 trace \(written by Go 1\.26–1\.27\)/);
+    // What a person sees once it is drawn.
+    await settled(page);
     await screenshot(page, 'demo');
   });
 });

@@ -16,6 +16,8 @@ use std::io::Write;
 const MMU_WINDOW_NS: i64 = 10_000_000;
 /// Goroutines sent per group: a table of more is not read, and a group can hold millions.
 const MEMBERS_SENT: usize = 500;
+/// Columns a step series sent to a chart is thinned to: more than a chart is pixels wide.
+const CHART_COLUMNS: i64 = 4096;
 /// Slowest instances listed per task or region type.
 const SLOWEST: usize = 5;
 
@@ -222,7 +224,11 @@ pub fn first_gc_query() -> Query {
 fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView, String> {
     let origin = gs.trace_start_ns;
     let g = gotv_analysis::gc(trace);
-    let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect();
+    let end = gs.trace_end_ns.saturating_sub(origin);
+    let points = |s: &[gotv_analysis::Point]| {
+        let from_start: Vec<(i64, u64)> = s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect();
+        envelope(&from_start, end, CHART_COLUMNS)
+    };
     let mut flags = MmuFlags { stw: false, background: false, assist: false, sweep: false, per_proc: false };
     for name in names {
         let mut by_name = flags_by_name(&mut flags);
@@ -246,12 +252,41 @@ fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView,
             .collect(),
         heap_alloc: points(&g.heap_alloc),
         heap_goal: points(&g.heap_goal),
-        duration_ns: gs.trace_end_ns.saturating_sub(origin),
-        summary: g.summary(gs.trace_end_ns.saturating_sub(origin)),
+        duration_ns: end,
+        summary: g.summary(end),
         mmu: m.curve,
         mmu_window_ns: MMU_WINDOW_NS,
         worst: worst.iter().map(|w| (w.start_ns.saturating_sub(origin), w.util)).collect(),
     })
+}
+
+/// A step series (each value holds until the next point) as a chart `columns` wide over
+/// `0..end` draws it: in each column where it has more than four points, only its first, lowest,
+/// highest and last, in time order. The lines drawn between them cover what all of them would.
+fn envelope(points: &[(i64, u64)], end: i64, columns: i64) -> Vec<(i64, u64)> {
+    if points.len() as i64 <= 4 * columns {
+        return points.to_vec();
+    }
+    let column = |t: i64| (i128::from(t) * i128::from(columns) / i128::from(end.max(1))) as i64;
+    let mut out = Vec::new();
+    for run in points.chunk_by(|a, b| column(a.0) == column(b.0)) {
+        if run.len() <= 4 {
+            out.extend_from_slice(run);
+            continue;
+        }
+        let lowest = run.iter().enumerate().min_by_key(|(_, p)| p.1).map_or(0, |(i, _)| i);
+        let highest = run.iter().enumerate().max_by_key(|(_, p)| p.1).map_or(0, |(i, _)| i);
+        let mut kept = [0, lowest, highest, run.len() - 1];
+        kept.sort_unstable();
+        let mut last = None;
+        for i in kept {
+            if last != Some(i) {
+                out.push(run[i]);
+                last = Some(i);
+            }
+        }
+    }
+    out
 }
 
 /// A task or region: type, outermost frame's PC, goroutine, start, duration.
@@ -319,6 +354,27 @@ fn annotations(trace: &Trace, gs: &GoroutineAnalysis) -> AnnotationsView {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    /// A long step series keeps, in each column of the chart, its first, lowest, highest and
+    /// last point, in order; a short one is sent whole.
+    #[test]
+    fn a_long_step_series_keeps_each_columns_extremes_in_order() {
+        let short = [(0, 5), (10, 7), (20, 1)];
+        assert_eq!(envelope(&short, 100, 1), short.to_vec());
+        // A saw in each of 10 columns of 100 ns: 10 points a column, rising then dropping.
+        let saw: Vec<(i64, u64)> = (0..100).map(|i| (i * 10, if i % 10 == 9 { 0 } else { 100 + i as u64 })).collect();
+        let thin = envelope(&saw, 1000, 10);
+        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0), "in time order");
+        for c in 0..10 {
+            let whole: Vec<_> = saw.iter().filter(|p| p.0 / 100 == c).collect();
+            let kept: Vec<_> = thin.iter().filter(|p| p.0 / 100 == c).collect();
+            assert!(kept.len() <= 4, "column {c}: {kept:?}");
+            assert_eq!(kept.first(), whole.first(), "column {c}: first");
+            assert_eq!(kept.last(), whole.last(), "column {c}: last");
+            assert_eq!(kept.iter().map(|p| p.1).max(), whole.iter().map(|p| p.1).max(), "column {c}: highest");
+            assert_eq!(kept.iter().map(|p| p.1).min(), whole.iter().map(|p| p.1).min(), "column {c}: lowest");
+        }
+    }
 
     /// The GC view's question answered ahead is the one the page asks first: the flags its
     /// page ticks from the start, in their order.

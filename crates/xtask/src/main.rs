@@ -24,7 +24,8 @@ usage: cargo xtask <task>
   test                 run every test: Rust (native and wasm), then the browser tests
   fixtures [WORKLOAD…] regenerate tests/fixtures with every Go release, and Go's answers
   bench [--runs N] [FILE…]  decoder speed and peak memory against Go's internal/trace reader
-  bench-web [--no-go] [--runs N] [FILE…]  the page in Chromium (first paint, frame times, memory) against go tool trace
+  bench-web [--no-go] [--runs N] [FILE…]  the page in Chromium (first paint, frame times, each view's
+                       time, memory) against go tool trace
   profile-web [--top N] [--view KEY] FILE  where the page's worker spends its time opening FILE (or
                        then a view: threads, story, group, net, sync, syscall, sched, cpu, gc, tasks)
 ";

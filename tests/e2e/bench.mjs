@@ -9,7 +9,7 @@
 // frames of all runs pooled. Prints one JSON object per file on stdout; progress to stderr.
 import { resolve, basename } from 'node:path';
 import { statSync } from 'node:fs';
-import { serve, launch, openPage, dropFromDisk, settled, views } from './harness.mjs';
+import { serve, launch, openPage, dropFromDisk, settled, views, LOAD_TIMEOUT_MS } from './harness.mjs';
 
 /** W presses from "fit" to the deepest zoom (1.25^60: about 10^6 times closer). */
 const ZOOM_STEPS = 60;
@@ -24,6 +24,8 @@ if (files.length === 0 || !(RUNS >= 1)) {
 }
 
 const log = (...a) => console.error('bench:', ...a);
+/** Waits of a benchmark, which opens traces of hundreds of MB. */
+const LONG = { timeout: LOAD_TIMEOUT_MS };
 
 /** Every frame of a few hundred drawn one at a time: zoomed out, at each zoom level, deep in. */
 async function navigate(page) {
@@ -42,7 +44,7 @@ async function navigate(page) {
   const key = async (k, times = 1) => {
     for (let i = 0; i < times; i++) {
       await page.keyboard.press(k);
-      await settled(page);
+      await settled(page, LONG);
     }
   };
   const drag = async (dx, dy, steps) => {
@@ -50,7 +52,7 @@ async function navigate(page) {
     await page.mouse.down();
     for (let i = 1; i <= steps; i++) {
       await page.mouse.move(plot(0.5) + (dx * i) / steps, y + (dy * i) / steps);
-      await settled(page);
+      await settled(page, LONG);
     }
     await page.mouse.up();
   };
@@ -58,7 +60,7 @@ async function navigate(page) {
     await page.mouse.move(plot(0.5), y);
     for (let i = 0; i < times; i++) {
       await page.mouse.wheel(0, dy);
-      await settled(page);
+      await settled(page, LONG);
     }
   };
 
@@ -109,7 +111,7 @@ async function everyView(page, worker) {
     for (const [k] of found) delete stages[k];
     return found.map(([k, [ms]]) => `${k.slice('answer '.length)} ${ms.toFixed(0)} ms`);
   });
-  for (const view of await views(page)) {
+  for (const view of await views(page, LONG)) {
     await answers();
     const started = performance.now();
     await view.open();
@@ -134,7 +136,7 @@ async function bench(browser, server, file) {
     log(`${basename(file)}: dropping`);
     const firstPaint = await dropFromDisk(page, file);
     log(`${basename(file)}: first paint after ${firstPaint.toFixed(0)} ms`);
-    await settled(page);
+    await settled(page, LONG);
     const worker = page.workers().at(-1);
     const wasmBytes = await worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
     const before = await page.evaluate(() => (globalThis.gotvFrames ?? []).length);
@@ -143,7 +145,7 @@ async function bench(browser, server, file) {
     const frames = await page.evaluate((n) => globalThis.gotvFrames.slice(n), before);
     log(`${basename(file)}: ${frames.length} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const wasmBytesEnd = await worker.evaluate(() => globalThis.gotvMemory?.buffer.byteLength ?? 0);
-    const stages = await worker.evaluate(() => Object.fromEntries(Object.entries(globalThis.gotvStages ?? {}).filter(([k]) => !k.startsWith('answer '))));
+    const stages = await worker.evaluate(() => globalThis.gotvStages ?? {});
     log(`${basename(file)}: in the worker: ${Object.entries(stages).map(([k, [ms, bytes]]) => `${k} ${ms.toFixed(0)} ms (${(bytes / 2 ** 20).toFixed(0)} MB after)`).join(', ')}`);
     const allViewsBytes = await everyView(page, worker);
     if (p.errors.length) throw new Error(`the page logged errors: ${p.errors.join('\n')}`);

@@ -169,81 +169,91 @@ export function gotvText(args) {
   return execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
 }
 
-/** Resolves once the worker has drawn every frame asked for so far (checked every frame). */
-export async function settled(page) {
+/** How long a test waits for the page: a broken page fails a test in a minute, not ten. */
+const WAIT_MS = 60_000;
+
+/**
+ * Resolves once the worker has drawn every frame asked for so far (checked every frame).
+ * `timeout`: a benchmark on a big trace passes `LOAD_TIMEOUT_MS`.
+ */
+export async function settled(page, { timeout = WAIT_MS } = {}) {
   await page.waitForFunction(() => {
     const e = document.getElementById('timeline');
     return e.dataset.frames && e.dataset.frames === e.dataset.framesAsked;
-  }, null, { timeout: LOAD_TIMEOUT_MS, polling: 'raf' });
+  }, null, { timeout, polling: 'raf' });
 }
 
 /**
- * Resolves once an element matching `css` is shown. Checked every frame: a locator's wait
- * checks ever less often (every 500 ms at last), which a benchmark would count as the view's.
+ * Resolves once an element matching `css` is shown, with a size (as a locator's wait has it).
+ * Checked every frame: a locator's wait checks ever less often (every 500 ms at last), which
+ * a benchmark would count as the view's time.
  */
-export async function shown(page, css) {
-  await page.waitForFunction((c) => document.querySelector(c)?.checkVisibility() ?? false, css, {
-    timeout: LOAD_TIMEOUT_MS,
-    polling: 'raf',
-  });
+export async function shown(page, css, { timeout = WAIT_MS } = {}) {
+  await page.waitForFunction((c) => {
+    const e = document.querySelector(c);
+    const box = e?.getBoundingClientRect();
+    return !!box && box.width > 0 && box.height > 0 && e.checkVisibility();
+  }, css, { timeout, polling: 'raf' });
 }
 
 /**
  * Zooms in on the middle of Proc 0's lane (the sixth row) and clicks along it until a span is
  * hit and a goroutine's story opens.
  */
-export async function openStory(page) {
+export async function openStory(page, wait = {}) {
   const box = await page.locator('#timeline').boundingBox();
   // Below the axis (24 px), three counter rows (44 px) and GC and STW (18 px).
   const y = box.y + 24 + 3 * 44 + 2 * 18 + 10;
   await page.mouse.move(box.x + box.width / 2, y);
   for (let i = 0; i < 6; i++) await page.keyboard.press('w');
-  await settled(page);
+  await settled(page, wait);
   for (let dx = 0; dx < 400 && !(await page.locator('#details').isVisible()); dx += 23) {
     await page.mouse.click(box.x + box.width / 2 + dx, y);
-    await settled(page);
+    await settled(page, wait);
   }
-  await shown(page, '#details .events .event');
+  await shown(page, '#details .events .event', wait);
 }
 
 /**
  * The views that build data of their own, each opened as a person would: `open` resolves once
- * it is shown. For the benchmark (each one's time and memory) and the profiler (`--view KEY`).
+ * it is shown (waiting up to `timeout` for each step). For the benchmark (each one's time and
+ * memory) and the profiler (`--view KEY`).
  */
-export async function views(page) {
+export async function views(page, wait = {}) {
   const profileKinds = await page.locator('#profile-kind option').evaluateAll((os) => os.map((o) => o.value));
   return [
     { key: 'threads', label: 'lanes per thread', open: async () => {
       await page.locator('#view-by').selectOption('thread');
-      await settled(page);
+      await settled(page, wait);
       await page.locator('#view-by').selectOption('proc');
-      await settled(page);
+      await settled(page, wait);
     } },
     { key: 'story', label: 'a goroutine\'s story', open: async () => {
       await page.keyboard.press('0');
-      await settled(page);
-      await openStory(page);
+      await settled(page, wait);
+      await openStory(page, wait);
     } },
     { key: 'group', label: 'the busiest goroutine group', open: async () => {
       await page.locator('#tab-goroutines').click();
       await page.locator('#view-goroutines table.groups tr.group-row').first().click();
-      await shown(page, '#view-goroutines section.members tr.goroutine-row');
+      await shown(page, '#view-goroutines section.members tr.goroutine-row', wait);
     } },
     ...profileKinds.map((kind) => ({ key: kind, label: `the ${kind} profile`, open: async () => {
       await page.locator('#tab-profiles').click();
       await page.locator('#profile-kind').selectOption(kind);
       await page.waitForFunction((k) => document.getElementById('profile-summary').dataset.kind === k, kind, {
-        timeout: LOAD_TIMEOUT_MS,
+        timeout: wait.timeout ?? WAIT_MS,
         polling: 'raf',
       });
     } })),
     { key: 'gc', label: 'GC and MMU', open: async () => {
       await page.locator('#tab-gc').click();
-      await shown(page, '#mmu-worst li');
+      await shown(page, '#mmu-worst li', wait);
     } },
     { key: 'tasks', label: 'tasks and regions', open: async () => {
       await page.locator('#tab-tasks').click();
-      await shown(page, '#tasks-table');
+      // The table is in the page from the start, empty: its rows come with the answer.
+      await shown(page, '#tasks-table tr', wait);
     } },
   ];
 }

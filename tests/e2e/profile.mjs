@@ -1,8 +1,8 @@
 // Where the page's worker spends its time opening a trace: a CPU profile of the worker from the
 // drop until the work after the first frame is done, with Rust's function names (the bundle is
-// built with them kept). With `--view KEY`, once that work is done: where the worker and the
-// page's own thread spend their time opening that view (a key of the harness's `views`: threads,
-// story, group, net, sync, syscall, sched, cpu, gc, tasks).
+// built with them kept). With `--view KEY` instead, once that work is done: where the worker and
+// the page's own thread spend their time opening that view (a key of the harness's `views`:
+// threads, story, group, net, sync, syscall, sched, cpu, gc, tasks).
 //
 //   node profile.mjs [--top N] [--view KEY] FILE   (cargo xtask profile-web builds that bundle first)
 //
@@ -133,18 +133,18 @@ try {
   const firstPaint = await dropFromDisk(page, file);
   await profiler.started;
   const worker = page.workers().at(-1);
-  // The findings are the last of the work that follows the first frame (a trace that
+  // The answer made ahead is the last of the work that follows the first frame (a trace that
   // decodes only in part may never get there).
   const finished = await worker.evaluate((timeout) => new Promise((ok) => {
     const until = performance.now() + timeout;
     const poll = () => {
-      if (globalThis.gotvStages?.findings) ok(true);
+      if (globalThis.gotvStages?.['answered ahead']) ok(true);
       else if (performance.now() > until) ok(false);
       else setTimeout(poll, 50);
     };
     poll();
   }), LOAD_TIMEOUT_MS);
-  if (!finished) console.log('the worker did not get to the findings: profiled up to now');
+  if (!finished) console.log('the worker did not finish the work after the first frame: profiled up to now');
   const opening = await profiler.stop();
   const stages = await worker.evaluate(() => globalThis.gotvStages);
   console.log(`${file}: first paint after ${firstPaint.toFixed(0)} ms (profiling slows it down)`);
@@ -152,8 +152,9 @@ try {
   if (VIEW === undefined) {
     await report('the worker, opening the trace', opening, 'worker.cpuprofile', { perWindow: true });
   } else {
-    const view = (await views(page)).find((v) => v.key === VIEW);
-    if (!view) throw new Error(`no view ${VIEW}: one of ${(await views(page)).map((v) => v.key).join(', ')}`);
+    const all = await views(page, { timeout: LOAD_TIMEOUT_MS });
+    const view = all.find((v) => v.key === VIEW);
+    if (!view) throw new Error(`no view ${VIEW}: one of ${all.map((v) => v.key).join(', ')}`);
     await profiler.start();
     const pageProfiler = await profilePage(page);
     const started = performance.now();

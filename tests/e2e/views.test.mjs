@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { serve, launch, checkedPage, screenshot, fixtures, gotv, gotvText } from './harness.mjs';
+import { serve, launch, checkedPage, screenshot, fixtures, gotv, gotvText, settled } from './harness.mjs';
 
 let server;
 let browser;
@@ -246,7 +246,7 @@ test('GC and memory: cycles and pauses equal gotv stats, the MMU equals gotv mmu
 
     await page.locator('#mmu-worst li button').first().click();
     await page.locator('#timeline-section').waitFor();
-    await page.waitForFunction(() => { const e = document.getElementById('timeline'); return e.dataset.frames === e.dataset.framesAsked; });
+    await settled(page);
     const t = await page.locator('#timeline').evaluate((e) => [Number(e.dataset.startNs), Number(e.dataset.endNs)]);
     const w = withSweep.worst[0].start_ns - start;
     assert.ok(t[0] <= w && w + mmu.window_ns <= t[1] && t[1] - t[0] < mmu.window_ns * 2, `the window is in view: ${t}`);
@@ -386,7 +386,7 @@ test('view, time range, selection and open group live in the URL: a reload comes
     await page.locator('#timeline').hover();
     await page.keyboard.press('w');
     await page.keyboard.press('w');
-    await page.waitForFunction(() => { const e = document.getElementById('timeline'); return e.dataset.frames === e.dataset.framesAsked; });
+    await settled(page);
     const before = await page.locator('#timeline').evaluate((e) => ({ ...e.dataset }));
     await page.waitForFunction((s) => new URL(location.href).searchParams.get('from') === s, before.startNs);
     const url = new URL(page.url());
@@ -398,7 +398,7 @@ test('view, time range, selection and open group live in the URL: a reload comes
 
     await page.reload();
     await page.waitForFunction((id) => document.getElementById('timeline').dataset.selected === id, id);
-    await page.waitForFunction(() => { const e = document.getElementById('timeline'); return e.dataset.frames === e.dataset.framesAsked; });
+    await settled(page);
     const after = await page.locator('#timeline').evaluate((e) => ({ ...e.dataset }));
     assert.equal(after.startNs, before.startNs);
     assert.equal(after.endNs, before.endNs);

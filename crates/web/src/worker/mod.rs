@@ -20,7 +20,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
 
 /// How long each step of opening took and the wasm memory after it, for the browser benchmark
 /// (`globalThis.gotvStages`, read through the worker's handle): where first paint goes; and the
-/// last answer of each kind of query, to tell the worker's part of a view's time. Memory
+/// last answer of each kind of query, sent, to tell the worker's part of a view's time. Memory
 /// is time too: each new page of it costs a fault on first touch.
 pub(crate) fn stage(name: &str, since: f64) -> f64 {
     let t = now();
@@ -93,7 +93,16 @@ fn handle(session: &Rc<RefCell<Option<Session>>>, data: JsValue) -> Result<(), J
                 post(&FromWorker::Rendered(s.render(&frame, now)));
                 if let Some(findings) = s.finish() {
                     post(&FromWorker::Findings(findings));
-                    s.answer_ahead();
+                    // In a task of its own: frames asked for meanwhile are drawn first.
+                    let session = Rc::clone(session);
+                    gloo::timers::callback::Timeout::new(0, move || {
+                        if let Some(s) = session.borrow_mut().as_mut() {
+                            let started = now();
+                            s.answer_ahead();
+                            stage("answered ahead", started);
+                        }
+                    })
+                    .forget();
                 }
             }
         }
@@ -113,8 +122,8 @@ fn handle(session: &Rc<RefCell<Option<Session>>>, data: JsValue) -> Result<(), J
                     Ok(a) => FromWorker::Answer(a),
                     Err(message) => FromWorker::Unanswered { message },
                 };
-                stage(name, started);
                 post(&answer);
+                stage(name, started);
             }
         }
     }

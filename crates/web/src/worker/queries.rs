@@ -403,6 +403,7 @@ mod tests {
                 let trace = gotv_decode::decode(&bytes).trace;
                 let gs = gotv_analysis::goroutines(&trace);
                 let mut answers = Answers::default();
+                answers.all_profiles(&trace, &gs);
                 let group = gs.groups().next().map(|g| g.name.to_string());
                 let mut queries = vec![
                     Query::Groups,

@@ -187,7 +187,9 @@ impl Session {
 
     /// Answers ahead, once the findings are out, the question of the view that is the slowest
     /// to answer on a big trace: the GC view's first (its MMU takes a pass over every event,
-    /// 335 ms on the 200 MB trace). Kept like any answer, so its view opens at once.
+    /// 335 ms on the 200 MB trace). Kept like any answer, so its view opens at once. The price:
+    /// the worker is that much longer busy after the first frame, and keeps the answer (a few
+    /// MB) for a view that may never be opened.
     pub fn answer_ahead(&mut self) {
         let _ = self.answers.get(&self.trace, &self.goroutines, queries::first_gc_query());
     }

@@ -220,10 +220,13 @@ pub struct Trace {
     create_stacks: Uints,
     /// (event, bytes swept, bytes reclaimed) for sweep ends.
     sweep_attrs: Vec<(u32, u64, u64)>,
-    /// Events by goroutine and by proc, each built on first use: a goroutine's story needs
-    /// only the first (a u32 per event, 140 MB on the 200 MB trace).
+    /// Events by goroutine and by proc, each built on first use (a u32 per event, 140 MB on
+    /// the 200 MB trace).
     by_goroutine: OnceLock<Groups>,
     by_proc: OnceLock<Groups>,
+    /// Goroutine state transitions by the goroutine they change, built on first use: all a
+    /// goroutine's lane and story need (a u32 per transition).
+    go_transitions: OnceLock<Groups>,
 }
 
 /// Items per call of [`each_index`]'s loop body: a few hundred calls on a big trace, each long
@@ -337,6 +340,7 @@ impl Trace {
             sweep_attrs: Vec::new(),
             by_goroutine: OnceLock::new(),
             by_proc: OnceLock::new(),
+            go_transitions: OnceLock::new(),
         }
     }
 
@@ -436,6 +440,18 @@ impl Trace {
         self.contexts.goroutines.get(id).map_or(&[], |i| groups.get(i as usize))
     }
 
+    /// Indices of the events that changed goroutine `id`'s state, in order: its own and the
+    /// ones other goroutines made (its creation, its unblocking). Far fewer than its events
+    /// when it creates millions of goroutines. The first call (for any goroutine) indexes the
+    /// whole trace.
+    pub fn goroutine_transitions(&self, id: GoId) -> &[u32] {
+        let groups = self.go_transitions.get_or_init(|| {
+            let n = self.contexts.goroutines.ids.len();
+            Groups::build(n, self.len(), |_| NONE, |i| self.go_transition_slot(i))
+        });
+        self.contexts.goroutines.get(id).map_or(&[], |i| groups.get(i as usize))
+    }
+
     /// Indices of events that happened on proc `id` or changed its state, in order.
     /// The first call (for any proc) indexes the whole trace.
     pub fn proc_events(&self, id: ProcId) -> &[u32] {
@@ -448,11 +464,21 @@ impl Trace {
     }
 
     /// Builds the per-goroutine and per-proc lists now (about 1 s and 1.5× the file size
-    /// for a 200 MB trace) right after decoding, while progress is still being shown,
-    /// rather than on the first query.
+    /// for a 200 MB trace) rather than on the first query.
     pub fn build_indexes(&self) {
         self.goroutine_events(NO_GOROUTINE);
+        self.goroutine_transitions(NO_GOROUTINE);
         self.proc_events(NO_PROC);
+    }
+
+    /// The slot of the goroutine whose state event `i` changes, or `NONE`.
+    fn go_transition_slot(&self, i: usize) -> u32 {
+        let aux = self.aux[i];
+        match (self.kind[i] == EventKind::StateTransition && aux & PAIR_MASK < GO_PAIRS, aux & SELF != 0) {
+            (false, _) => NONE,
+            (true, true) => self.gor.get(i),
+            (true, false) => self.arg.get(i),
+        }
     }
 
     /// The goroutine (`procs` false) or proc whose state event `i` changes, when that is not
@@ -471,7 +497,7 @@ impl Trace {
         fn v<T>(x: &Vec<T>) -> usize {
             x.capacity() * std::mem::size_of::<T>()
         }
-        let groups = [&self.by_goroutine, &self.by_proc]
+        let groups = [&self.by_goroutine, &self.by_proc, &self.go_transitions]
             .iter()
             .filter_map(|g| g.get())
             .map(|g| v(&g.ends) + v(&g.items))

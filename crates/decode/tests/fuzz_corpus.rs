@@ -26,6 +26,7 @@ fn render(d: &Decoded) -> String {
     }
     for &g in t.goroutine_ids() {
         assert!(t.goroutine_events(g).iter().all(|&i| (i as usize) < t.len()));
+        assert!(t.goroutine_transitions(g).iter().all(|&i| (i as usize) < t.len()));
     }
     for &p in t.proc_ids() {
         assert!(t.proc_events(p).iter().all(|&i| (i as usize) < t.len()));

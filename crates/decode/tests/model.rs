@@ -20,6 +20,13 @@ fn per_goroutine_and_per_proc_lists_hold_exactly_their_events() {
                 .map(|e| e.index() as u32)
                 .collect();
             assert_eq!(t.goroutine_events(g), want.as_slice(), "{name}: goroutine {g}");
+            let changes: Vec<u32> = t
+                .events()
+                .filter(|e| matches!(e.transition(), Some(Transition::Goroutine { id, .. }) if id == g))
+                .map(|e| e.index() as u32)
+                .collect();
+            assert!(!changes.is_empty() || g == gotv_decode::NO_GOROUTINE, "{name}: goroutine {g} never changes");
+            assert_eq!(t.goroutine_transitions(g), changes.as_slice(), "{name}: goroutine {g}'s transitions");
         }
         for &p in t.proc_ids() {
             let want: Vec<u32> = t
@@ -30,6 +37,7 @@ fn per_goroutine_and_per_proc_lists_hold_exactly_their_events() {
             assert_eq!(t.proc_events(p), want.as_slice(), "{name}: proc {p}");
         }
         assert!(t.goroutine_events(-42).is_empty());
+        assert!(t.goroutine_transitions(-42).is_empty());
     }
 }
 

@@ -67,32 +67,54 @@ fn main() {
             counters: Vec::new(),
         },
     };
-    let mut times = Vec::new();
-    let mut draw = |frame: &Frame, level: Option<usize>| {
-        let mut c = Counter::default();
-        let t = Instant::now();
-        scene.render(frame, &mut c);
-        let ms = t.elapsed().as_secs_f64() * 1e3;
-        times.push(ms);
-        if let Some(level) = level.filter(|l| l % 5 == 0) {
-            eprintln!(
-                "  zoom 1.25^{level:<2} {:>12.0} ns wide: {ms:>7.2} ms, {} rects {} texts {} lines",
-                frame.view.span_ns(),
-                c.rects,
-                c.texts,
-                c.lines
-            );
+    let sweep = |what: &str, frame: &mut Frame| {
+        let mut times = Vec::new();
+        let start = frame.view;
+        let mut draw = |frame: &Frame, level: Option<usize>| {
+            let mut c = Counter::default();
+            let t = Instant::now();
+            scene.render(frame, &mut c);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            times.push(ms);
+            if let Some(level) = level.filter(|l| l % 5 == 0) {
+                eprintln!(
+                    "  zoom 1.25^{level:<2} {:>12.0} ns wide: {ms:>7.2} ms, {} rects {} texts {} lines",
+                    frame.view.span_ns(),
+                    c.rects,
+                    c.texts,
+                    c.lines
+                );
+            }
+        };
+        for level in 0..=60 {
+            draw(frame, Some(level));
+            for pan in [0.1, -0.1] {
+                frame.view.pan(pan);
+                draw(frame, None);
+            }
+            frame.view.zoom_at(180.0 + 1060.0 * [0.5, 0.3, 0.7][level % 3], 1.25);
         }
+        frame.view = start;
+        times.sort_by(f64::total_cmp);
+        let at = |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+        println!(
+            "{what}: {} frames: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+            times.len(),
+            at(0.5),
+            at(0.95),
+            at(1.0)
+        );
     };
-    for level in 0..=60 {
-        draw(&frame, Some(level));
-        for pan in [0.1, -0.1] {
-            frame.view.pan(pan);
-            draw(&frame, None);
-        }
-        frame.view.zoom_at(180.0 + 1060.0 * [0.5, 0.3, 0.7][level % 3], 1.25);
+    sweep("nothing selected", &mut frame);
+    // The goroutines that cost the most to select (their lane and arrows are drawn in every
+    // frame): the one with the most state changes, and the one with the most events (G1 of a
+    // trace that starts millions of goroutines).
+    let most = |n: &dyn Fn(i64) -> usize| trace.goroutine_ids().iter().copied().max_by_key(|&id| n(id));
+    let changes = timed("index of changes", || most(&|id| trace.goroutine_transitions(id).len()));
+    let events = timed("index of events", || most(&|id| trace.goroutine_events(id).len()));
+    for id in [changes, events].into_iter().flatten() {
+        frame.selected = Some(id);
+        let (n, e) = (trace.goroutine_transitions(id).len(), trace.goroutine_events(id).len());
+        sweep(&format!("G{id} selected ({n} state changes, {e} events)"), &mut frame);
     }
-    times.sort_by(f64::total_cmp);
-    let at = |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
-    println!("{} frames: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms", times.len(), at(0.5), at(0.95), at(1.0));
 }

@@ -25,6 +25,7 @@ pub fn touch(d: &Decoded) -> String {
     }
     for &g in t.goroutine_ids() {
         n = n.wrapping_add(t.goroutine_events(g).len() as u64);
+        n = n.wrapping_add(t.goroutine_transitions(g).len() as u64);
     }
     for &p in t.proc_ids() {
         n = n.wrapping_add(t.proc_events(p).len() as u64);

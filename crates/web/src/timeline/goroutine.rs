@@ -1,5 +1,6 @@
-//! One goroutine through time, read from the trace's per-goroutine index: its states (for its
-//! lane), the flows that woke it (for arrows) and its event history (for the details panel).
+//! One goroutine through time, read from the trace's index of each goroutine's state changes:
+//! its states (for its lane), the flows that woke it (for arrows) and its history (for the
+//! details panel).
 
 use crate::protocol::{Details, HistoryEvent};
 use gotv_decode::{GoId, GoState, Trace, Transition, NO_GOROUTINE, NO_PROC};
@@ -20,7 +21,7 @@ pub struct StateSpan {
 /// The states of goroutine `id` overlapping `[t0, t1]`, from the trace's per-goroutine index.
 /// A goroutine already alive when the trace starts is in its first `from` state since then.
 pub fn states(trace: &Trace, id: GoId, bounds: (i64, i64), t0: f64, t1: f64) -> Vec<StateSpan> {
-    let events = trace.goroutine_events(id);
+    let events = trace.goroutine_transitions(id);
     let first = events.partition_point(|&e| (trace.time(e as usize) as f64) < t0);
     // Back up to the transition that set the state at t0.
     let start = events[..first].iter().rposition(|&e| about(trace, e as usize, id).is_some()).unwrap_or(first);
@@ -66,19 +67,34 @@ pub struct Flow {
     pub to_thread: i64,
 }
 
-/// From each creation or unblock of goroutine `id` to the start that followed it.
-pub fn flows(trace: &Trace, id: GoId) -> Vec<Flow> {
+/// Whether a state change wakes a goroutine: where a flow arrow starts.
+fn wakes(from: GoState, to: GoState) -> bool {
+    matches!((from, to), (GoState::NotExist | GoState::Waiting, GoState::Runnable))
+}
+
+/// From each creation or unblock of goroutine `id` to the start that followed it, of those
+/// that overlap `[t0, t1]`. Only its events about then are read: every frame draws the
+/// selected goroutine's arrows, and a goroutine can have millions of events.
+pub fn flows(trace: &Trace, id: GoId, t0: f64, t1: f64) -> Vec<Flow> {
+    let events = trace.goroutine_transitions(id);
+    let first = events.partition_point(|&e| (trace.time(e as usize) as f64) < t0);
+    // Back to the wake whose start may be in view.
+    let start = events[..first]
+        .iter()
+        .rposition(|&e| about(trace, e as usize, id).is_some_and(|(from, to)| wakes(from, to)))
+        .unwrap_or(first);
     let mut out = Vec::new();
     let mut pending: Option<(i64, i64, i64)> = None;
-    for &e in trace.goroutine_events(id) {
+    for &e in &events[start..] {
         let ev = trace.event(e as usize);
         let Some((from, to)) = about(trace, e as usize, id) else { continue };
+        if pending.is_none() && ev.time() as f64 > t1 {
+            break;
+        }
         match (from, to) {
-            (GoState::NotExist | GoState::Waiting, GoState::Runnable) => {
-                pending = Some((ev.time(), ev.proc(), ev.thread()));
-            }
+            (from, to) if wakes(from, to) => pending = Some((ev.time(), ev.proc(), ev.thread())),
             (_, GoState::Running) => {
-                if let Some((t, proc, thread)) = pending.take() {
+                if let Some((t, proc, thread)) = pending.take().filter(|p| p.0 as f64 <= t1 && ev.time() as f64 >= t0) {
                     out.push(Flow {
                         from_ns: t,
                         from_proc: proc,
@@ -116,7 +132,7 @@ pub fn details(trace: &Trace, id: GoId, name: &str) -> Details {
     let mut events = Vec::new();
     let mut created_by = None;
     let mut total = 0u64;
-    for &e in trace.goroutine_events(id) {
+    for &e in trace.goroutine_transitions(id) {
         let Some((from, to)) = about(trace, e as usize, id) else { continue };
         total += 1;
         let ev = trace.event(e as usize);

@@ -210,10 +210,7 @@ impl<'a> Scene<'a> {
             let i = lanes.binary_search_by_key(&lane_id, |l| l.id).ok()?;
             Some(AXIS + layout.lane_y(i)? - v.scroll_y + LANE_H / 2.0)
         };
-        for f in flows(self.trace, id) {
-            if (f.to_ns as f64) < v.start_ns || (f.from_ns as f64) > v.end_ns {
-                continue;
-            }
+        for f in flows(self.trace, id, v.start_ns, v.end_ns) {
             let (from, to) = if frame.by_thread { (f.from_thread, f.to_thread) } else { (f.from_proc, f.to_proc) };
             let (Some(y0), Some(y1)) = (lane_mid(from), lane_mid(to)) else { continue };
             let (x0, x1) = (v.x(f.from_ns as f64), v.x(f.to_ns as f64));

@@ -214,7 +214,26 @@ fn a_goroutine_lane_covers_its_life_and_its_story_reads_as_go_tells_it() {
     // Every start after a creation or an unblock is a flow arrow.
     let starts = whats.iter().filter(|w| **w == "GoStart").count();
     let wakes = whats.iter().filter(|w| matches!(**w, "GoCreate" | "GoUnblock")).count();
-    assert_eq!(flows(&trace, id).len(), wakes.min(starts));
+    assert_eq!(flows(&trace, id, f64::MIN, f64::MAX).len(), wakes.min(starts));
+}
+
+#[test]
+fn a_goroutines_flows_in_a_window_are_its_flows_that_overlap_it() {
+    let (trace, m) = load("workshop-go1.27");
+    let mut checked = 0;
+    for &member in m.goroutines.groups.iter().flat_map(|g| g.members.iter().take(3)) {
+        let id = m.goroutines.ids[member as usize];
+        let all = flows(&trace, id, f64::MIN, f64::MAX);
+        let span = (m.end_ns - m.start_ns) as f64;
+        for k in 0..20 {
+            let t0 = m.start_ns as f64 + span * f64::from(k) / 20.0;
+            let t1 = t0 + span / 7.0;
+            let want: Vec<_> = all.iter().copied().filter(|f| f.to_ns as f64 >= t0 && f.from_ns as f64 <= t1).collect();
+            assert_eq!(flows(&trace, id, t0, t1), want, "G{id} in [{t0}, {t1}]");
+            checked += want.len();
+        }
+    }
+    assert!(checked > 100, "only {checked} flows in the windows");
 }
 
 #[test]
@@ -227,7 +246,7 @@ fn the_selected_goroutine_gets_its_arrows_drawn() {
     let mut r = Recorder::default();
     scene.render(&f, &mut r);
     // Each arrow is a shaft and a head.
-    assert_eq!(r.lines, 2 * flows(&trace, id).len());
+    assert_eq!(r.lines, 2 * flows(&trace, id, f.view.start_ns, f.view.end_ns).len());
 }
 
 #[test]
@@ -306,7 +325,7 @@ fn odd_and_broken_traces_get_a_timeline() {
                 }
             }
             if let Some(id) = selected {
-                let _ = (details(&trace, id, ""), flows(&trace, id));
+                let _ = (details(&trace, id, ""), flows(&trace, id, f64::MIN, f64::MAX));
             }
             trace.len()
         });

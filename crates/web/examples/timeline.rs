@@ -112,7 +112,9 @@ fn main() {
     let most = |n: &dyn Fn(i64) -> usize| trace.goroutine_ids().iter().copied().max_by_key(|&id| n(id));
     let changes = timed("index of changes", || most(&|id| trace.goroutine_transitions(id).len()));
     let events = timed("index of events", || most(&|id| trace.goroutine_events(id).len()));
-    for id in [changes, events].into_iter().flatten() {
+    let mut costliest: Vec<i64> = [changes, events].into_iter().flatten().collect();
+    costliest.dedup();
+    for id in costliest {
         frame.selected = Some(id);
         let (n, e) = (trace.goroutine_transitions(id).len(), trace.goroutine_events(id).len());
         sweep(&format!("G{id} selected ({n} state changes, {e} events)"), &mut frame);

@@ -18,35 +18,91 @@ pub struct StateSpan {
     pub state: GoState,
 }
 
-/// The states of goroutine `id` overlapping `[t0, t1]`, from the trace's per-goroutine index.
+/// The states of goroutine `id` overlapping `[t0, t1]`, from the trace's index of its changes.
 /// A goroutine already alive when the trace starts is in its first `from` state since then.
 pub fn states(trace: &Trace, id: GoId, bounds: (i64, i64), t0: f64, t1: f64) -> Vec<StateSpan> {
-    let events = trace.goroutine_transitions(id);
-    let first = events.partition_point(|&e| (trace.time(e as usize) as f64) < t0);
-    // Back up to the transition that set the state at t0.
-    let start = events[..first].iter().rposition(|&e| about(trace, e as usize, id).is_some()).unwrap_or(first);
     let mut out = Vec::new();
-    let mut current: Option<(i64, GoState)> = None;
-    for &e in &events[start..] {
-        let Some((from, to)) = about(trace, e as usize, id) else { continue };
-        let t = trace.time(e as usize);
-        match current {
-            Some((since, state)) => out.push(StateSpan { start_ns: since, end_ns: t, state }),
-            None if from != GoState::Undetermined && from != GoState::NotExist => {
-                out.push(StateSpan { start_ns: bounds.0, end_ns: t, state: from })
-            }
-            None => {}
+    for s in States::new(trace, id, bounds, t0) {
+        if s.start_ns as f64 > t1 {
+            break;
         }
-        // A goroutine first seen in some state has been in it since the trace began.
-        current = Some((if from == GoState::Undetermined { bounds.0 } else { t }, to));
-        if t as f64 > t1 {
-            return out;
+        let last = s.end_ns as f64 > t1;
+        out.push(s);
+        if last {
+            break;
         }
-    }
-    if let Some((since, state)) = current.filter(|c| c.1 != GoState::NotExist) {
-        out.push(StateSpan { start_ns: since, end_ns: bounds.1, state });
     }
     out
+}
+
+/// A goroutine's states in time order from the one it is in at some time, able to jump
+/// ahead: a lane drawn a pixel column at a time reads a few of a column's changes, not all of
+/// the millions a long-lived goroutine can have.
+pub struct States<'a> {
+    trace: &'a Trace,
+    id: GoId,
+    bounds: (i64, i64),
+    changes: &'a [u32],
+    /// The next change to read.
+    next: usize,
+    /// The state since when, until the next change.
+    current: Option<(i64, GoState)>,
+    done: bool,
+}
+
+impl<'a> States<'a> {
+    /// From the state goroutine `id` is in at `t0` (its first state, if it is not yet seen).
+    pub fn new(trace: &'a Trace, id: GoId, bounds: (i64, i64), t0: f64) -> States<'a> {
+        let changes = trace.goroutine_transitions(id);
+        let mut s = States { trace, id, bounds, changes, next: 0, current: None, done: false };
+        s.skip_to(t0);
+        s
+    }
+
+    /// Goes on from the state the goroutine is in at `t`, if that is ahead of where it is: the
+    /// spans that end before `t` are not read.
+    pub fn skip_to(&mut self, t: f64) {
+        let ahead = &self.changes[self.next..];
+        let before = ahead.partition_point(|&e| (self.trace.time(e as usize) as f64) < t);
+        // The last change before t sets the state at t.
+        let Some(last) = before.checked_sub(1).map(|k| self.next + k) else { return };
+        let e = self.changes[last] as usize;
+        self.next = last + 1;
+        if let Some((from, to)) = about(self.trace, e, self.id) {
+            let since = if from == GoState::Undetermined { self.bounds.0 } else { self.trace.time(e) };
+            self.current = Some((since, to));
+        }
+    }
+}
+
+impl Iterator for States<'_> {
+    type Item = StateSpan;
+
+    fn next(&mut self) -> Option<StateSpan> {
+        while !self.done {
+            let Some(&e) = self.changes.get(self.next) else {
+                self.done = true;
+                let (since, state) = self.current.filter(|c| c.1 != GoState::NotExist)?;
+                return Some(StateSpan { start_ns: since, end_ns: self.bounds.1, state });
+            };
+            self.next += 1;
+            let Some((from, to)) = about(self.trace, e as usize, self.id) else { continue };
+            let t = self.trace.time(e as usize);
+            let span = match self.current {
+                Some((since, state)) => Some(StateSpan { start_ns: since, end_ns: t, state }),
+                None if from != GoState::Undetermined && from != GoState::NotExist => {
+                    Some(StateSpan { start_ns: self.bounds.0, end_ns: t, state: from })
+                }
+                None => None,
+            };
+            // A goroutine first seen in some state has been in it since the trace began.
+            self.current = Some((if from == GoState::Undetermined { self.bounds.0 } else { t }, to));
+            if span.is_some() {
+                return span;
+            }
+        }
+        None
+    }
 }
 
 fn about(trace: &Trace, e: usize, id: GoId) -> Option<(GoState, GoState)> {
@@ -73,19 +129,22 @@ fn wakes(from: GoState, to: GoState) -> bool {
 }
 
 /// From each creation or unblock of goroutine `id` to the start that followed it, of those
-/// that overlap `[t0, t1]`. Only its events about then are read: every frame draws the
-/// selected goroutine's arrows, and a goroutine can have millions of events.
-pub fn flows(trace: &Trace, id: GoId, t0: f64, t1: f64) -> Vec<Flow> {
-    let events = trace.goroutine_transitions(id);
-    let first = events.partition_point(|&e| (trace.time(e as usize) as f64) < t0);
+/// that overlap `[t0, t1]`, the first of each `gap` ns of wakes (0: all of them). Only its
+/// changes about then are read, and a gap's others are jumped over: every frame draws the
+/// selected goroutine's arrows, and a goroutine can wake millions of times.
+pub fn flows(trace: &Trace, id: GoId, (t0, t1): (f64, f64), gap: f64) -> Vec<Flow> {
+    let changes = trace.goroutine_transitions(id);
+    let time = |e: u32| trace.time(e as usize) as f64;
+    let first = changes.partition_point(|&e| time(e) < t0);
     // Back to the wake whose start may be in view.
-    let start = events[..first]
+    let mut k = changes[..first]
         .iter()
         .rposition(|&e| about(trace, e as usize, id).is_some_and(|(from, to)| wakes(from, to)))
         .unwrap_or(first);
     let mut out = Vec::new();
     let mut pending: Option<(i64, i64, i64)> = None;
-    for &e in &events[start..] {
+    while let Some(&e) = changes.get(k) {
+        k += 1;
         let ev = trace.event(e as usize);
         let Some((from, to)) = about(trace, e as usize, id) else { continue };
         if pending.is_none() && ev.time() as f64 > t1 {
@@ -103,6 +162,10 @@ pub fn flows(trace: &Trace, id: GoId, t0: f64, t1: f64) -> Vec<Flow> {
                         to_proc: ev.proc(),
                         to_thread: ev.thread(),
                     });
+                    if gap > 0.0 {
+                        let next = t as f64 + gap;
+                        k += changes[k..].partition_point(|&e| time(e) < next);
+                    }
                 }
             }
             _ => pending = None,

@@ -1,7 +1,7 @@
 //! What is under a click: a span (a goroutine running on a P or M, or one state of a
 //! goroutine's own lane) or a group header.
 
-use super::goroutine::states;
+use super::goroutine::{states, States};
 use super::layout::{Row, LANE_H};
 use super::render::Scene;
 use super::viewport::{AXIS, GUTTER};
@@ -44,12 +44,15 @@ impl Scene<'_> {
                 let k = ((content_y - block.y) / LANE_H).floor() as usize;
                 let member = *m.goroutines.groups.get(g as usize)?.members.get(k)?;
                 let id = m.goroutines.ids[member as usize];
-                let spans = states(trace, id, (m.start_ns, m.end_ns), t - slop, t + slop);
-                // A click on the label selects the goroutine's whole life.
+                let bounds = (m.start_ns, m.end_ns);
+                let spans = states(trace, id, bounds, t - slop, t + slop);
                 let s = if x < GUTTER { None } else { spans.iter().find(|s| s.end_ns as f64 >= t - slop) };
                 let (start_ns, end_ns, state) = match s {
                     Some(s) => (s.start_ns, s.end_ns, s.state.name().to_string()),
-                    None => (spans.first()?.start_ns, m.end_ns, String::new()),
+                    // A click on the label (or where it has no state) selects its whole life.
+                    None => {
+                        (States::new(trace, id, bounds, f64::NEG_INFINITY).next()?.start_ns, m.end_ns, String::new())
+                    }
                 };
                 Some(Pick::Span { goroutine: id, start_ns, end_ns, state })
             }

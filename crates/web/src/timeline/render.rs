@@ -2,7 +2,7 @@
 //! spans get narrower than a pixel, everything up to the next pixel is drawn as one column and
 //! skipped with a binary search, so a lane with millions of spans costs a few thousand steps.
 
-use super::goroutine::{flows, states};
+use super::goroutine::{flows, States};
 use super::layout::{Layout, Row, COUNTER_H, GROUP_H, LANE_H, RANGE_H};
 use super::model::{CounterRow, Lane, Model, Range, Spans, GC_ROW, STW_ROW};
 use super::paint::{Painter, Rgb};
@@ -176,29 +176,10 @@ impl<'a> Scene<'a> {
     }
 
     fn goroutine_lane(&self, v: &Viewport, member: u32, selected: bool, y: f64, p: &mut impl Painter) {
-        let (trace, m) = (self.trace, self.model);
+        let m = self.model;
         let id = m.goroutines.ids[member as usize];
         let running = m.goroutines.color(member);
-        let mut column = f64::NEG_INFINITY;
-        for seg in states(trace, id, (m.start_ns, m.end_ns), v.start_ns, v.end_ns) {
-            let color = match seg.state {
-                GoState::Running => running,
-                GoState::Runnable => RUNNABLE,
-                GoState::Syscall => SYSCALL,
-                _ => WAITING,
-            };
-            let (x0, x1) = (v.x(seg.start_ns as f64).max(GUTTER - 1.0), v.x(seg.end_ns as f64).min(v.width + 1.0));
-            if x1 - x0 >= 1.0 {
-                p.rect(x0, y + 1.0, x1 - x0, LANE_H - 2.0, color);
-                if selected && seg.state.executing() {
-                    outline(p, x0, y + 1.0, x1 - x0, LANE_H - 2.0);
-                }
-                column = x1.floor();
-            } else if x0.floor() > column && seg.state != GoState::Waiting {
-                column = x0.floor();
-                p.column(column, y + 1.0, 1.0, LANE_H - 2.0, color);
-            }
-        }
+        goroutine_states(self.trace, id, (m.start_ns, m.end_ns), v, (running, selected), y, p);
     }
 
     /// Flow arrows for the selected goroutine: from its creation and from every unblock to the
@@ -210,7 +191,8 @@ impl<'a> Scene<'a> {
             let i = lanes.binary_search_by_key(&lane_id, |l| l.id).ok()?;
             Some(AXIS + layout.lane_y(i)? - v.scroll_y + LANE_H / 2.0)
         };
-        for f in flows(self.trace, id, v.start_ns, v.end_ns) {
+        // One arrow a pixel: more would draw over each other, each read from the trace.
+        for f in flows(self.trace, id, (v.start_ns, v.end_ns), v.ns_per_px()) {
             let (from, to) = if frame.by_thread { (f.from_thread, f.to_thread) } else { (f.from_proc, f.to_proc) };
             let (Some(y0), Some(y1)) = (lane_mid(from), lane_mid(to)) else { continue };
             let (x0, x1) = (v.x(f.from_ns as f64), v.x(f.to_ns as f64));
@@ -218,6 +200,45 @@ impl<'a> Scene<'a> {
             let angle = (y1 - y0).atan2(x1 - x0);
             let head = |a: f64| (x1 - 7.0 * (angle + a).cos(), y1 - 7.0 * (angle + a).sin());
             p.line(&[head(0.45), (x1, y1), head(-0.45)], ARROW, 1.5);
+        }
+    }
+}
+
+/// A goroutine's states in view on its lane at `y`, its running time in `running` (outlined if
+/// `selected`). Where they change faster than pixels, a column is drawn in the color of its
+/// first state that is not waiting, and the rest of the column's changes are not read.
+pub(super) fn goroutine_states(
+    trace: &Trace,
+    id: GoId,
+    bounds: (i64, i64),
+    v: &Viewport,
+    (running, selected): (Rgb, bool),
+    y: f64,
+    p: &mut impl Painter,
+) {
+    let mut column = f64::NEG_INFINITY;
+    let mut spans = States::new(trace, id, bounds, v.start_ns);
+    while let Some(seg) = spans.next() {
+        if seg.start_ns as f64 > v.end_ns {
+            break;
+        }
+        let color = match seg.state {
+            GoState::Running => running,
+            GoState::Runnable => RUNNABLE,
+            GoState::Syscall => SYSCALL,
+            _ => WAITING,
+        };
+        let (x0, x1) = (v.x(seg.start_ns as f64).max(GUTTER - 1.0), v.x(seg.end_ns as f64).min(v.width + 1.0));
+        if x1 - x0 >= 1.0 {
+            p.rect(x0, y + 1.0, x1 - x0, LANE_H - 2.0, color);
+            if selected && seg.state.executing() {
+                outline(p, x0, y + 1.0, x1 - x0, LANE_H - 2.0);
+            }
+            column = x1.floor();
+        } else if x0.floor() > column && seg.state != GoState::Waiting {
+            column = x0.floor();
+            p.column(column, y + 1.0, 1.0, LANE_H - 2.0, color);
+            spans.skip_to(v.time_at(column + 1.0));
         }
     }
 }

@@ -2,7 +2,9 @@
 //! recording painter: what a frame draws is bounded by pixels, clicks find what was drawn.
 
 use super::goroutine::{details, flows, states};
+use super::layout::LANE_H;
 use super::paint::{Painter, Rgb};
+use super::render::goroutine_states;
 use super::{Model, Scene, Viewport, GUTTER};
 use crate::protocol::{Frame, Pick};
 use gotv_decode::{GoState, Trace};
@@ -214,26 +216,106 @@ fn a_goroutine_lane_covers_its_life_and_its_story_reads_as_go_tells_it() {
     // Every start after a creation or an unblock is a flow arrow.
     let starts = whats.iter().filter(|w| **w == "GoStart").count();
     let wakes = whats.iter().filter(|w| matches!(**w, "GoCreate" | "GoUnblock")).count();
-    assert_eq!(flows(&trace, id, f64::MIN, f64::MAX).len(), wakes.min(starts));
+    assert_eq!(flows(&trace, id, (f64::MIN, f64::MAX), 0.0).len(), wakes.min(starts));
 }
 
 #[test]
-fn a_goroutines_flows_in_a_window_are_its_flows_that_overlap_it() {
+fn a_goroutines_flows_in_a_window_are_its_flows_that_overlap_it_thinned_to_one_a_gap() {
     let (trace, m) = load("workshop-go1.27");
-    let mut checked = 0;
+    let (mut checked, mut thinned) = (0, 0);
     for &member in m.goroutines.groups.iter().flat_map(|g| g.members.iter().take(3)) {
         let id = m.goroutines.ids[member as usize];
-        let all = flows(&trace, id, f64::MIN, f64::MAX);
+        let all = flows(&trace, id, (f64::MIN, f64::MAX), 0.0);
         let span = (m.end_ns - m.start_ns) as f64;
         for k in 0..20 {
             let t0 = m.start_ns as f64 + span * f64::from(k) / 20.0;
             let t1 = t0 + span / 7.0;
             let want: Vec<_> = all.iter().copied().filter(|f| f.to_ns as f64 >= t0 && f.from_ns as f64 <= t1).collect();
-            assert_eq!(flows(&trace, id, t0, t1), want, "G{id} in [{t0}, {t1}]");
+            assert_eq!(flows(&trace, id, (t0, t1), 0.0), want, "G{id} in [{t0}, {t1}]");
             checked += want.len();
+            // With a gap: the first of each gap's flows, so that every flow is near a kept one.
+            let gap = span / 2000.0;
+            let kept = flows(&trace, id, (t0, t1), gap);
+            assert!(kept.iter().all(|k| want.contains(k)), "G{id}: kept flows are flows");
+            assert!(kept.windows(2).all(|w| (w[1].from_ns - w[0].from_ns) as f64 >= gap), "G{id}: a gap apart");
+            for f in &want {
+                let near = kept.iter().rev().find(|k| k.from_ns <= f.from_ns);
+                assert!(
+                    near.is_some_and(|k| ((f.from_ns - k.from_ns) as f64) < gap),
+                    "G{id}: {f:?} has no kept flow near it"
+                );
+            }
+            thinned += want.len() - kept.len();
         }
     }
     assert!(checked > 100, "only {checked} flows in the windows");
+    assert!(thinned > 10, "only {thinned} flows were a gap's others");
+}
+
+/// Every rectangle drawn, as (x, y, width, height, color).
+#[derive(Default)]
+struct Rects(Vec<(f64, f64, f64, f64, Rgb)>);
+
+impl Painter for Rects {
+    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, color: Rgb) {
+        self.0.push((x, y, w, h, color));
+    }
+    fn text(&mut self, _: f64, _: f64, _: &str, _: Rgb, _: f64) {}
+    fn line(&mut self, _: &[(f64, f64)], _: Rgb, _: f64) {}
+    fn clip(&mut self, _: f64, _: f64, _: f64, _: f64) {}
+    fn unclip(&mut self) {}
+}
+
+#[test]
+fn a_lane_read_a_pixel_column_at_a_time_draws_what_every_state_would() {
+    let (trace, m) = load("workshop-go1.27");
+    let bounds = (m.start_ns, m.end_ns);
+    let running = Rgb(1, 2, 3);
+    // The goroutines with the most changes: their lanes have many to a pixel when zoomed out.
+    let mut ids = trace.goroutine_ids().to_vec();
+    ids.sort_by_key(|&id| std::cmp::Reverse(trace.goroutine_transitions(id).len()));
+    // States in a pixel column already drawn: the ones the lane does not read.
+    let mut sharing = 0;
+    for &id in &ids[..5] {
+        let mut v = Viewport::new(m.start_ns, m.end_ns, 1240.0, 640.0, 1.0);
+        for level in 0..30 {
+            let mut drawn = Rects::default();
+            goroutine_states(&trace, id, bounds, &v, (running, true), 0.0, &mut drawn);
+            // Every state in view, each drawn or not as the lane's rules say.
+            let mut want = Rects::default();
+            let mut column = f64::NEG_INFINITY;
+            let all = states(&trace, id, bounds, v.start_ns, v.end_ns);
+            for seg in &all {
+                let color = match seg.state {
+                    GoState::Running => running,
+                    GoState::Runnable => Rgb(206, 212, 222),
+                    GoState::Syscall => Rgb(142, 108, 196),
+                    _ => Rgb(238, 240, 243),
+                };
+                let (x0, x1) = (v.x(seg.start_ns as f64).max(GUTTER - 1.0), v.x(seg.end_ns as f64).min(v.width + 1.0));
+                let (w, h) = (x1 - x0, LANE_H - 2.0);
+                if w >= 1.0 {
+                    want.rect(x0, 1.0, w, h, color);
+                    if seg.state.executing() {
+                        let black = Rgb(0, 0, 0);
+                        want.rect(x0, 1.0, w, 1.5, black);
+                        want.rect(x0, 1.0 + h - 1.5, w, 1.5, black);
+                        want.rect(x0, 1.0, 1.5, h, black);
+                        want.rect(x0 + w - 1.5, 1.0, 1.5, h, black);
+                    }
+                    column = x1.floor();
+                } else if x0.floor() > column && seg.state != GoState::Waiting {
+                    column = x0.floor();
+                    want.rect(column, 1.0, 1.0, h, color);
+                } else {
+                    sharing += 1;
+                }
+            }
+            assert_eq!(drawn.0, want.0, "G{id} at zoom level {level}");
+            v.zoom_at(180.0 + 1060.0 * [0.5, 0.3, 0.7][level % 3], 1.25);
+        }
+    }
+    assert!(sharing > 1000, "only {sharing} states shared a pixel column: nothing to skip");
 }
 
 #[test]
@@ -246,7 +328,7 @@ fn the_selected_goroutine_gets_its_arrows_drawn() {
     let mut r = Recorder::default();
     scene.render(&f, &mut r);
     // Each arrow is a shaft and a head.
-    assert_eq!(r.lines, 2 * flows(&trace, id, f.view.start_ns, f.view.end_ns).len());
+    assert_eq!(r.lines, 2 * flows(&trace, id, (f.view.start_ns, f.view.end_ns), f.view.ns_per_px()).len());
 }
 
 #[test]
@@ -325,7 +407,7 @@ fn odd_and_broken_traces_get_a_timeline() {
                 }
             }
             if let Some(id) = selected {
-                let _ = (details(&trace, id, ""), flows(&trace, id, f64::MIN, f64::MAX));
+                let _ = (details(&trace, id, ""), flows(&trace, id, (f64::MIN, f64::MAX), 1.0));
             }
             trace.len()
         });

@@ -66,6 +66,21 @@ pub fn worker_main() {
     handler.forget();
 }
 
+/// Takes [`Session::after_first_frame`]'s step `step` and the next ones, each in a task of its
+/// own: a frame asked for meanwhile waits for one step, not all of them.
+fn after_first_frame(session: Rc<RefCell<Option<Session>>>, step: usize) {
+    gloo::timers::callback::Timeout::new(0, move || {
+        let more = session
+            .borrow_mut()
+            .as_mut()
+            .is_some_and(|s| s.after_first_frame(step, |findings| post(&FromWorker::Findings(findings))));
+        if more {
+            after_first_frame(session, step + 1);
+        }
+    })
+    .forget();
+}
+
 fn handle(session: &Rc<RefCell<Option<Session>>>, data: JsValue) -> Result<(), JsValue> {
     // Open carries [message, blob, canvas]; everything else is the message alone.
     let parts = data.dyn_ref::<js_sys::Array>().cloned();
@@ -91,18 +106,8 @@ fn handle(session: &Rc<RefCell<Option<Session>>>, data: JsValue) -> Result<(), J
         ToWorker::Render(frame) => {
             if let Some(s) = session.borrow_mut().as_mut() {
                 post(&FromWorker::Rendered(s.render(&frame, now)));
-                if let Some(findings) = s.finish() {
-                    post(&FromWorker::Findings(findings));
-                    // In a task of its own: frames asked for meanwhile are drawn first.
-                    let session = Rc::clone(session);
-                    gloo::timers::callback::Timeout::new(0, move || {
-                        if let Some(s) = session.borrow_mut().as_mut() {
-                            let started = now();
-                            s.answer_ahead();
-                            stage("answered ahead", started);
-                        }
-                    })
-                    .forget();
+                if s.first_frame() {
+                    after_first_frame(Rc::clone(session), 0);
                 }
             }
         }

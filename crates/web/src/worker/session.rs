@@ -42,8 +42,8 @@ pub struct Session {
     model: Model,
     canvas: Canvas,
     answers: Answers,
-    /// The findings and counter rows the first frame goes without are made once, after it.
-    finished: bool,
+    /// Whether a frame has been drawn: what the first one goes without is made after it.
+    drawn: bool,
 }
 
 /// What opening produced: a session if anything decoded, and why decoding stopped early.
@@ -153,45 +153,55 @@ impl Session {
             groups: model.goroutines.groups.iter().map(|g| (g.name.clone(), g.members.len() as u64)).collect(),
             rows: model.row_names(),
         };
-        let session = Session { trace, goroutines, model, canvas, answers: Answers::default(), finished: false };
+        let session = Session { trace, goroutines, model, canvas, answers: Answers::default(), drawn: false };
         Opened { session: Some((session, loaded)), error }
     }
 
-    /// What the first frame goes without, the first time this is called: the counter rows'
-    /// goroutines and threads, the blocking profiles and the findings. The worker does this
-    /// after the first frame, so that a big trace is on screen seconds earlier.
-    pub fn finish(&mut self) -> Option<Vec<FindingView>> {
-        if std::mem::replace(&mut self.finished, true) {
-            return None;
+    /// What the first frame goes without, step by step: `false` once there is no step `step`.
+    /// The worker takes a step per task after the first frame (so that a big trace is on screen
+    /// seconds earlier, and frames asked for meanwhile are drawn between steps): the counter
+    /// rows' goroutines and threads; the blocking profiles and the findings, which it posts;
+    /// the GC view's first answer, the slowest to make on a big trace (its MMU is a pass over
+    /// every event, 320 ms on the 200 MB trace), kept like any answer so that the view opens
+    /// at once, for the price of a few MB kept for a view that may never be opened.
+    pub fn after_first_frame(&mut self, step: usize, post_findings: impl FnOnce(Vec<FindingView>)) -> bool {
+        let t = super::now();
+        match step {
+            0 => {
+                self.model.add_counters(&self.trace);
+                super::stage("counter rows", t);
+            }
+            1 => {
+                // Kept: the profiles view shows them, and the findings read the sync one.
+                self.answers.all_profiles(&self.trace, &self.goroutines);
+                let t = super::stage("profiles", t);
+                let sync = self.answers.profile(&self.trace, &self.goroutines, ProfileKind::Sync, &None);
+                let findings = gotv_analysis::findings(&self.trace, &self.goroutines, sync)
+                    .into_iter()
+                    .map(|f| FindingView {
+                        id: f.id.to_string(),
+                        severity: f.severity.name().to_string(),
+                        message: f.message,
+                        numbers: f.numbers.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
+                        location: f.location.map(|at| SourceLine { func: at.func, file: at.file, line: at.line }),
+                    })
+                    .collect();
+                super::stage("findings", t);
+                post_findings(findings);
+            }
+            2 => {
+                let _ = self.answers.get(&self.trace, &self.goroutines, queries::first_gc_query());
+                super::stage("answered ahead", t);
+            }
+            _ => return false,
         }
-        let mut t = super::now();
-        self.model.add_counters(&self.trace);
-        t = super::stage("counter rows", t);
-        // Kept: the profiles view shows them, and the findings read the sync one.
-        self.answers.all_profiles(&self.trace, &self.goroutines);
-        t = super::stage("profiles", t);
-        let sync = self.answers.profile(&self.trace, &self.goroutines, ProfileKind::Sync, &None);
-        let findings: Vec<FindingView> = gotv_analysis::findings(&self.trace, &self.goroutines, sync)
-            .into_iter()
-            .map(|f| FindingView {
-                id: f.id.to_string(),
-                severity: f.severity.name().to_string(),
-                message: f.message,
-                numbers: f.numbers.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
-                location: f.location.map(|at| SourceLine { func: at.func, file: at.file, line: at.line }),
-            })
-            .collect();
-        super::stage("findings", t);
-        Some(findings)
+        true
     }
 
-    /// Answers ahead, once the findings are out, the question of the view that is the slowest
-    /// to answer on a big trace: the GC view's first (its MMU takes a pass over every event,
-    /// 335 ms on the 200 MB trace). Kept like any answer, so its view opens at once. The price:
-    /// the worker is that much longer busy after the first frame, and keeps the answer (a few
-    /// MB) for a view that may never be opened.
-    pub fn answer_ahead(&mut self) {
-        let _ = self.answers.get(&self.trace, &self.goroutines, queries::first_gc_query());
+    /// Whether this is the first frame drawn: the one after which [`Session::after_first_frame`]
+    /// begins.
+    pub fn first_frame(&mut self) -> bool {
+        !std::mem::replace(&mut self.drawn, true)
     }
 
     fn scene(&self) -> Scene<'_> {

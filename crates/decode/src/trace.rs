@@ -463,8 +463,7 @@ impl Trace {
         self.contexts.procs.get(id).map_or(&[], |i| groups.get(i as usize))
     }
 
-    /// Builds the per-goroutine and per-proc lists now (about 1 s and 1.5× the file size
-    /// for a 200 MB trace) rather than on the first query.
+    /// Builds the per-goroutine and per-proc lists now rather than on the first query.
     pub fn build_indexes(&self) {
         self.goroutine_events(NO_GOROUTINE);
         self.goroutine_transitions(NO_GOROUTINE);

@@ -129,18 +129,20 @@ fn wakes(from: GoState, to: GoState) -> bool {
 }
 
 /// From each creation or unblock of goroutine `id` to the start that followed it, of those
-/// that overlap `[t0, t1]`, the first of each `gap` ns of wakes (0: all of them). Only its
+/// that overlap `[t0, t1]`; with a `gap` (ns), only the first whose wake is in each `gap` of
+/// time counted from 0, so that the ones kept stay as the view pans (0: all of them). Only its
 /// changes about then are read, and a gap's others are jumped over: every frame draws the
 /// selected goroutine's arrows, and a goroutine can wake millions of times.
 pub fn flows(trace: &Trace, id: GoId, (t0, t1): (f64, f64), gap: f64) -> Vec<Flow> {
     let changes = trace.goroutine_transitions(id);
     let time = |e: u32| trace.time(e as usize) as f64;
     let first = changes.partition_point(|&e| time(e) < t0);
-    // Back to the wake whose start may be in view.
-    let mut k = changes[..first]
-        .iter()
-        .rposition(|&e| about(trace, e as usize, id).is_some_and(|(from, to)| wakes(from, to)))
-        .unwrap_or(first);
+    // An arrow begun before the view is still open only if the last change before it woke the
+    // goroutine: any other ends it or drops it.
+    let mut k = match first.checked_sub(1) {
+        Some(j) if about(trace, changes[j] as usize, id).is_some_and(|(from, to)| wakes(from, to)) => j,
+        _ => first,
+    };
     let mut out = Vec::new();
     let mut pending: Option<(i64, i64, i64)> = None;
     while let Some(&e) = changes.get(k) {
@@ -163,7 +165,7 @@ pub fn flows(trace: &Trace, id: GoId, (t0, t1): (f64, f64), gap: f64) -> Vec<Flo
                         to_thread: ev.thread(),
                     });
                     if gap > 0.0 {
-                        let next = t as f64 + gap;
+                        let next = ((t as f64 / gap).floor() + 1.0) * gap;
                         k += changes[k..].partition_point(|&e| time(e) < next);
                     }
                 }

@@ -233,17 +233,16 @@ fn a_goroutines_flows_in_a_window_are_its_flows_that_overlap_it_thinned_to_one_a
             let want: Vec<_> = all.iter().copied().filter(|f| f.to_ns as f64 >= t0 && f.from_ns as f64 <= t1).collect();
             assert_eq!(flows(&trace, id, (t0, t1), 0.0), want, "G{id} in [{t0}, {t1}]");
             checked += want.len();
-            // With a gap: the first of each gap's flows, so that every flow is near a kept one.
+            // With a gap: the first flow of each gap of time (from 0), so that every flow has a
+            // kept one before it in its gap.
             let gap = span / 2000.0;
+            let cell = |f: &super::goroutine::Flow| (f.from_ns as f64 / gap).floor();
             let kept = flows(&trace, id, (t0, t1), gap);
             assert!(kept.iter().all(|k| want.contains(k)), "G{id}: kept flows are flows");
-            assert!(kept.windows(2).all(|w| (w[1].from_ns - w[0].from_ns) as f64 >= gap), "G{id}: a gap apart");
+            assert!(kept.windows(2).all(|w| cell(&w[0]) < cell(&w[1])), "G{id}: one a gap");
             for f in &want {
-                let near = kept.iter().rev().find(|k| k.from_ns <= f.from_ns);
-                assert!(
-                    near.is_some_and(|k| ((f.from_ns - k.from_ns) as f64) < gap),
-                    "G{id}: {f:?} has no kept flow near it"
-                );
+                let near = kept.iter().find(|k| cell(k) == cell(f));
+                assert!(near.is_some_and(|k| k.from_ns <= f.from_ns), "G{id}: {f:?} has no kept flow in its gap");
             }
             thinned += want.len() - kept.len();
         }

@@ -226,8 +226,7 @@ fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView,
     let g = gotv_analysis::gc(trace);
     let end = gs.trace_end_ns.saturating_sub(origin);
     let points = |s: &[gotv_analysis::Point]| {
-        let from_start: Vec<(i64, u64)> = s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect();
-        envelope(&from_start, end, CHART_COLUMNS)
+        envelope(s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect(), end, CHART_COLUMNS)
     };
     let mut flags = MmuFlags { stw: false, background: false, assist: false, sweep: false, per_proc: false };
     for name in names {
@@ -263,9 +262,9 @@ fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView,
 /// A step series (each value holds until the next point) as a chart `columns` wide over
 /// `0..end` draws it: in each column where it has more than four points, only its first, lowest,
 /// highest and last, in time order. The lines drawn between them cover what all of them would.
-fn envelope(points: &[(i64, u64)], end: i64, columns: i64) -> Vec<(i64, u64)> {
+fn envelope(points: Vec<(i64, u64)>, end: i64, columns: i64) -> Vec<(i64, u64)> {
     if points.len() as i64 <= 4 * columns {
-        return points.to_vec();
+        return points;
     }
     let column = |t: i64| (i128::from(t) * i128::from(columns) / i128::from(end.max(1))) as i64;
     let mut out = Vec::new();
@@ -360,10 +359,10 @@ mod tests {
     #[test]
     fn a_long_step_series_keeps_each_columns_extremes_in_order() {
         let short = [(0, 5), (10, 7), (20, 1)];
-        assert_eq!(envelope(&short, 100, 1), short.to_vec());
+        assert_eq!(envelope(short.to_vec(), 100, 1), short.to_vec());
         // A saw in each of 10 columns of 100 ns: 10 points a column, rising then dropping.
         let saw: Vec<(i64, u64)> = (0..100).map(|i| (i * 10, if i % 10 == 9 { 0 } else { 100 + i as u64 })).collect();
-        let thin = envelope(&saw, 1000, 10);
+        let thin = envelope(saw.clone(), 1000, 10);
         assert!(thin.windows(2).all(|w| w[0].0 < w[1].0), "in time order");
         for c in 0..10 {
             let whole: Vec<_> = saw.iter().filter(|p| p.0 / 100 == c).collect();

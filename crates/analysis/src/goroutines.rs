@@ -22,7 +22,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::id_map::IdMap;
 use crate::slots::Slots;
-use record::{Numbers, Packed, Wide};
+use record::{NamedTimes, Numbers, Packed, Wide};
 
 mod record;
 
@@ -81,6 +81,13 @@ struct Span {
     at: u32,
     block: u32,
     range: u32,
+}
+
+impl Span {
+    /// The block and the range entries.
+    fn split(self, times: &[Named]) -> (&[Named], &[Named]) {
+        times[self.at as usize..][..(self.block + self.range) as usize].split_at(self.block as usize)
+    }
 }
 
 #[derive(Debug)]
@@ -203,7 +210,7 @@ impl GoroutineAnalysis {
     }
 
     pub fn goroutine(&self, id: GoId) -> Option<Goroutine<'_>> {
-        self.recs.binary_search_by_key(&id, |r| r.id()).ok().map(|i| self.goroutine_at(i))
+        self.recs.binary_search_by_key(&id, |r| r.id(&self.wides)).ok().map(|i| self.goroutine_at(i))
     }
 
     /// By name; sorted by execution time, largest first, then by name.
@@ -211,7 +218,7 @@ impl GoroutineAnalysis {
         self.groups.iter().map(|g| Group {
             name: &self.names[g.name as usize],
             count: g.count,
-            stats: self.stats(&g.sums, g.named, g.unknown),
+            stats: self.stats(&g.sums, NamedTimes::Table(g.named), g.unknown),
         })
     }
 
@@ -223,15 +230,15 @@ impl GoroutineAnalysis {
 
     /// The `i`th goroutine's (by ID) item of [`GoroutineAnalysis::lifetimes`].
     pub(crate) fn lifetime(&self, i: usize) -> (GoId, &str, i64, i64) {
-        let r = self.recs[i].unpack(&self.wides);
-        (r.id, &self.names[r.name as usize], r.start, r.end)
+        let (id, name, start, end) = self.recs[i].lifetime(&self.wides);
+        (id, &self.names[name as usize], start, end)
     }
 
     /// The members of the group `name`, by ID, with their total time: a pass over millions of
     /// goroutines that compares their names' indexes rather than building their views.
     pub fn members(&self, name: &str) -> impl Iterator<Item = (GoId, i64)> + '_ {
         let k = self.names.iter().position(|n| &**n == name).map(|k| k as u32);
-        self.recs.iter().filter(move |r| Some(r.name()) == k).map(|r| {
+        self.recs.iter().filter(move |r| Some(r.name(&self.wides)) == k).map(|r| {
             let g = r.unpack(&self.wides);
             (g.id, g.sums.total)
         })
@@ -239,7 +246,7 @@ impl GoroutineAnalysis {
 
     /// Every goroutine's regions with its ID, by goroutine.
     pub fn regions(&self) -> impl Iterator<Item = (GoId, Region<'_>)> + '_ {
-        self.regions.iter().map(|r| (self.recs[r.g as usize].id(), self.region(r)))
+        self.regions.iter().map(|r| (self.recs[r.g as usize].id(&self.wides), self.region(r)))
     }
 
     fn goroutine_at(&self, i: usize) -> Goroutine<'_> {
@@ -259,7 +266,7 @@ impl GoroutineAnalysis {
     }
 
     fn region(&self, r: &RegionRec) -> Region<'_> {
-        let stats = self.derived_stats(&r.sums, r.named);
+        let stats = self.derived_stats(&r.sums, NamedTimes::Table(r.named));
         Region {
             name: &self.names[r.name as usize],
             task: r.task,
@@ -270,25 +277,36 @@ impl GoroutineAnalysis {
         }
     }
 
-    fn times(&self, at: u32, n: u32) -> Times<'_> {
-        Times { names: &self.names, entries: &self.times[at as usize..][..n as usize] }
-    }
-
     /// The stats of one goroutine or region, whose unknown time follows from the others.
-    fn derived_stats(&self, s: &Sums, named: Span) -> ExecStats<'_> {
+    fn derived_stats(&self, s: &Sums, named: NamedTimes) -> ExecStats<'_> {
         let mut stats = self.stats(s, named, 0);
         stats.unknown_ns = s.unknown(stats.block_ns.total());
         stats
     }
 
-    fn stats(&self, s: &Sums, named: Span, unknown_ns: i64) -> ExecStats<'_> {
+    fn stats(&self, s: &Sums, named: NamedTimes, unknown_ns: i64) -> ExecStats<'_> {
+        let names = &self.names[..];
+        let (block_ns, range_ns) = match named {
+            NamedTimes::Table(span) => {
+                let (block, range) = span.split(&self.times);
+                (Times::table(names, block), Times::table(names, range))
+            }
+            NamedTimes::Few { entries, block, range } => {
+                let few = |from: u8, n: u8| {
+                    let mut e = [(0, 0); 2];
+                    e[..usize::from(n)].copy_from_slice(&entries[usize::from(from)..][..usize::from(n)]);
+                    Times { names, table: &[], few: e, n_few: n }
+                };
+                (few(0, block), few(block, range))
+            }
+        };
         ExecStats {
             exec_ns: s.exec,
             sched_wait_ns: s.sched_wait,
-            block_ns: self.times(named.at, named.block),
+            block_ns,
             syscall_ns: s.syscall,
             syscall_block_ns: s.syscall_block,
-            range_ns: self.times(named.at + named.block, named.range),
+            range_ns,
             unknown_ns,
             total_ns: s.total,
         }
@@ -300,21 +318,32 @@ impl GoroutineAnalysis {
 #[derive(Clone, Copy)]
 pub struct Times<'a> {
     names: &'a [Box<str>],
-    entries: &'a [Named],
+    /// Entries of the shared table, or a goroutine's few, kept in its record.
+    table: &'a [Named],
+    few: [Named; 2],
+    n_few: u8,
 }
 
 impl<'a> Times<'a> {
+    fn table(names: &'a [Box<str>], table: &'a [Named]) -> Times<'a> {
+        Times { names, table, few: [(0, 0); 2], n_few: 0 }
+    }
+
     pub fn get(&self, name: &str) -> Option<i64> {
         self.iter().find(|e| e.0 == name).map(|e| e.1)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, i64)> + 'a {
         let names = self.names;
-        self.entries.iter().map(move |&(k, v)| (&*names[k as usize], v))
+        self.entries().map(move |(k, v)| (&*names[k as usize], v))
+    }
+
+    fn entries(&self) -> impl Iterator<Item = Named> + 'a {
+        self.table.iter().copied().chain(self.few.into_iter().take(usize::from(self.n_few)))
     }
 
     pub fn total(&self) -> i64 {
-        total(self.entries)
+        self.entries().fold(0, |s, e| s.wrapping_add(e.1))
     }
 }
 
@@ -442,14 +471,6 @@ fn bump(v: &mut Vec<Named>, name: u32, d: i64) {
     }
 }
 
-/// Appends a goroutine's few named times one by one: in wasm, copying a slice is a call into
-/// the engine (`memory.copy`) that costs more than the copy, millions of times over.
-fn append(to: &mut Vec<Named>, entries: &[Named]) {
-    for &e in entries {
-        to.push(e);
-    }
-}
-
 /// `v − base` over the names of `v` (Go's `sub`).
 fn sub_named<'a>(v: &'a [Named], base: &'a [Named]) -> impl Iterator<Item = Named> + 'a {
     let base = move |k: u32| base.iter().find(|e| e.0 == k).map_or(0, |e| e.1);
@@ -538,7 +559,7 @@ fn is_system(name: &str) -> bool {
     name.is_empty() || (name != "runtime.main" && name.starts_with("runtime."))
 }
 
-/// Per goroutine slot, while the trace is read: index of its [`Live`] entry, or one of these.
+/// Per goroutine, while the trace is read: index of its [`Live`] entry, or one of these.
 const NOT_MADE: u32 = u32::MAX;
 const ENDED: u32 = u32::MAX - 1;
 
@@ -555,6 +576,8 @@ struct Summarizer<'a> {
     /// wrote hundreds of MB on a big trace only to write them again, long out of cache.
     recs: Vec<Packed>,
     wides: Vec<Wide>,
+    /// Per goroutine index in the trace (not per slot: the pass reads it for every
+    /// transition, and the transition gives the index, so no lookup stands in between).
     state: Vec<u32>,
     live: Vec<Live>,
     /// Unused entries of `live`.
@@ -662,40 +685,39 @@ impl Summarizer<'_> {
         *at
     }
 
-    /// The slot of a goroutine that has a record.
+    /// The index in the trace of a goroutine that has a record.
     #[inline]
     fn at(&self, id: GoId) -> Option<usize> {
-        let s = self.slots.get(id)?;
-        (self.state[s] != NOT_MADE).then_some(s)
+        let k = self.trace.goroutine_slot(id)? as usize;
+        (self.state[k] != NOT_MADE).then_some(k)
     }
 
-    /// The slot and live entry of a goroutine that has a record.
+    /// The index in the trace and the live entry of a goroutine that has a record.
     #[inline]
     fn at_live(&mut self, id: GoId) -> Option<(usize, usize)> {
-        let s = self.at(id)?;
-        Some(self.live_at(s))
+        let k = self.at(id)?;
+        Some(self.live_at(k))
     }
 
     #[inline]
-    fn live_at(&mut self, s: usize) -> (usize, usize) {
-        (s, if self.state[s] == ENDED { self.relive(s) } else { self.state[s] as usize })
+    fn live_at(&mut self, k: usize) -> (usize, usize) {
+        (k, if self.state[k] == ENDED { self.relive(k) } else { self.state[k] as usize })
     }
 
     /// An ended goroutine that still changes state gets fresh (zero) pending state, as
     /// Go's cleared record does, and its named times back.
     #[cold]
-    fn relive(&mut self, s: usize) -> usize {
-        let g = self.recs[s].unpack(&self.wides);
+    fn relive(&mut self, k: usize) -> usize {
+        let g = self.recs[self.slots.of_index(k as u32)].unpack(&self.wides);
         self.tally(&g, -1);
         let li = self.alloc();
         let l = &mut self.live[li];
         l.g = g;
         let named = std::mem::take(&mut l.g.named);
-        let (block, range) =
-            self.times[named.at as usize..][..(named.block + named.range) as usize].split_at(named.block as usize);
+        let (block, range) = named.split(&self.times);
         l.block.extend_from_slice(block);
         l.range.extend_from_slice(range);
-        self.state[s] = li as u32;
+        self.state[k] = li as u32;
         li
     }
 
@@ -709,9 +731,11 @@ impl Summarizer<'_> {
         }
     }
 
-    fn create(&mut self, s: usize, id: GoId, created: i64) {
+    /// Makes the record of the goroutine of index `k` in the trace.
+    fn create(&mut self, k: usize, id: GoId, created: i64) {
         // A reused ID replaces the old record, as Go's map assignment does.
-        match self.state[s] {
+        let s = self.slots.of_index(k as u32);
+        match self.state[k] {
             NOT_MADE => {}
             ENDED => {
                 let g = self.recs[s].unpack(&self.wides);
@@ -726,12 +750,14 @@ impl Summarizer<'_> {
         }
         let li = self.alloc();
         self.live[li].g = Numbers { id, created, ..Numbers::default() };
-        self.state[s] = li as u32;
+        self.state[k] = li as u32;
     }
 
-    /// Ends a goroutine (Go's `finalize`), at `end` if it ended before the trace did.
-    fn end(&mut self, s: usize, last: i64, end: Option<i64>) {
-        let li = match self.state[s] {
+    /// Ends the goroutine of index `k` in the trace (Go's `finalize`), at `end` if it ended
+    /// before the trace did.
+    fn end(&mut self, k: usize, last: i64, end: Option<i64>) {
+        let s = self.slots.of_index(k as u32);
+        let li = match self.state[k] {
             ENDED => {
                 // Ended before: only its end time, and a total still unset, can change.
                 let mut g = self.recs[s].unpack(&self.wides);
@@ -749,7 +775,7 @@ impl Summarizer<'_> {
             }
             li => li as usize,
         };
-        self.state[s] = ENDED;
+        self.state[k] = ENDED;
         let l = &mut self.live[li];
         let g = &mut l.g;
         if let Some(t) = end {
@@ -776,9 +802,7 @@ impl Summarizer<'_> {
                 });
             }
         }
-        g.named = Span { at: self.times.len() as u32, block: l.block.len() as u32, range: l.range.len() as u32 };
-        append(&mut self.times, &l.block);
-        append(&mut self.times, &l.range);
+        g.named = NamedTimes::keep(&l.block, &l.range, &mut self.times);
         if s >= self.recs.len() {
             self.recs.resize(s + 1, Packed::default());
         }
@@ -788,14 +812,13 @@ impl Summarizer<'_> {
         self.free.push(li as u32);
         self.tally(&g, 1);
         if g.sums.total == 0 {
-            self.unset_total.push(s as u32);
+            self.unset_total.push(k as u32);
         }
     }
 
     /// Adds a record (`sign` 1) to its group's sums, or takes it back (−1).
     fn tally(&mut self, g: &Numbers, sign: i64) {
-        let named = &self.times[g.named.at as usize..][..(g.named.block + g.named.range) as usize];
-        let (block, range) = named.split_at(g.named.block as usize);
+        let (block, range) = g.named.split(&self.times);
         if self.group_of.len() <= g.name as usize {
             self.group_of.resize(self.names.len(), UNSEEN);
         }
@@ -838,22 +861,22 @@ impl Summarizer<'_> {
 
     #[inline(always)]
     fn change(&mut self, ev: EventRef<'_>, g: u32, old: GoState, new: GoState) {
-        let s = self.slots.of_index(g);
+        let k = g as usize;
         let id = || self.trace.goroutine_ids()[g as usize];
         let t = ev.time();
         match old {
             GoState::Undetermined => {
                 let sync_ts = self.sync_ts(ev.index());
-                self.create(s, id(), sync_ts);
+                self.create(k, id(), sync_ts);
                 // The time since the Sync is credited to the state the goroutine is found in.
                 let d = t.wrapping_sub(sync_ts);
                 if new == GoState::Waiting {
                     let reason = self.side.reason(ev);
-                    let k = self.intern(reason);
-                    let li = self.state[s] as usize;
-                    bump(&mut self.live[li].block, k, d);
+                    let name = self.intern(reason);
+                    let li = self.state[k] as usize;
+                    bump(&mut self.live[li].block, name, d);
                 }
-                let st = &mut self.live[self.state[s] as usize].g.sums;
+                let st = &mut self.live[self.state[k] as usize].g.sums;
                 let to = match new {
                     GoState::Running => Some(&mut st.exec),
                     GoState::Runnable => Some(&mut st.sched_wait),
@@ -868,14 +891,14 @@ impl Summarizer<'_> {
             GoState::NotExist => {
                 let creator = self.at(ev.goroutine()).map(|c| self.state[c]).filter(|&li| li != ENDED);
                 let inherited = creator.and_then(|li| self.live[li as usize].p.regions.last().map(|r| r.task));
-                self.create(s, id(), t);
+                self.create(k, id(), t);
                 if ev.goroutine() != NO_GOROUTINE {
                     let site = self.site(ev.stack());
-                    let li = self.state[s] as usize;
+                    let li = self.state[k] as usize;
                     self.live[li].p.site = site;
                 }
                 if let Some(task) = inherited {
-                    let li = self.state[s] as usize;
+                    let li = self.state[k] as usize;
                     self.live[li].p.regions.push(Active {
                         name: 0,
                         task,
@@ -889,10 +912,10 @@ impl Summarizer<'_> {
             }
             _ => {}
         }
-        if self.state[s] == NOT_MADE {
+        if self.state[k] == NOT_MADE {
             return;
         }
-        let (s, li) = self.live_at(s);
+        let (k, li) = self.live_at(k);
         let l = &mut self.live[li];
         let (st, p) = (&mut l.g.sums, &mut l.p);
         let mut unbind = false;
@@ -951,14 +974,14 @@ impl Summarizer<'_> {
             GoState::Runnable => self.live[li].p.runnable = t,
             GoState::Waiting => {
                 let reason = self.side.reason(ev);
-                let k = self.intern(reason);
+                let name = self.intern(reason);
                 // Blocked forever is treated as death.
-                if self.name_flags[k as usize] & FOREVER != 0 {
-                    self.end(s, t, Some(t));
+                if self.name_flags[name as usize] & FOREVER != 0 {
+                    self.end(k, t, Some(t));
                 } else {
                     let p = &mut self.live[li].p;
                     p.block = t;
-                    p.block_reason = k;
+                    p.block_reason = name;
                 }
             }
             GoState::NotExist => {
@@ -969,7 +992,7 @@ impl Summarizer<'_> {
                     c.ended += 1;
                     c.lifetime_ns = c.lifetime_ns.wrapping_add(t.wrapping_sub(self.live[li].g.created));
                 }
-                self.end(s, t, Some(t));
+                self.end(k, t, Some(t));
             }
             GoState::Syscall => {
                 let proc = ev.proc();
@@ -1032,7 +1055,7 @@ impl Summarizer<'_> {
         let Some(info) = ev.region() else { return };
         let t = ev.time();
         let name = self.intern(info.type_);
-        let Some((s, li)) = self.at_live(ev.goroutine()) else { return };
+        let Some((k, li)) = self.at_live(ev.goroutine()) else { return };
         let l = &mut self.live[li];
         let (mut sums, mut block, mut range) = (l.g.sums, l.block.clone(), l.range.clone());
         add_pending(&mut sums, &mut block, &mut range, l.g.created, &l.p, t);
@@ -1054,7 +1077,7 @@ impl Summarizer<'_> {
             None => (name, info.task, None, NO_STACK, Sums::default()),
         };
         self.regions.push(RegionRec {
-            g: s as u32,
+            g: self.slots.of_index(k as u32) as u32,
             name,
             task,
             start,
@@ -1150,18 +1173,19 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     // The last accounting, of the goroutines still alive and of those whose total is unset;
     // and the slots of IDs that never had a record, to drop.
     let mut holes: Vec<u32> = Vec::new();
-    each_index(n, |slot| match s.state[slot] {
-        NOT_MADE => holes.push(slot as u32),
+    each_index(n, |k| match s.state[k] {
+        NOT_MADE => holes.push(s.slots.of_index(k as u32) as u32),
         ENDED => {}
-        _ => s.end(slot, trace_end_ns, None),
+        _ => s.end(k, trace_end_ns, None),
     });
-    for slot in std::mem::take(&mut s.unset_total) {
-        s.end(slot as usize, trace_end_ns, None);
+    holes.sort_unstable();
+    for k in std::mem::take(&mut s.unset_total) {
+        s.end(k as usize, trace_end_ns, None);
     }
     // Saturating: a corrupt trace's times can be anything.
     let busy = s.proc_running.values().fold(0i64, |sum, since| sum.saturating_add(trace_end_ns.saturating_sub(*since)));
     s.pass.proc_busy_ns = s.pass.proc_busy_ns.saturating_add(busy);
-    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, tally, state, .. } = s;
+    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, tally, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.
     let mut regions: Vec<RegionRec> = regions
@@ -1175,9 +1199,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         .collect();
     regions.sort_by_key(|r| (r.g, r.start));
     if !holes.is_empty() {
-        let mut kept = 0;
+        let (mut kept, mut next_hole) = (0, holes.iter().peekable());
         for slot in 0..recs.len() {
-            if state[slot] != NOT_MADE {
+            if next_hole.next_if(|&&h| h as usize == slot).is_none() {
                 recs[kept] = recs[slot];
                 kept += 1;
             }

@@ -21,7 +21,7 @@ use gotv_decode::{
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::id_map::IdMap;
-use crate::slots::Slots;
+use crate::slots::id_ranks;
 use record::{NamedTimes, Numbers, Packed, Wide};
 
 mod record;
@@ -570,7 +570,8 @@ const FOREVER: u8 = 2;
 
 struct Summarizer<'a> {
     trace: &'a Trace,
-    slots: Slots,
+    /// Per goroutine index in the trace: its slot, the rank of its ID.
+    slots: Vec<u32>,
     /// Per slot (so in ID order): the result of each goroutine that has ended. Filled as
     /// goroutines end, which is roughly in ID order, rather than all at once up front: that
     /// wrote hundreds of MB on a big trace only to write them again, long out of cache.
@@ -622,6 +623,11 @@ struct Summarizer<'a> {
 }
 
 impl Summarizer<'_> {
+    /// The slot of the goroutine of index `k` in the trace.
+    fn slot(&self, k: usize) -> usize {
+        self.slots[k] as usize
+    }
+
     fn sync_ts(&mut self, i: usize) -> i64 {
         while self.sync_ts == 0 && self.sync_scan <= i {
             self.sync_ts = self.trace.time(self.sync_scan);
@@ -708,7 +714,7 @@ impl Summarizer<'_> {
     /// Go's cleared record does, and its named times back.
     #[cold]
     fn relive(&mut self, k: usize) -> usize {
-        let g = self.recs[self.slots.of_index(k as u32)].unpack(&self.wides);
+        let g = self.recs[self.slot(k)].unpack(&self.wides);
         self.tally(&g, -1);
         let li = self.alloc();
         let l = &mut self.live[li];
@@ -734,7 +740,7 @@ impl Summarizer<'_> {
     /// Makes the record of the goroutine of index `k` in the trace.
     fn create(&mut self, k: usize, id: GoId, created: i64) {
         // A reused ID replaces the old record, as Go's map assignment does.
-        let s = self.slots.of_index(k as u32);
+        let s = self.slot(k);
         match self.state[k] {
             NOT_MADE => {}
             ENDED => {
@@ -756,7 +762,7 @@ impl Summarizer<'_> {
     /// Ends the goroutine of index `k` in the trace (Go's `finalize`), at `end` if it ended
     /// before the trace did.
     fn end(&mut self, k: usize, last: i64, end: Option<i64>) {
-        let s = self.slots.of_index(k as u32);
+        let s = self.slot(k);
         let li = match self.state[k] {
             ENDED => {
                 // Ended before: only its end time, and a total still unset, can change.
@@ -1077,7 +1083,7 @@ impl Summarizer<'_> {
             None => (name, info.task, None, NO_STACK, Sums::default()),
         };
         self.regions.push(RegionRec {
-            g: self.slots.of_index(k as u32) as u32,
+            g: self.slot(k) as u32,
             name,
             task,
             start,
@@ -1129,7 +1135,7 @@ impl Summarizer<'_> {
 
 /// Go's goroutine analysis over the whole trace.
 pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
-    let slots = Slots::new(trace);
+    let slots = id_ranks(trace.goroutine_ids());
     let n = slots.len();
     let mut s = Summarizer {
         trace,
@@ -1174,7 +1180,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     // and the slots of IDs that never had a record, to drop.
     let mut holes: Vec<u32> = Vec::new();
     each_index(n, |k| match s.state[k] {
-        NOT_MADE => holes.push(s.slots.of_index(k as u32) as u32),
+        NOT_MADE => holes.push(s.slot(k) as u32),
         ENDED => {}
         _ => s.end(k, trace_end_ns, None),
     });

@@ -1,81 +1,51 @@
-//! Dense indices for goroutine IDs, so per-goroutine state lives in flat vectors instead of
-//! hash maps (millions of goroutines, tens of millions of transitions).
+//! Slots for goroutines: the rank of each one's ID, so that per-goroutine results stored by
+//! slot come out sorted by ID without sorting (millions of goroutines).
 
-use gotv_decode::{GoId, Trace};
+use gotv_decode::GoId;
 
-use crate::id_map::IdMap;
-
-pub(crate) struct Slots {
-    map: Map,
-    len: usize,
-    /// Per goroutine index of the trace (a [`gotv_decode::GoTransition`]'s `slot`): its slot.
-    by_index: Vec<u32>,
+/// Per goroutine index of the trace ([`gotv_decode::Trace::goroutine_ids`]): the rank of its ID
+/// among them all, ascending.
+pub(crate) fn id_ranks(ids: &[GoId]) -> Vec<u32> {
+    let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else {
+        return Vec::new();
+    };
+    const NONE: u32 = u32::MAX;
+    let span = hi.abs_diff(lo).saturating_add(1);
+    if span <= ids.len() as u64 * 8 + 1024 {
+        // IDs are nearly contiguous (the runtime hands them out in order): ranks by a table
+        // over the IDs' range rather than by sorting.
+        let mut table = vec![NONE; span as usize];
+        for (i, &id) in ids.iter().enumerate() {
+            table[(id - lo) as usize] = i as u32;
+        }
+        let mut ranks = vec![0; ids.len()];
+        for (rank, &i) in table.iter().filter(|&&i| i != NONE).enumerate() {
+            ranks[i as usize] = rank as u32;
+        }
+        return ranks;
+    }
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| ids[i as usize]);
+    let mut ranks = vec![0; ids.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        ranks[i as usize] = rank as u32;
+    }
+    ranks
 }
 
-enum Map {
-    /// IDs are nearly contiguous (the runtime hands them out in order): slot = table[id − base].
-    Direct {
-        base: GoId,
-        table: Vec<u32>,
-    },
-    Sparse(IdMap<GoId, u32>),
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-const NONE: u32 = u32::MAX;
-
-impl Slots {
-    /// Slots numbered by ID rank (ascending), so per-goroutine results indexed by slot
-    /// come out sorted by ID without sorting.
-    pub fn new(trace: &Trace) -> Slots {
-        let ids = trace.goroutine_ids();
-        let len = ids.len();
-        let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else {
-            return Slots { map: Map::Sparse(IdMap::default()), len, by_index: Vec::new() };
-        };
-        let span = hi.abs_diff(lo).saturating_add(1);
-        let map = if span <= len as u64 * 8 + 1024 {
-            let mut table = vec![NONE; span as usize];
-            for &id in ids {
-                table[(id - lo) as usize] = 0;
+    #[test]
+    fn ranks_follow_the_ids_dense_or_sparse() {
+        for ids in [vec![5, 3, 4, 10, 1], vec![7, i64::MAX, -3, 1 << 40, 0], vec![], vec![42]] {
+            let ranks = id_ranks(&ids);
+            let mut sorted = ids.clone();
+            sorted.sort();
+            for (i, &id) in ids.iter().enumerate() {
+                assert_eq!(sorted[ranks[i] as usize], id, "{ids:?}");
             }
-            for (rank, s) in table.iter_mut().filter(|s| **s != NONE).enumerate() {
-                *s = rank as u32;
-            }
-            Map::Direct { base: lo, table }
-        } else {
-            let mut sorted = ids.to_vec();
-            sorted.sort_unstable();
-            Map::Sparse(sorted.into_iter().enumerate().map(|(i, id)| (id, i as u32)).collect())
-        };
-        let mut slots = Slots { map, len, by_index: Vec::new() };
-        slots.by_index = ids.iter().map(|&id| slots.get(id).map_or(NONE, |s| s as u32)).collect();
-        slots
-    }
-
-    /// The slot of the goroutine of index `i` in the trace (every goroutine has one).
-    #[inline]
-    pub fn of_index(&self, i: u32) -> usize {
-        self.by_index[i as usize] as usize
-    }
-
-    /// How many slots there are: per-goroutine vectors have this length.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    #[inline]
-    pub fn get(&self, id: GoId) -> Option<usize> {
-        let s = match &self.map {
-            Map::Direct { base, table } => {
-                // As u64, so a negative offset is out of range even where usize is 32 bits.
-                let off = id.wrapping_sub(*base) as u64;
-                if off >= table.len() as u64 {
-                    return None;
-                }
-                table[off as usize]
-            }
-            Map::Sparse(m) => *m.get(&id)?,
-        };
-        (s != NONE).then_some(s as usize)
+        }
     }
 }

@@ -8,8 +8,9 @@
 //!
 //! A 200 MB trace has millions of goroutines, so the result is a few flat tables rather than
 //! a record with its own allocations per goroutine: fixed-size records, names interned once,
-//! and the sparse per-name times (block reasons, ranges) of every goroutine, group and
-//! region in one shared table. [`Goroutine`], [`Group`] and [`Region`] are views into them.
+//! and the sparse per-name times (block reasons, ranges) of every group and region, and of
+//! the goroutines with more than the two their records hold, in one shared table.
+//! [`Goroutine`], [`Group`] and [`Region`] are views into them.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -76,7 +77,7 @@ impl Sums {
 
 /// Where a record's named times are in [`GoroutineAnalysis::times`]: `block` entries from
 /// `at`, then `range` entries.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Span {
     at: u32,
     block: u32,
@@ -318,8 +319,9 @@ impl GoroutineAnalysis {
 #[derive(Clone, Copy)]
 pub struct Times<'a> {
     names: &'a [Box<str>],
-    /// Entries of the shared table, or a goroutine's few, kept in its record.
+    /// Entries of the shared table.
     table: &'a [Named],
+    /// Or a goroutine's few, copied from its record: `n_few` of them.
     few: [Named; 2],
     n_few: u8,
 }
@@ -343,7 +345,7 @@ impl<'a> Times<'a> {
     }
 
     pub fn total(&self) -> i64 {
-        self.entries().fold(0, |s, e| s.wrapping_add(e.1))
+        total(self.entries())
     }
 }
 
@@ -459,8 +461,8 @@ pub struct Group<'a> {
 }
 
 /// The sum of named times.
-fn total(v: &[Named]) -> i64 {
-    v.iter().fold(0, |s, e| s.wrapping_add(e.1))
+fn total(v: impl IntoIterator<Item = Named>) -> i64 {
+    v.into_iter().fold(0, |s, e| s.wrapping_add(e.1))
 }
 
 /// Adds `d` to `name`'s entry, adding the entry if missing.
@@ -588,10 +590,11 @@ struct Summarizer<'a> {
     /// Per name: its group's index in `tally`, or `UNSEEN`.
     group_of: Vec<u32>,
     /// The groups, summed as goroutines end rather than in a last pass over every record
-    /// (hundreds of MB on a big trace, long out of cache). A slot's record is counted exactly
-    /// while the slot is `ENDED`: one reopened, replaced or changed is taken out first.
+    /// (hundreds of MB on a big trace, long out of cache). A goroutine's record is counted
+    /// exactly while its state is `ENDED`: one reopened, replaced or changed is taken out first.
     tally: Vec<Tally>,
-    /// Slots ended with their total still unset: the last accounting sets it.
+    /// Goroutines (by index in the trace) ended with their total still unset: the last
+    /// accounting sets it.
     unset_total: Vec<u32>,
     by_text: HashMap<Box<str>, u32>,
     /// Per string ID: its name index, or `UNSEEN`.
@@ -837,7 +840,7 @@ impl Summarizer<'_> {
         let t = &mut self.tally[*k as usize];
         t.count += sign;
         t.sums.add(&g.sums, sign);
-        let unknown = g.sums.unknown(total(block));
+        let unknown = g.sums.unknown(total(block.iter().copied()));
         t.unknown = t.unknown.wrapping_add(unknown.wrapping_mul(sign));
         for &(name, d) in block {
             count_named(&mut t.block, name, d.wrapping_mul(sign), sign);

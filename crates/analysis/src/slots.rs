@@ -3,8 +3,8 @@
 
 use gotv_decode::GoId;
 
-/// Per goroutine index of the trace ([`gotv_decode::Trace::goroutine_ids`]): the rank of its ID
-/// among them all, ascending.
+/// Per goroutine index of the trace ([`gotv_decode::Trace::goroutine_ids`], where each ID has
+/// one index): the rank of its ID among them all, ascending.
 pub(crate) fn id_ranks(ids: &[GoId]) -> Vec<u32> {
     let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else {
         return Vec::new();

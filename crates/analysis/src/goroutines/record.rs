@@ -90,7 +90,7 @@ const _: () = assert!(std::mem::size_of::<Packed>() == 56);
 
 const NAME_BITS: u32 = 24;
 const NAME_MASK: u32 = (1 << NAME_BITS) - 1;
-const BLOCK_SHIFT: u32 = 24;
+const BLOCK_SHIFT: u32 = NAME_BITS;
 const RANGE_SHIFT: u32 = 26;
 const WIDE: u32 = 1 << 31;
 
@@ -195,10 +195,14 @@ impl Packed {
                 dur(s.syscall_block)?,
             ];
             let NamedTimes::Few { entries, block, range } = g.named else { return None };
+            // Two bits each; `keep` never makes more than two.
+            if block + range > 2 {
+                return None;
+            }
             let name = |k: usize| u16::try_from(entries[k].0).ok();
             let ns = |k: usize| dur(entries[k].1);
             let meta = (g.name < 1 << NAME_BITS)
-                .then_some(g.name | u32::from(block) << BLOCK_SHIFT | u32::from(range) << RANGE_SHIFT)?;
+                .then(|| g.name | u32::from(block) << BLOCK_SHIFT | u32::from(range) << RANGE_SHIFT)?;
             Some(Packed {
                 created: g.created,
                 id: u32::try_from(g.id).ok()?,
@@ -267,7 +271,12 @@ mod tests {
             numbers(1_200, 1_300, 5_000_000_000, &[], &[]),
             numbers(1_200, 1_300, 10, &[(3, 5_000_000_000)], &[]),
             numbers(1_200, 1_300, 10, &[(70_000, 1)], &[]),
+            numbers(1_200, 1_300, 10, &[], &[(3, -1)]),
             numbers(500, 1_300, 10, &[], &[]),
+            // An ID that does not fit in `u32`, a negative one, a name index over 24 bits.
+            Numbers { id: 1 << 32, ..numbers(1_000, 1_500, 400, &[(3, 20)], &[]) },
+            Numbers { id: -7, ..numbers(1_000, 1_500, 400, &[(3, 20)], &[]) },
+            Numbers { name: 1 << 24, ..numbers(1_000, 1_500, 400, &[(3, 20)], &[]) },
         ];
         for g in &cases {
             let mut p = Packed::default();
@@ -275,14 +284,14 @@ mod tests {
             assert!(same(&p.unpack(&wides), g), "{g:?} came back as {:?}", p.unpack(&wides));
             assert_eq!((p.id(&wides), p.name(&wides)), (g.id, g.name));
         }
-        assert_eq!(wides.len(), 5);
+        assert_eq!(wides.len(), 9);
         // Stored again, a record that was wide keeps its row.
         let mut p = Packed::default();
         p.store(&cases[5], &mut wides);
         p.store(&cases[6], &mut wides);
         p.store(&cases[1], &mut wides);
         assert!(same(&p.unpack(&wides), &cases[1]));
-        assert_eq!(wides.len(), 6);
+        assert_eq!(wides.len(), 10);
     }
 
     #[test]

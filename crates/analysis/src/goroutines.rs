@@ -85,6 +85,25 @@ struct Span {
 }
 
 impl Span {
+    /// Appends `block` then `range` entries to `times`, one by one: in wasm, copying a slice
+    /// is a call into the engine (`memory.copy`) that costs more than the copy, millions of
+    /// times over.
+    fn append(
+        times: &mut Vec<Named>,
+        block: impl IntoIterator<Item = Named>,
+        range: impl IntoIterator<Item = Named>,
+    ) -> Span {
+        let at = times.len() as u32;
+        for e in block {
+            times.push(e);
+        }
+        let block = times.len() as u32 - at;
+        for e in range {
+            times.push(e);
+        }
+        Span { at, block, range: times.len() as u32 - at - block }
+    }
+
     /// The block and the range entries.
     fn split(self, times: &[Named]) -> (&[Named], &[Named]) {
         times[self.at as usize..][..(self.block + self.range) as usize].split_at(self.block as usize)
@@ -129,21 +148,18 @@ struct Tally {
 impl Tally {
     /// The group as the result holds it, its named times (sorted by name) appended to `times`.
     fn finish(mut self, names: &[Box<str>], times: &mut Vec<Named>) -> GroupRec {
-        let at = times.len() as u32;
-        let mut named = |v: &mut Vec<(u32, i64, i64)>| {
+        let kept = |v: &mut Vec<(u32, i64, i64)>| {
             v.retain(|e| e.2 != 0);
             v.sort_by(|a, b| names[a.0 as usize].cmp(&names[b.0 as usize]));
-            times.extend(v.iter().map(|e| (e.0, e.1)));
-            v.len() as u32
         };
-        let block = named(&mut self.block);
-        let range = named(&mut self.range);
+        kept(&mut self.block);
+        kept(&mut self.range);
         GroupRec {
             name: self.name,
             count: self.count as usize,
             sums: self.sums,
             unknown: self.unknown,
-            named: Span { at, block, range },
+            named: Span::append(times, self.block.iter().map(|e| (e.0, e.1)), self.range.iter().map(|e| (e.0, e.1))),
         }
     }
 }
@@ -292,13 +308,9 @@ impl GoroutineAnalysis {
                 let (block, range) = span.split(&self.times);
                 (Times::table(names, block), Times::table(names, range))
             }
-            NamedTimes::Few { entries, block, range } => {
-                let few = |from: u8, n: u8| {
-                    let mut e = [(0, 0); 2];
-                    e[..usize::from(n)].copy_from_slice(&entries[usize::from(from)..][..usize::from(n)]);
-                    Times { names, table: &[], few: e, n_few: n }
-                };
-                (few(0, block), few(block, range))
+            NamedTimes::Few { .. } => {
+                let (block, range) = named.split(&[]);
+                (Times::few(names, block), Times::few(names, range))
             }
         };
         ExecStats {
@@ -329,6 +341,13 @@ pub struct Times<'a> {
 impl<'a> Times<'a> {
     fn table(names: &'a [Box<str>], table: &'a [Named]) -> Times<'a> {
         Times { names, table, few: [(0, 0); 2], n_few: 0 }
+    }
+
+    /// A goroutine's few (at most two), copied: the record they were unpacked from is gone.
+    fn few(names: &'a [Box<str>], entries: &[Named]) -> Times<'a> {
+        let mut few = [(0, 0); 2];
+        few[..entries.len()].copy_from_slice(entries);
+        Times { names, table: &[], few, n_few: entries.len() as u8 }
     }
 
     pub fn get(&self, name: &str) -> Option<i64> {
@@ -705,12 +724,16 @@ impl Summarizer<'_> {
     #[inline]
     fn at_live(&mut self, id: GoId) -> Option<(usize, usize)> {
         let k = self.at(id)?;
-        Some(self.live_at(k))
+        Some((k, self.live_at(k)))
     }
 
     #[inline]
-    fn live_at(&mut self, k: usize) -> (usize, usize) {
-        (k, if self.state[k] == ENDED { self.relive(k) } else { self.state[k] as usize })
+    fn live_at(&mut self, k: usize) -> usize {
+        if self.state[k] == ENDED {
+            self.relive(k)
+        } else {
+            self.state[k] as usize
+        }
     }
 
     /// An ended goroutine that still changes state gets fresh (zero) pending state, as
@@ -794,11 +817,7 @@ impl Summarizer<'_> {
         // System goroutines can inherit a region at creation but are never part of one.
         if !l.p.regions.is_empty() && self.name_flags[g.name as usize] & SYSTEM == 0 {
             for r in l.p.regions.drain(..) {
-                let at = self.times.len() as u32;
-                self.times.extend(sub_named(&l.block, &r.block));
-                let block = self.times.len() as u32 - at;
-                self.times.extend(sub_named(&l.range, &r.range));
-                let range = self.times.len() as u32 - at - block;
+                let named = Span::append(&mut self.times, sub_named(&l.block, &r.block), sub_named(&l.range, &r.range));
                 self.regions.push(RegionRec {
                     g: s as u32,
                     name: r.name,
@@ -807,7 +826,7 @@ impl Summarizer<'_> {
                     end,
                     begin_stack: r.begin_stack,
                     sums: g.sums.sub(&r.sums),
-                    named: Span { at, block, range },
+                    named,
                 });
             }
         }
@@ -924,7 +943,7 @@ impl Summarizer<'_> {
         if self.state[k] == NOT_MADE {
             return;
         }
-        let (k, li) = self.live_at(k);
+        let li = self.live_at(k);
         let l = &mut self.live[li];
         let (st, p) = (&mut l.g.sums, &mut l.p);
         let mut unbind = false;
@@ -1075,12 +1094,9 @@ impl Summarizer<'_> {
         }
         // An end without a begin: the region started before the trace.
         let begun = l.p.regions.pop();
-        let at = self.times.len() as u32;
         let base = |f: fn(&Active) -> &[Named]| begun.as_ref().map_or(&[][..], f);
-        self.times.extend(sub_named(&block, base(|a| &a.block)));
-        let n_block = self.times.len() as u32 - at;
-        self.times.extend(sub_named(&range, base(|a| &a.range)));
-        let n_range = self.times.len() as u32 - at - n_block;
+        let named =
+            Span::append(&mut self.times, sub_named(&block, base(|a| &a.block)), sub_named(&range, base(|a| &a.range)));
         let (name, task, start, begin_stack, base_sums) = match &begun {
             Some(a) => (a.name, a.task, Some(a.start), a.begin_stack, a.sums),
             None => (name, info.task, None, NO_STACK, Sums::default()),
@@ -1093,7 +1109,7 @@ impl Summarizer<'_> {
             end: Some(t),
             begin_stack,
             sums: sums.sub(&base_sums),
-            named: Span { at, block: n_block, range: n_range },
+            named,
         });
     }
 

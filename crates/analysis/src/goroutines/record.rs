@@ -36,13 +36,7 @@ impl NamedTimes {
             }
             return NamedTimes::Few { entries, block: block.len() as u8, range: range.len() as u8 };
         }
-        let at = table.len() as u32;
-        // One by one: in wasm, copying a slice is a call into the engine (`memory.copy`)
-        // that costs more than the copy, many times over.
-        for &e in block.iter().chain(range) {
-            table.push(e);
-        }
-        NamedTimes::Table(Span { at, block: block.len() as u32, range: range.len() as u32 })
+        NamedTimes::Table(Span::append(table, block.iter().copied(), range.iter().copied()))
     }
 
     /// The block and the range entries.

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcState, Resource, StackId, StrId, TaskId, Trace,
-    Transition, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
+    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcId, ProcState, ProcTransition, Resource, StackId,
+    StrId, TaskId, Trace, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -625,11 +625,14 @@ struct Summarizer<'a> {
     /// belonged to the replaced goroutine.
     reborn: IdMap<u32, usize>,
     times: Vec<Named>,
-    /// P ↔ G bindings of goroutines in a syscall, to see the P taken away (syscall block).
-    syscalling_p: IdMap<i64, GoId>,
-    syscalling_g: IdMap<GoId, i64>,
-    /// (P, range name) → the goroutine running when a P-scoped range began.
-    ranges_p: IdMap<(i64, StrId), GoId>,
+    /// P ↔ G bindings of goroutines in a syscall, to see the P taken away (syscall block):
+    /// per proc (see [`proc_index`]), the goroutine's index in the trace + 1, and per
+    /// goroutine index, the proc's + 1 (0: none). Flat, not maps: a server's trace enters and
+    /// leaves millions of syscalls, and hashing took a third of the pass.
+    syscalling_p: Vec<u32>,
+    syscalling_g: Vec<u32>,
+    /// (P, range name, the goroutine running when that P-scoped range began): a few at most.
+    ranges_p: Vec<(ProcId, StrId, GoId)>,
     /// Go's syncTs: the latest Sync's time or, while that is 0 (unset), the time of the
     /// first event after it that has one. Found lazily: `sync_scan` is the next event to
     /// look at while `sync_ts` is 0.
@@ -640,8 +643,14 @@ struct Summarizer<'a> {
     pass: PassStats,
     /// Per stack ID: its creation site's index + 1; 0 until a goroutine is created there.
     site_of_stack: Vec<u32>,
-    /// Per proc: since when it runs.
-    proc_running: IdMap<i64, i64>,
+    /// Per proc (see [`proc_index`]): since when it runs.
+    proc_running: Vec<Option<i64>>,
+}
+
+/// A proc's index in the per-proc vectors: its index in the trace, or one past the last for
+/// events of no proc (which Go keys by proc ID -1).
+fn proc_index(trace: &Trace, slot: Option<u32>) -> usize {
+    slot.map_or(trace.proc_ids().len(), |s| s as usize)
 }
 
 impl Summarizer<'_> {
@@ -985,10 +994,9 @@ impl Summarizer<'_> {
             let name = self.outermost(stack);
             self.live[li].g.name = name;
         }
-        let id = self.live[li].g.id;
         if unbind {
-            if let Some(p) = self.syscalling_g.remove(&id) {
-                self.syscalling_p.remove(&p);
+            if let Some(p) = std::mem::take(&mut self.syscalling_g[k]).checked_sub(1) {
+                self.syscalling_p[p as usize] = 0;
             }
         }
         match new {
@@ -1023,9 +1031,9 @@ impl Summarizer<'_> {
                 self.end(k, t, Some(t));
             }
             GoState::Syscall => {
-                let proc = ev.proc();
-                self.syscalling_p.insert(proc, id);
-                self.syscalling_g.insert(id, proc);
+                let p = proc_index(self.trace, ev.thread_and_proc_slots().1);
+                self.syscalling_p[p] = k as u32 + 1;
+                self.syscalling_g[k] = p as u32 + 1;
                 self.live[li].p.syscall = t;
             }
             GoState::Undetermined => {}
@@ -1039,10 +1047,13 @@ impl Summarizer<'_> {
         if ev.kind() == EventKind::RangeEnd {
             let gid = match r.scope {
                 Resource::Goroutine(g) => g,
-                Resource::Proc(p) => match self.ranges_p.remove(&(p, r.name)) {
+                Resource::Proc(p) => match self.ranges_p.iter().position(|e| (e.0, e.1) == (p, r.name)) {
                     // Only if it ends on the goroutine it began on.
-                    Some(g) if g == ev.goroutine() => g,
-                    _ => return,
+                    Some(at) => match self.ranges_p.swap_remove(at).2 {
+                        g if g == ev.goroutine() => g,
+                        _ => return,
+                    },
+                    None => return,
                 },
                 _ => return,
             };
@@ -1059,7 +1070,10 @@ impl Summarizer<'_> {
             Resource::Proc(p) => {
                 let cur = ev.goroutine();
                 if self.at(cur).is_some() {
-                    self.ranges_p.insert((p, r.name), cur);
+                    match self.ranges_p.iter_mut().find(|e| (e.0, e.1) == (p, r.name)) {
+                        Some(e) => e.2 = cur,
+                        None => self.ranges_p.push((p, r.name, cur)),
+                    }
                 }
                 cur
             }
@@ -1126,16 +1140,19 @@ impl Summarizer<'_> {
                     }
                     return;
                 }
-                let Some(Transition::Proc { id, from, to }) = ev.transition() else { return };
+                let Some(ProcTransition { slot, from, to }) = ev.proc_transition() else { return };
+                let p = proc_index(trace, slot);
                 if from != to && to == ProcState::Idle {
-                    if let Some((_, li)) = self.syscalling_p.remove(&id).and_then(|g| self.at_live(g)) {
+                    let in_syscall = std::mem::take(&mut self.syscalling_p[p]).checked_sub(1);
+                    if let Some(k) = in_syscall.map(|k| k as usize).filter(|&k| self.state[k] != NOT_MADE) {
+                        let li = self.live_at(k);
                         self.live[li].p.syscall_block = ev.time();
                     }
                 }
                 if to == ProcState::Running && from != ProcState::Running {
-                    self.proc_running.insert(id, ev.time());
+                    self.proc_running[p] = Some(ev.time());
                 } else if from == ProcState::Running && to != ProcState::Running {
-                    let busy = self.proc_running.remove(&id).map_or(0, |since| ev.time().saturating_sub(since));
+                    let busy = self.proc_running[p].take().map_or(0, |since| ev.time().saturating_sub(since));
                     self.pass.proc_busy_ns = self.pass.proc_busy_ns.saturating_add(busy);
                 }
             }
@@ -1156,6 +1173,8 @@ impl Summarizer<'_> {
 pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let slots = id_ranks(trace.goroutine_ids());
     let n = slots.len();
+    // One more for events of no proc: see `proc_index`.
+    let procs = trace.proc_ids().len() + 1;
     let mut s = Summarizer {
         trace,
         slots,
@@ -1175,9 +1194,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         regions: Vec::new(),
         reborn: IdMap::default(),
         times: Vec::new(),
-        syscalling_p: IdMap::default(),
-        syscalling_g: IdMap::default(),
-        ranges_p: IdMap::default(),
+        syscalling_p: vec![0; procs],
+        syscalling_g: vec![0; n],
+        ranges_p: Vec::new(),
         sync_ts: 0,
         sync_scan: 0,
         side: TransitionCursor::default(),
@@ -1190,7 +1209,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
             sites: Vec::new(),
         },
         site_of_stack: vec![0; trace.stacks.len()],
-        proc_running: IdMap::default(),
+        proc_running: vec![None; procs],
     };
     s.intern(0);
     trace.each_event(|i, kind| s.event(i, kind));
@@ -1208,7 +1227,11 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         s.end(k as usize, trace_end_ns, None);
     }
     // Saturating: a corrupt trace's times can be anything.
-    let busy = s.proc_running.values().fold(0i64, |sum, since| sum.saturating_add(trace_end_ns.saturating_sub(*since)));
+    let busy = s
+        .proc_running
+        .iter()
+        .flatten()
+        .fold(0i64, |sum, since| sum.saturating_add(trace_end_ns.saturating_sub(*since)));
     s.pass.proc_busy_ns = s.pass.proc_busy_ns.saturating_add(busy);
     let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, tally, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the

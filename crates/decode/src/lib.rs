@@ -48,6 +48,6 @@ pub use model::*;
 pub use stacks::{StackId, Stacks, NO_STACK};
 pub use strings::{StrId, Strings};
 pub use trace::{
-    each_index, EventRef, ExperimentalEvent, GenerationInfo, GoTransition, LogInfo, RangeInfo, RegionInfo, SyncInfo,
-    TaskInfo, Trace, TransitionCursor,
+    each_index, EventRef, ExperimentalEvent, GenerationInfo, GoTransition, LogInfo, ProcTransition, RangeInfo,
+    RegionInfo, SyncInfo, TaskInfo, Trace, TransitionCursor,
 };

@@ -51,6 +51,15 @@ pub struct GoTransition {
     pub to: GoState,
 }
 
+/// A proc's state change; see [`EventRef::proc_transition`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcTransition {
+    /// The proc's index in [`Trace::proc_ids`]; `None` for a transition of no proc.
+    pub slot: Option<u32>,
+    pub from: ProcState,
+    pub to: ProcState,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct TaskInfo {
     pub id: TaskId,
@@ -783,9 +792,23 @@ impl<'a> EventRef<'a> {
             let id = self.trace.contexts.goroutines.id(g.slot);
             return Some(Transition::Goroutine { id, from: g.from, to: g.to });
         }
-        let pair = (self.trace.aux[self.i] & PAIR_MASK) - GO_PAIRS;
-        Some(Transition::Proc {
-            id: self.trace.contexts.procs.id(self.arg()),
+        let p = self.proc_transition()?;
+        let id = self.trace.contexts.procs.id(p.slot.unwrap_or(NONE));
+        Some(Transition::Proc { id, from: p.from, to: p.to })
+    }
+
+    /// A proc's state change with the proc as its index in [`Trace::proc_ids`], like
+    /// [`EventRef::go_transition`] for goroutines. `None` for other events.
+    #[inline]
+    pub fn proc_transition(&self) -> Option<ProcTransition> {
+        if self.kind() != EventKind::StateTransition {
+            return None;
+        }
+        let pair = self.trace.aux[self.i] & PAIR_MASK;
+        let pair = pair.checked_sub(GO_PAIRS)?;
+        let slot = self.arg();
+        Some(ProcTransition {
+            slot: (slot != NONE).then_some(slot),
             from: ProcState::from_u8(pair / 4),
             to: ProcState::from_u8(pair % 4),
         })
@@ -851,16 +874,19 @@ impl<'a> EventRef<'a> {
         side(&t.create_events, self.i as u32).map_or(NO_STACK, |k| t.create_stacks.get(k))
     }
 
+    // Inlined, and without a panic path, so that a pass wanting one metric reads the values
+    // of only that one (a trace has millions of heap metrics).
+    #[inline]
     pub fn metric(&self) -> Option<(Metric, u64)> {
         if self.kind() != EventKind::Metric {
             return None;
         }
-        let m = match self.trace.aux[self.i] {
+        let m = match self.trace.aux.get(self.i)? {
             0 => Metric::Gomaxprocs,
             1 => Metric::HeapObjects,
             _ => Metric::HeapGoal,
         };
-        Some((m, self.trace.metrics[self.arg() as usize]))
+        Some((m, *self.trace.metrics.get(self.arg() as usize)?))
     }
 
     /// A label and the goroutine it applies to.

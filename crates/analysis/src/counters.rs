@@ -1,7 +1,8 @@
 //! The timeline's counter rows (analyses.md §5.2): goroutines running / runnable / waiting
-//! in GC, and Ps running, each a step series with a point wherever a value changes.
+//! in GC, and Ps running with goroutines in syscalls, each a step series with a point wherever
+//! a value changes.
 
-use gotv_decode::{EventKind, GoState, GoTransition, ProcState, Resource, Trace, Transition};
+use gotv_decode::{EventKind, GoState, GoTransition, ProcState, ProcTransition, Resource, Trace};
 use serde::Serialize;
 
 const WAITING: u8 = 1;
@@ -21,12 +22,14 @@ pub struct GoroutineCounts {
 pub struct ProcCount {
     pub time: i64,
     pub running: u32,
+    /// Goroutines in a syscall (Go's "InSyscall", which it leaves at 0 for 1.22+ traces).
+    pub in_syscall: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counters {
     pub goroutines: Vec<GoroutineCounts>,
-    /// Go calls this row "Threads"; it counts running Ps.
+    /// Go calls this row "Threads"; it counts running Ps, and goroutines in syscalls.
     pub procs: Vec<ProcCount>,
 }
 
@@ -44,7 +47,15 @@ pub fn plot_resolution(duration_ns: i64) -> i64 {
 pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
     let mut c = Counters::default();
     let mut now = GoroutineCounts { time: 0, running: 0, runnable: 0, gc_waiting: 0 };
-    let mut procs = 0u32;
+    let mut procs = ProcCount { time: 0, running: 0, in_syscall: 0 };
+    let proc_point = |c: &mut Counters, now: ProcCount| match c.procs.last_mut() {
+        Some(p) if (p.running, p.in_syscall) == (now.running, now.in_syscall) => {}
+        Some(p) if now.time - p.time < resolution_ns => {
+            p.running = p.running.max(now.running);
+            p.in_syscall = p.in_syscall.max(now.in_syscall);
+        }
+        _ => c.procs.push(now),
+    };
     // Per goroutine, by its index in the trace (which transitions carry, so no ID is looked
     // up per transition): WAITING and ASSIST bits.
     let mut flags = vec![0u8; trace.goroutine_ids().len()];
@@ -70,19 +81,20 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
                     } else {
                         flags[slot] &= !WAITING;
                     }
+                    if (from == GoState::Syscall) != (to == GoState::Syscall) {
+                        let n = &mut procs.in_syscall;
+                        *n = if to == GoState::Syscall { *n + 1 } else { n.saturating_sub(1) };
+                        proc_point(&mut c, ProcCount { time: t, ..procs });
+                    }
                 }
                 None => {
-                    let Some(Transition::Proc { from, to, .. }) = ev.transition() else { return };
+                    let Some(ProcTransition { from, to, .. }) = ev.proc_transition() else { return };
                     if to == ProcState::Running && from != ProcState::Running {
-                        procs += 1;
+                        procs.running += 1;
                     } else if from == ProcState::Running && to != ProcState::Running {
-                        procs = procs.saturating_sub(1);
+                        procs.running = procs.running.saturating_sub(1);
                     }
-                    match c.procs.last_mut() {
-                        Some(p) if p.running == procs => {}
-                        Some(p) if t - p.time < resolution_ns => p.running = p.running.max(procs),
-                        _ => c.procs.push(ProcCount { time: t, running: procs }),
-                    }
+                    proc_point(&mut c, ProcCount { time: t, ..procs });
                 }
             },
             EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => {

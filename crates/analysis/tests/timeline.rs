@@ -40,3 +40,37 @@ fn counter_series_change_at_every_point_and_merge_by_resolution() {
         assert!(exact.procs.iter().all(|p| p.running <= 2), "{name}: more Ps running than GOMAXPROCS");
     }
 }
+
+#[test]
+fn goroutines_in_syscalls_follow_gos_transitions() {
+    for name in ["workshop-go1.27", "nethttp-go1.27", "stress-go1.22"] {
+        let trace = common::load(name);
+        let exact = counters(&trace, 0);
+        // From Go's own stream: the count after each transition into or out of a syscall.
+        let mut n = 0u32;
+        let mut expected = Vec::new();
+        for l in common::parsed_lines(name).iter().filter(|l| l.contains(" StateTransition ") && l.contains(" GoID=")) {
+            let Some((from, to)) = l.split(' ').find(|w| w.contains("->")).and_then(|w| w.split_once("->")) else {
+                continue;
+            };
+            if (from == "Syscall") != (to == "Syscall") {
+                n = if to == "Syscall" { n + 1 } else { n.saturating_sub(1) };
+                let time = l.split(' ').find_map(|w| w.strip_prefix("Time=")).and_then(|t| t.parse::<i64>().ok());
+                expected.push((time.expect("a time"), n));
+            }
+        }
+        assert!(expected.iter().any(|e| e.1 > 0), "{name}: no syscalls");
+        // Each point holds the count after the last change at its time.
+        let ours: Vec<(i64, u32)> = exact.procs.iter().map(|p| (p.time, p.in_syscall)).collect();
+        for (t, n) in expected.iter().rev().fold(Vec::<(i64, u32)>::new(), |mut v, &e| {
+            if v.last().is_none_or(|l| l.0 != e.0) {
+                v.push(e);
+            }
+            v
+        }) {
+            let at = ours.partition_point(|p| p.0 <= t);
+            assert!(at > 0, "{name}: no point by {t}");
+            assert_eq!(ours[at - 1].1, n, "{name}: goroutines in syscalls at {t}");
+        }
+    }
+}

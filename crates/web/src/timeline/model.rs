@@ -9,7 +9,7 @@ use std::cell::OnceCell;
 
 use super::paint::{color_of, Rgb};
 use gotv_analysis::{GcAnalysis, GoroutineAnalysis};
-use gotv_decode::{EventKind, GoId, GoState, IdMap, ProcState, Trace, Transition};
+use gotv_decode::{EventKind, GoId, GoState, ProcState, Trace};
 
 /// The GC and stop-the-world rows' names (Go's own, in every language).
 pub const GC_ROW: &str = "GC";
@@ -39,10 +39,17 @@ struct Stored {
     who: u32,
 }
 
+/// Spans per piece of [`Spans`]: a whole number of blocks, so that a block is in one piece.
+/// Tests use small pieces, so that every fixture's lanes span several.
+const PIECE: usize = if cfg!(test) { BLOCK * 4 } else { BLOCK << 14 };
+
 /// Spans on one lane, in time order and not overlapping (a P or M runs one goroutine at a time).
 #[derive(Default)]
 pub struct Spans {
-    spans: Vec<Stored>,
+    /// In pieces of [`PIECE`] (the last one filling): a server's trace puts tens of millions on
+    /// one P, and one vector growing by doubling spent a third of the model's time in the page
+    /// copying them.
+    pieces: Vec<Vec<Stored>>,
     /// The end time of the last span of each block of `BLOCK`. Zoomed out, a frame looks up
     /// where every pixel column starts: a binary search over millions of spans reads the trace's
     /// time column all over memory, about twenty cache misses per column; this small array
@@ -61,12 +68,33 @@ pub struct Span {
 
 impl Spans {
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.pieces.last().map_or(0, |last| (self.pieces.len() - 1) * PIECE + last.len())
     }
 
     fn push(&mut self, start: u32, end: u32, goroutine: u32, state: GoState) {
         let who = goroutine << 1 | u32::from(state == GoState::Syscall);
-        self.spans.push(Stored { start, end, who });
+        match self.pieces.last_mut().filter(|p| p.len() < PIECE) {
+            Some(p) => p.push(Stored { start, end, who }),
+            None => {
+                // The first piece grows as it fills: most lanes (threads) have few spans.
+                let mut piece = if self.pieces.is_empty() { Vec::new() } else { Vec::with_capacity(PIECE) };
+                piece.push(Stored { start, end, who });
+                self.pieces.push(piece);
+            }
+        }
+    }
+
+    /// Spans `from..to`, which must not cross a block's end.
+    fn block_part(&self, from: usize, to: usize) -> &[Stored] {
+        if from >= to {
+            return &[];
+        }
+        let at = from % PIECE;
+        &self.pieces[from / PIECE][at..at + (to - from)]
+    }
+
+    fn stored(&self) -> impl Iterator<Item = &Stored> {
+        self.pieces.iter().flatten()
     }
 
     pub fn get(&self, trace: &Trace, (start_ns, end_ns): (i64, i64), i: usize) -> Span {
@@ -75,7 +103,7 @@ impl Spans {
             BEFORE => start_ns,
             ev => trace.time(ev as usize),
         };
-        let s = self.spans[i];
+        let s = self.pieces[i / PIECE][i % PIECE];
         Span {
             start_ns: time(s.start),
             end_ns: time(s.end),
@@ -104,13 +132,13 @@ impl Spans {
         let hi = hi.min(n);
         let block = (lo + ends[lo..hi].partition_point(|&end| (end as f64) <= t)) * BLOCK;
         let start = block.max(from).min(self.len());
-        let spans = &self.spans[start..(block + BLOCK).min(self.len()).max(start)];
+        let spans = self.block_part(start, (block + BLOCK).min(self.len()).max(start));
         start + spans.partition_point(|s| s.end != OPEN && (trace.time(s.end as usize) as f64) <= t)
     }
 
     fn index_blocks(&mut self, trace: &Trace) {
         let time = |ev: u32| if ev == OPEN { i64::MAX } else { trace.time(ev as usize) };
-        self.block_ends = self.spans.iter().skip(BLOCK - 1).step_by(BLOCK).map(|s| time(s.end)).collect();
+        self.block_ends = self.stored().skip(BLOCK - 1).step_by(BLOCK).map(|s| time(s.end)).collect();
     }
 }
 
@@ -338,8 +366,6 @@ pub struct Model {
     pub stw: Vec<Range>,
     /// Of the counter rows' points, in ns.
     resolution: i64,
-    /// Threads in syscalls over time, kept for `add_counters`.
-    syscalls: Vec<(i64, f64)>,
 }
 
 impl Model {
@@ -352,7 +378,7 @@ impl Model {
     /// The lanes per P, or per thread.
     pub fn lanes(&self, trace: &Trace, by_thread: bool) -> &[Lane] {
         if by_thread {
-            self.threads.get_or_init(|| lanes::<true>(trace, &self.goroutines, &mut Vec::new()))
+            self.threads.get_or_init(|| lanes::<true>(trace, &self.goroutines))
         } else {
             &self.procs
         }
@@ -372,13 +398,13 @@ const IDLE: Open = Open { state: GoState::NotExist, lane: OPEN, start: OPEN };
 /// Spans follow go tool trace's timeline (analyses.md §5.3): a goroutine's span runs from
 /// becoming Running until it stops executing, split where it enters a syscall so the syscall is
 /// drawn in its own color; on the P it ends when the P is taken from the syscall, on the thread
-/// when the syscall returns. The P pass also counts threads in syscalls into `syscalls`.
-fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines, syscalls: &mut Vec<(i64, f64)>) -> Vec<Lane> {
+/// when the syscall returns.
+fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines) -> Vec<Lane> {
     let mut lanes = LaneSet::new(if BY_THREAD { trace.thread_ids() } else { trace.proc_ids() });
     let mut open = vec![IDLE; goroutines.ids.len()];
-    // The goroutine in a syscall on each P, until the P is taken from it.
-    let mut in_syscall_on: IdMap<i64, u32> = IdMap::default();
-    let mut in_syscall = 0u32;
+    // Per lane of a P, the goroutine in a syscall on it (`OPEN`: none), until the P is taken
+    // from it. Flat, not a map: a server's trace has millions of syscalls.
+    let mut in_syscall_on: Vec<u32> = Vec::new();
     let goroutine_ids = trace.goroutine_ids();
     trace.each_event(|i, kind| {
         if kind != EventKind::StateTransition {
@@ -387,9 +413,10 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines, syscalls
         let ev = trace.event(i);
         let at = i as u32;
         let Some(t) = ev.go_transition() else {
-            if let (false, Some(Transition::Proc { id, to, .. })) = (BY_THREAD, ev.transition()) {
-                if to != ProcState::Running {
-                    if let Some(g) = in_syscall_on.remove(&id) {
+            if let (false, Some(p)) = (BY_THREAD, ev.proc_transition()) {
+                if p.to != ProcState::Running {
+                    let on = lanes.existing(p.slot).and_then(|lane| in_syscall_on.get_mut(lane as usize));
+                    if let Some(g) = on.map(|g| std::mem::replace(g, OPEN)).filter(|&g| g != OPEN) {
                         let o = &mut open[g as usize];
                         lanes.close(o.lane, o.start, at, g, GoState::Syscall);
                         o.lane = OPEN;
@@ -404,13 +431,9 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines, syscalls
         if o.state.executing() {
             lanes.close(o.lane, o.start, at, g, o.state);
         }
-        if !BY_THREAD {
-            if o.state == GoState::Syscall && o.lane != OPEN {
-                in_syscall_on.remove(&lanes.lanes[o.lane as usize].id);
-            }
-            if (from == GoState::Syscall) != (to == GoState::Syscall) {
-                in_syscall = if to == GoState::Syscall { in_syscall + 1 } else { in_syscall.saturating_sub(1) };
-                syscalls.push((ev.time(), in_syscall as f64));
+        if !BY_THREAD && o.state == GoState::Syscall {
+            if let Some(g) = in_syscall_on.get_mut(o.lane as usize) {
+                *g = OPEN;
             }
         }
         *o = IDLE;
@@ -421,7 +444,10 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines, syscalls
             let start = if from == GoState::Undetermined { BEFORE } else { at };
             *o = Open { state: to, lane, start };
             if !BY_THREAD && to == GoState::Syscall && lane != OPEN {
-                in_syscall_on.insert(ev.proc(), g);
+                if in_syscall_on.len() <= lane as usize {
+                    in_syscall_on.resize(lane as usize + 1, OPEN);
+                }
+                in_syscall_on[lane as usize] = g;
             }
         }
     });
@@ -436,8 +462,7 @@ impl Model {
         let (start_ns, end_ns) = (gs.trace_start_ns, gs.trace_end_ns.max(gs.trace_start_ns));
         let resolution = gotv_analysis::plot_resolution(end_ns.saturating_sub(start_ns));
         let goroutines = Goroutines::new(gs);
-        let mut syscalls = Vec::new();
-        let procs = lanes::<false>(trace, &goroutines, &mut syscalls);
+        let procs = lanes::<false>(trace, &goroutines);
         let points = |s: &[gotv_analysis::Point]| s.iter().map(|p| (p.time, p.value as f64)).collect::<Vec<_>>();
         // Go draws the goal as the headroom above what is allocated.
         let heap = CounterRow::merged(
@@ -473,7 +498,6 @@ impl Model {
             gc: gc_ranges,
             stw,
             resolution,
-            syscalls,
         }
     }
 
@@ -485,10 +509,10 @@ impl Model {
         for c in &counts.goroutines {
             goroutine_row.add(c.time, &[c.running as f64, c.runnable as f64, c.gc_waiting as f64], 0);
         }
-        // Running Ps come from the counters; threads in syscalls from the pass in `new`.
-        let running: Vec<(i64, f64)> = counts.procs.iter().map(|p| (p.time, p.running as f64)).collect();
-        let syscalls = std::mem::take(&mut self.syscalls);
-        let thread_row = CounterRow::merged(THREADS.0, THREADS.1, &running, &syscalls, self.resolution, |r, s| [r, s]);
+        let mut thread_row = CounterRow::new(THREADS.0, THREADS.1);
+        for p in &counts.procs {
+            thread_row.add(p.time, &[p.running as f64, p.in_syscall as f64], 0);
+        }
         self.counters[0] = goroutine_row.finished(self.resolution);
         self.counters[2] = thread_row.finished(self.resolution);
     }
@@ -521,6 +545,11 @@ impl<'a> LaneSet<'a> {
             self.lanes.push(Lane { id: self.ids[s], spans: Spans::default() });
         }
         self.by_slot[s]
+    }
+
+    /// The lane of a P or M that has one.
+    fn existing(&self, slot: Option<u32>) -> Option<u32> {
+        slot.and_then(|s| self.by_slot.get(s as usize)).copied().filter(|&l| l != OPEN)
     }
 
     fn close(&mut self, lane: u32, start: u32, end: u32, goroutine: u32, state: GoState) {

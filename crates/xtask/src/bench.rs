@@ -181,11 +181,17 @@ pub fn run(rest: &[String]) -> Result {
     }
     if files.is_empty() {
         let fixtures = root().join("tests/fixtures");
-        files = ["workshop-go1.27.trace", "big/big-go1.27.trace", "workshop-go1.21.trace", "big/big-go1.21.trace"]
-            .iter()
-            .map(|f| fixtures.join(f))
-            .filter(|p| p.exists())
-            .collect();
+        files = [
+            "workshop-go1.27.trace",
+            "big/big-go1.27.trace",
+            "big/server-go1.27.trace",
+            "workshop-go1.21.trace",
+            "big/big-go1.21.trace",
+        ]
+        .iter()
+        .map(|f| fixtures.join(f))
+        .filter(|p| p.exists())
+        .collect();
     }
     run_bench(runs.max(1), &files)
 }

@@ -61,7 +61,7 @@ pub fn run(rest: &[String]) -> Result {
     }
     if files.is_empty() {
         let fixtures = root().join("tests/fixtures");
-        files = ["workshop-go1.27.trace", "big/big-go1.27.trace"]
+        files = ["workshop-go1.27.trace", "big/big-go1.27.trace", "big/server-go1.27.trace"]
             .iter()
             .map(|f| fixtures.join(f))
             .filter(|p| p.exists())

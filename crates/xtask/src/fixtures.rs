@@ -9,8 +9,8 @@
 //! `--only KIND,…` (with `--answers-only`) recomputes only those answer files and leaves the
 //! others alone (kinds: [`ANSWER_KINDS`]).
 //! `big` is never part of the default run: `cargo xtask fixtures big` writes the ~200 MB
-//! `tests/fixtures/big/big-go1.27.trace` and the ~150 MB `big-go1.21.trace` (old format),
-//! both gitignored, for benchmarks.
+//! `tests/fixtures/big/big-go1.27.trace`, the ~150 MB `big-go1.21.trace` (old format) and the
+//! ~200 MB `server-go1.27.trace`, all gitignored, for benchmarks.
 
 use crate::go::{self, Go};
 use crate::provision::{describe, output};
@@ -52,6 +52,10 @@ const WORKLOADS: &[Workload] = &[
 
 /// Generated on demand only (`cargo xtask fixtures big`), with the oracle release.
 const BIG: Workload = Workload { name: "big", args: &["-bytes=200000000"], since: 21 };
+/// Also written by `big`: the workshop's file-search server under load for ~200 MB, a trace of
+/// what people profile (syscalls, GC, a few long-lived goroutines beside short ones) where
+/// `big` is millions of goroutines and little else.
+const SERVER: Workload = Workload { name: "workshop", args: &["-requests=19000", "-duration=280s"], since: 21 };
 
 /// Size limits for one committed trace.
 const SOFT_MIN: u64 = 100_000;
@@ -142,6 +146,10 @@ pub fn run(rest: &[String]) -> Result {
                 generate(&go, &BIG, &out, &scratch, u64::MAX)?;
                 println!("{}: {} bytes", out.display(), file_size(&out));
             }
+            let go = go::toolchain(go::ORACLE)?;
+            let out = fixtures.join("big").join(format!("server-go1.{}.trace", go.minor()));
+            generate(&go, &SERVER, &out, &scratch, u64::MAX)?;
+            println!("{}: {} bytes", out.display(), file_size(&out));
         }
         let mut failures = Vec::new();
         for workload in WORKLOADS.iter().filter(|w| names.contains(&w.name)) {

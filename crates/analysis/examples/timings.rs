@@ -62,7 +62,8 @@ fn main() {
             steps.timed("findings", || findings(trace, &gs, &sync));
         }
         steps.timed("summary", || summary(trace));
-        steps.timed("gc", || gc(trace));
+        steps.timed("gc", || gc(trace, 0));
+        steps.timed("gc 1ms", || gc(trace, 1_000_000));
         steps.timed("counters", || counters(trace, 0));
         steps.timed("counters 1ms", || counters(trace, 1_000_000));
         if steps.only.as_ref().is_none_or(|o| o.starts_with("mmu")) {

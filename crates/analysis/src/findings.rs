@@ -105,7 +105,8 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
         runnable_max_ns: p.runnable_max_ns,
         ..Vitals::default()
     };
-    let g = gc(trace);
+    // Only cycles and pauses are read here: the heap series can be one point.
+    let g = gc(trace, i64::MAX);
     v.gc_cycles = g.cycles.len() as u64;
     v.gc_mark_ns = g.mark_ns();
     v.stw_ns = g.pause_ns();

@@ -114,7 +114,11 @@ pub struct GcSummary {
 
 const STW: &[u8] = b"stop-the-world (";
 
-pub fn gc(trace: &Trace) -> GcAnalysis {
+/// GC cycles, pauses and the heap series. With `resolution_ns` > 0, a heap point closer than
+/// that to the previous one is merged into it, keeping the highest value, as
+/// [`crate::counters`] does: a server's trace has millions of heap metrics, which a plot
+/// needs thousands of; 0 keeps every change.
+pub fn gc(trace: &Trace, resolution_ns: i64) -> GcAnalysis {
     let mut a = GcAnalysis::default();
     if trace.is_empty() {
         return a;
@@ -137,8 +141,10 @@ pub fn gc(trace: &Trace) -> GcAnalysis {
                     Metric::HeapGoal => &mut a.heap_goal,
                     Metric::Gomaxprocs => &mut a.gomaxprocs,
                 };
-                if s.last().is_none_or(|p| p.value != v) {
-                    s.push(Point { time: t, value: v });
+                match s.last_mut() {
+                    Some(p) if p.value == v => {}
+                    Some(p) if t.saturating_sub(p.time) < resolution_ns => p.value = p.value.max(v),
+                    _ => s.push(Point { time: t, value: v }),
                 }
             }
             EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => {

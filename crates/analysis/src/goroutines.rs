@@ -631,8 +631,8 @@ struct Summarizer<'a> {
     /// leaves millions of syscalls, and hashing took a third of the pass.
     syscalling_p: Vec<u32>,
     syscalling_g: Vec<u32>,
-    /// (P, range name, the goroutine running when that P-scoped range began): a few at most.
-    ranges_p: Vec<(ProcId, StrId, GoId)>,
+    /// (P, range name) → the goroutine running when a P-scoped range began.
+    ranges_p: IdMap<(ProcId, StrId), GoId>,
     /// Go's syncTs: the latest Sync's time or, while that is 0 (unset), the time of the
     /// first event after it that has one. Found lazily: `sync_scan` is the next event to
     /// look at while `sync_ts` is 0.
@@ -1047,13 +1047,10 @@ impl Summarizer<'_> {
         if ev.kind() == EventKind::RangeEnd {
             let gid = match r.scope {
                 Resource::Goroutine(g) => g,
-                Resource::Proc(p) => match self.ranges_p.iter().position(|e| (e.0, e.1) == (p, r.name)) {
+                Resource::Proc(p) => match self.ranges_p.remove(&(p, r.name)) {
                     // Only if it ends on the goroutine it began on.
-                    Some(at) => match self.ranges_p.swap_remove(at).2 {
-                        g if g == ev.goroutine() => g,
-                        _ => return,
-                    },
-                    None => return,
+                    Some(g) if g == ev.goroutine() => g,
+                    _ => return,
                 },
                 _ => return,
             };
@@ -1070,10 +1067,7 @@ impl Summarizer<'_> {
             Resource::Proc(p) => {
                 let cur = ev.goroutine();
                 if self.at(cur).is_some() {
-                    match self.ranges_p.iter_mut().find(|e| (e.0, e.1) == (p, r.name)) {
-                        Some(e) => e.2 = cur,
-                        None => self.ranges_p.push((p, r.name, cur)),
-                    }
+                    self.ranges_p.insert((p, r.name), cur);
                 }
                 cur
             }
@@ -1196,7 +1190,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         times: Vec::new(),
         syscalling_p: vec![0; procs],
         syscalling_g: vec![0; n],
-        ranges_p: Vec::new(),
+        ranges_p: IdMap::default(),
         sync_ts: 0,
         sync_scan: 0,
         side: TransitionCursor::default(),

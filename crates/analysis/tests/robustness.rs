@@ -31,7 +31,7 @@ fn analyze_everything(bytes: &[u8]) -> usize {
     let _ = annotations(&trace, &gs);
     let _ = counters(&trace, 1_000_000);
     let _ = cpu_samples(&trace);
-    let _ = gc(&trace);
+    let _ = gc(&trace, 0);
     let flags = MmuFlags { stw: true, background: true, assist: true, sweep: true, per_proc: false };
     let _ = mmu_curve(&trace, flags);
     let _ = mmu_curve(&trace, MmuFlags { per_proc: true, ..flags });

@@ -8,7 +8,7 @@ use gotv_analysis::{counters, gc};
 fn gc_cycles_and_pauses_match_gos_ranges() {
     for name in common::fixtures_v2() {
         let trace = common::load(&name);
-        let g = gc(&trace);
+        let g = gc(&trace, 0);
         let lines = common::parsed_lines(&name);
         let count = |kind: &str, what: &str| {
             lines.iter().filter(|l| l.split(' ').nth(3) == Some(kind) && l.contains(what)).count()
@@ -72,5 +72,25 @@ fn goroutines_in_syscalls_follow_gos_transitions() {
             assert!(at > 0, "{name}: no point by {t}");
             assert_eq!(ours[at - 1].1, n, "{name}: goroutines in syscalls at {t}");
         }
+    }
+}
+
+#[test]
+fn heap_series_merge_by_resolution_and_keep_peaks() {
+    for name in ["workshop-go1.27", "stress-go1.27"] {
+        let trace = common::load(name);
+        let (exact, coarse) = (gc(&trace, 0), gc(&trace, 1_000_000));
+        assert!(coarse.heap_alloc.len() < exact.heap_alloc.len(), "{name}: nothing merged");
+        for (e, c) in [(&exact.heap_alloc, &coarse.heap_alloc), (&exact.heap_goal, &coarse.heap_goal)] {
+            assert!(c.windows(2).all(|w| w[1].time - w[0].time >= 1_000_000), "{name}");
+            let peak = |s: &[gotv_analysis::Point]| s.iter().map(|p| p.value).max();
+            assert_eq!(peak(e), peak(c), "{name}");
+            // Every value is at most that of the coarse point it falls under.
+            for p in e.iter() {
+                let at = c.partition_point(|q| q.time <= p.time);
+                assert!(at > 0 && c[at - 1].value >= p.value, "{name}: {p:?}");
+            }
+        }
+        assert_eq!((exact.cycles, exact.pauses), (coarse.cycles, coarse.pauses), "{name}");
     }
 }

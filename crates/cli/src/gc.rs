@@ -30,7 +30,8 @@ struct Report {
     summary: GcSummary,
     #[serde(flatten)]
     gc: GcAnalysis,
-    /// Goroutines running, runnable and waiting in GC, and Ps running (Go's "Threads" row).
+    /// Goroutines running, runnable and waiting in GC; Ps running and goroutines in syscalls
+    /// (Go's "Threads" row).
     counters: Counters,
 }
 
@@ -38,7 +39,7 @@ pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     let (start, end) = trace.time_span();
     // Saturating: a corrupt trace's times can be anything.
     let duration = end.saturating_sub(start);
-    let gc = gotv_analysis::gc(trace);
+    let gc = gotv_analysis::gc(trace, 0);
     let summary = gc.summary(duration);
     if args.json {
         let resolution = args.resolution.unwrap_or_else(|| gotv_analysis::plot_resolution(duration));

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = annotations(&trace, &gs);
     let _ = counters(&trace, plot_resolution(trace.time_span().1.saturating_sub(trace.time_span().0)));
     let _ = cpu_samples(&trace);
-    let g = gc(&trace);
+    let g = gc(&trace, 0);
     let _ = g.summary(trace.time_span().1.saturating_sub(trace.time_span().0));
     let flags = MmuFlags { stw: true, background: true, assist: true, sweep: true, per_proc: false };
     let m = mmu_curve(&trace, flags);

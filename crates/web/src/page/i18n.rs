@@ -278,6 +278,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("gc.window", "{util} at {at}", "{at} に {util}"),
     ("gc.cycles", "GC cycles", "GC サイクル"),
     ("gc.pauses", "Stop-the-world pauses", "ストップ・ザ・ワールドによる停止"),
+    ("gc.longest", "The {shown} longest of {all}, in time order", "{all} 件のうち長い {shown} 件 (時刻順)"),
     ("axis.time_ms", "time since trace start (ms)", "トレース開始からの時間 (ms)"),
     ("axis.mb", "MB", "MB"),
     ("axis.window", "window", "ウィンドウ"),

@@ -35,7 +35,7 @@ fn load(name: &str) -> (Trace, Model) {
     let fixture = gotv_fixtures::all().into_iter().find(|f| f.name == name).expect("fixture");
     let trace = gotv_decode::decode(&fixture.bytes()).trace;
     let gs = gotv_analysis::goroutines(&trace);
-    let mut model = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+    let mut model = Model::new(&trace, &gs, &gotv_analysis::gc(&trace, 0));
     model.add_counters(&trace);
     (trace, model)
 }
@@ -366,7 +366,7 @@ fn the_first_frame_has_every_row_and_the_counters_come_after() {
     let fixture = gotv_fixtures::all().into_iter().find(|f| f.name == "workshop-go1.27").expect("fixture");
     let trace = gotv_decode::decode(&fixture.bytes()).trace;
     let gs = gotv_analysis::goroutines(&trace);
-    let mut m = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+    let mut m = Model::new(&trace, &gs, &gotv_analysis::gc(&trace, 0));
     let f = frame(&m, 1200.0, 800.0);
     let rows = m.row_names();
     let (mut first, mut later) = (Recorder::default(), Recorder::default());
@@ -390,7 +390,7 @@ fn odd_and_broken_traces_get_a_timeline() {
         let result = std::panic::catch_unwind(|| {
             let trace = gotv_decode::decode(&bytes).trace;
             let gs = gotv_analysis::goroutines(&trace);
-            let mut m = Model::new(&trace, &gs, &gotv_analysis::gc(&trace));
+            let mut m = Model::new(&trace, &gs, &gotv_analysis::gc(&trace, 0));
             m.add_counters(&trace);
             let scene = Scene { trace: &trace, model: &m };
             let selected = m.goroutines.ids.first().copied();

@@ -223,8 +223,8 @@ pub fn first_gc_query() -> Query {
 
 fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView, String> {
     let origin = gs.trace_start_ns;
-    let g = gotv_analysis::gc(trace);
     let end = gs.trace_end_ns.saturating_sub(origin);
+    let g = gotv_analysis::gc(trace, gotv_analysis::plot_resolution(end));
     let points = |s: &[gotv_analysis::Point]| {
         envelope(s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect(), end, CHART_COLUMNS)
     };

@@ -136,7 +136,9 @@ impl Session {
         // which takes seconds on a big trace.
         let goroutines = gotv_analysis::goroutines(&trace);
         t = super::stage("goroutines", t);
-        let gc = gotv_analysis::gc(&trace);
+        // Heap points as far apart as the timeline draws them (the model's resolution).
+        let span = goroutines.trace_end_ns.saturating_sub(goroutines.trace_start_ns);
+        let gc = gotv_analysis::gc(&trace, gotv_analysis::plot_resolution(span));
         t = super::stage("gc", t);
         let model = Model::new(&trace, &goroutines, &gc);
         super::stage("timeline model", t);

@@ -135,7 +135,8 @@ impl Gc {
         }
 
         table(&self.cycles, &["col.n", "col.start", "col.mark"]);
-        for (i, &(start, d)) in g.cycles.iter().enumerate() {
+        for i in shown(&self.cycles, g.cycles.iter().map(|c| c.1)) {
+            let (start, d) = g.cycles[i];
             let Some(tr) = add(&self.cycles, "tr", "", "") else { continue };
             add(&tr, "td", "num", &(i + 1).to_string());
             if let Some(td) = add(&tr, "td", "", "") {
@@ -144,7 +145,7 @@ impl Gc {
             number(&tr, d);
         }
         table(&self.pauses, &["col.start", "col.duration", "col.reason", "col.goroutine"]);
-        for p in &g.pauses {
+        for p in shown(&self.pauses, g.pauses.iter().map(|p| p.duration_ns)).into_iter().map(|i| &g.pauses[i]) {
             let Some(tr) = add(&self.pauses, "tr", "", "") else { continue };
             if let Some(td) = add(&tr, "td", "", "") {
                 range_link(&td, &human_ns(p.start_ns), p.start_ns, p.start_ns + p.duration_ns);
@@ -154,6 +155,37 @@ impl Gc {
             add(&tr, "td", "", &format!("G{}", p.goroutine));
         }
     }
+}
+
+/// Rows a table of cycles or pauses shows at most: a server's trace has tens of thousands,
+/// which took the page seconds to lay out, and the longest are the ones to look at.
+const ROWS: usize = 200;
+
+/// Which rows `table` shows (see [`longest`]); its caption says so when not all.
+fn shown(table: &Element, durations: impl ExactSizeIterator<Item = i64>) -> Vec<usize> {
+    let all = durations.len();
+    let rows = longest(durations, ROWS);
+    if rows.len() < all {
+        let text =
+            t("gc.longest").replace("{shown}", &grouped(rows.len() as u64)).replace("{all}", &grouped(all as u64));
+        if let Some(caption) = add(table, "caption", "", &text) {
+            let _ = table.insert_before(&caption, table.first_child().as_ref());
+        }
+    }
+    rows
+}
+
+/// The indices of the `n` longest durations (the earlier of equal ones), in time order; all
+/// if there are no more than `n`.
+fn longest(durations: impl Iterator<Item = i64>, n: usize) -> Vec<usize> {
+    let mut rows: Vec<(i64, usize)> = durations.enumerate().map(|(i, d)| (d, i)).collect();
+    if rows.len() > n && n > 0 {
+        rows.select_nth_unstable_by_key(n - 1, |&(d, i)| (std::cmp::Reverse(d), i));
+    }
+    rows.truncate(n);
+    let mut rows: Vec<usize> = rows.into_iter().map(|r| r.1).collect();
+    rows.sort_unstable();
+    rows
 }
 
 fn table(table: &Element, columns: &[&str]) {
@@ -176,4 +208,20 @@ pub fn range_link(parent: &Element, text: &str, from: i64, to: i64) {
     let _ = b.set_attribute("type", "button");
     let _ = b.set_attribute("data-from", &from.to_string());
     let _ = b.set_attribute("data-to", &to.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::longest;
+
+    #[test]
+    fn tables_keep_the_longest_rows_in_time_order() {
+        let d = [5, 1, 9, 9, 3, 7, 1];
+        assert_eq!(longest(d.into_iter(), 3), [2, 3, 5]);
+        assert_eq!(longest(d.into_iter(), 1), [2]);
+        assert_eq!(longest(d.into_iter(), 7), [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(longest(d.into_iter(), 100), [0, 1, 2, 3, 4, 5, 6]);
+        assert!(longest(d.into_iter(), 0).is_empty());
+        assert!(longest([].into_iter(), 3).is_empty());
+    }
 }

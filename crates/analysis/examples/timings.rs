@@ -58,8 +58,8 @@ fn main() {
         }
         steps.timed("pprof ×4", || profiles(trace, &gs, &ProfileKind::ALL));
         if steps.only.as_ref().is_none_or(|o| o == "findings") {
-            let sync = profile(trace, &gs, ProfileKind::Sync);
-            steps.timed("findings", || findings(trace, &gs, &sync));
+            let (sync, g) = (profile(trace, &gs, ProfileKind::Sync), gc(trace, 0));
+            steps.timed("findings", || findings(trace, &gs, &g, &sync));
         }
         steps.timed("summary", || summary(trace));
         steps.timed("gc", || gc(trace, 0));

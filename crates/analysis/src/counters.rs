@@ -50,7 +50,7 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
     let mut procs = ProcCount { time: 0, running: 0, in_syscall: 0 };
     let proc_point = |c: &mut Counters, now: ProcCount| match c.procs.last_mut() {
         Some(p) if (p.running, p.in_syscall) == (now.running, now.in_syscall) => {}
-        Some(p) if now.time - p.time < resolution_ns => {
+        Some(p) if now.time.saturating_sub(p.time) < resolution_ns => {
             p.running = p.running.max(now.running);
             p.in_syscall = p.in_syscall.max(now.in_syscall);
         }
@@ -119,7 +119,7 @@ pub fn counters(trace: &Trace, resolution_ns: i64) -> Counters {
         }
         match c.goroutines.last_mut() {
             Some(l) if (l.running, l.runnable, l.gc_waiting) == (now.running, now.runnable, now.gc_waiting) => {}
-            Some(l) if t - l.time < resolution_ns => {
+            Some(l) if t.saturating_sub(l.time) < resolution_ns => {
                 l.running = l.running.max(now.running);
                 l.runnable = l.runnable.max(now.runnable);
                 l.gc_waiting = l.gc_waiting.max(now.gc_waiting);

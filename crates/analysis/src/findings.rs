@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use gotv_decode::Trace;
 use serde::Serialize;
 
-use crate::gc::gc;
+use crate::gc::GcAnalysis;
 use crate::goroutines::GoroutineAnalysis;
 use crate::numbers::grouped;
 use crate::profiles::{Profile, ProfileSample};
@@ -96,7 +96,7 @@ fn leaf(trace: &Trace, stack: u32) -> Option<Location> {
 }
 
 /// The vitals, from what the goroutine analysis gathered in its pass and the GC analysis.
-pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
+pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis, g: &GcAnalysis) -> Vitals {
     let p = &gs.pass;
     let mut v = Vitals {
         wall_ns: gs.trace_end_ns.saturating_sub(gs.trace_start_ns),
@@ -105,8 +105,6 @@ pub fn vitals(trace: &Trace, gs: &GoroutineAnalysis) -> Vitals {
         runnable_max_ns: p.runnable_max_ns,
         ..Vitals::default()
     };
-    // Only cycles and pauses are read here: the heap series can be one point.
-    let g = gc(trace, i64::MAX);
     v.gc_cycles = g.cycles.len() as u64;
     v.gc_mark_ns = g.mark_ns();
     v.stw_ns = g.pause_ns();
@@ -181,9 +179,9 @@ fn is_lock(s: &ProfileSample) -> bool {
         .any(|f| matches!(f.func.as_str(), "sync.(*Mutex).Lock" | "sync.(*RWMutex).Lock" | "sync.(*RWMutex).RLock"))
 }
 
-/// Diagnoses a trace from its goroutine analysis and its sync profile, most severe first.
-pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, sync: &Profile) -> Vec<Finding> {
-    let (v, sites) = (vitals(trace, gs), sites(trace, gs));
+/// Diagnoses a trace from its goroutine and GC analyses and its sync profile, most severe first.
+pub fn findings(trace: &Trace, gs: &GoroutineAnalysis, gc: &GcAnalysis, sync: &Profile) -> Vec<Finding> {
+    let (v, sites) = (vitals(trace, gs, gc), sites(trace, gs));
     let wall = v.wall_ns.max(1) as f64;
     let procs = v.gomaxprocs.max(1);
     let mut out = Vec::new();

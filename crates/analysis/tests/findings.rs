@@ -3,13 +3,13 @@
 
 mod common;
 
-use gotv_analysis::{findings, goroutines, profile, Finding, ProfileKind};
+use gotv_analysis::{findings, gc, goroutines, profile, Finding, ProfileKind};
 
 fn diagnose(name: &str) -> Vec<Finding> {
     let trace = common::load(name);
     let gs = goroutines(&trace);
     let sync = profile(&trace, &gs, ProfileKind::Sync);
-    findings(&trace, &gs, &sync)
+    findings(&trace, &gs, &gc(&trace, 0), &sync)
 }
 
 fn traces(workload: &str) -> Vec<String> {

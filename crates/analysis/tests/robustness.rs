@@ -26,12 +26,12 @@ fn analyze_everything(bytes: &[u8]) -> usize {
     let gs = goroutines(&trace);
     let all = profiles(&trace, &gs, &ProfileKind::ALL);
     let sync = all.iter().find(|p| p.kind == ProfileKind::Sync).expect("the sync profile");
-    let _ = findings(&trace, &gs, sync);
-    let _ = vitals(&trace, &gs);
+    let g = gc(&trace, 0);
+    let _ = findings(&trace, &gs, &g, sync);
+    let _ = vitals(&trace, &gs, &g);
     let _ = annotations(&trace, &gs);
     let _ = counters(&trace, 1_000_000);
     let _ = cpu_samples(&trace);
-    let _ = gc(&trace, 0);
     let flags = MmuFlags { stw: true, background: true, assist: true, sweep: true, per_proc: false };
     let _ = mmu_curve(&trace, flags);
     let _ = mmu_curve(&trace, MmuFlags { per_proc: true, ..flags });

@@ -25,7 +25,13 @@ struct Report {
 pub fn run(trace: &Trace, args: &Args) -> Result<String, String> {
     let gs = gotv_analysis::goroutines(trace);
     let sync = gotv_analysis::profile(trace, &gs, ProfileKind::Sync);
-    let r = Report { findings: gotv_analysis::findings(trace, &gs, &sync), vitals: gotv_analysis::vitals(trace, &gs) };
+    // Only its cycles and pauses are read: heap points as far apart as a plot's.
+    let span = gs.trace_end_ns.saturating_sub(gs.trace_start_ns);
+    let gc = gotv_analysis::gc(trace, gotv_analysis::plot_resolution(span));
+    let r = Report {
+        findings: gotv_analysis::findings(trace, &gs, &gc, &sync),
+        vitals: gotv_analysis::vitals(trace, &gs, &gc),
+    };
     if args.json {
         return serde_json::to_string_pretty(&r).map_err(|e| e.to_string());
     }

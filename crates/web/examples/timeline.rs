@@ -46,9 +46,8 @@ fn main() {
     let trace = timed("decode", || gotv_decode::decode(&data)).trace;
     drop(data);
     let gs = timed("goroutines", || gotv_analysis::goroutines(&trace));
-    let gc = timed("gc", || {
-        gotv_analysis::gc(&trace, gotv_analysis::plot_resolution(trace.time_span().1 - trace.time_span().0))
-    });
+    let span = gs.trace_end_ns.saturating_sub(gs.trace_start_ns);
+    let gc = timed("gc", || gotv_analysis::gc(&trace, gotv_analysis::plot_resolution(span)));
     let mut model = timed("Model::new", || Model::new(&trace, &gs, &gc));
     timed("add_counters", || model.add_counters(&trace));
     // Built when a frame first shows lanes per thread.

@@ -402,9 +402,10 @@ const IDLE: Open = Open { state: GoState::NotExist, lane: OPEN, start: OPEN };
 fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines) -> Vec<Lane> {
     let mut lanes = LaneSet::new(if BY_THREAD { trace.thread_ids() } else { trace.proc_ids() });
     let mut open = vec![IDLE; goroutines.ids.len()];
-    // Per lane of a P, the goroutine in a syscall on it (`OPEN`: none), until the P is taken
-    // from it. Flat, not a map: a server's trace has millions of syscalls.
-    let mut in_syscall_on: Vec<u32> = Vec::new();
+    // Per lane of a P (there are at most as many as Ps), the goroutine in a syscall on it
+    // (`OPEN`: none), until the P is taken from it. Flat, not a map: a server's trace has
+    // millions of syscalls.
+    let mut in_syscall_on = vec![OPEN; if BY_THREAD { 0 } else { trace.proc_ids().len() }];
     let goroutine_ids = trace.goroutine_ids();
     trace.each_event(|i, kind| {
         if kind != EventKind::StateTransition {
@@ -443,11 +444,8 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines) -> Vec<L
             let lane = lanes.lane(if BY_THREAD { thread } else { proc });
             let start = if from == GoState::Undetermined { BEFORE } else { at };
             *o = Open { state: to, lane, start };
-            if !BY_THREAD && to == GoState::Syscall && lane != OPEN {
-                if in_syscall_on.len() <= lane as usize {
-                    in_syscall_on.resize(lane as usize + 1, OPEN);
-                }
-                in_syscall_on[lane as usize] = g;
+            if let (false, GoState::Syscall, Some(on)) = (BY_THREAD, to, in_syscall_on.get_mut(lane as usize)) {
+                *on = g;
             }
         }
     });

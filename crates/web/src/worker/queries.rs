@@ -6,7 +6,7 @@ use crate::protocol::{
     AnnotationsView, Answer, Breakdown, GcView, GoroutineRow, GroupRow, PauseView, ProfileView, Query, SampleView,
     SourceLine, TypeView,
 };
-use gotv_analysis::{ExecStats, GoroutineAnalysis, MmuFlags, ProfileFrame, ProfileKind, TypeStats};
+use gotv_analysis::{ExecStats, GcAnalysis, GoroutineAnalysis, MmuFlags, ProfileFrame, ProfileKind, TypeStats};
 use gotv_decode::{GoState, Trace, Transition};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -30,16 +30,16 @@ pub struct Answers {
 }
 
 impl Answers {
-    pub fn get(&mut self, trace: &Trace, gs: &GoroutineAnalysis, q: Query) -> Result<Answer, String> {
+    pub fn get(&mut self, trace: &Trace, gs: &GoroutineAnalysis, g: &GcAnalysis, q: Query) -> Result<Answer, String> {
         if let Some((_, a)) = self.kept.iter().find(|(k, _)| *k == q) {
             return Ok(a.clone());
         }
-        let a = self.answer(trace, gs, &q)?;
+        let a = self.answer(trace, gs, g, &q)?;
         self.kept.push((q, a.clone()));
         Ok(a)
     }
 
-    fn answer(&mut self, trace: &Trace, gs: &GoroutineAnalysis, q: &Query) -> Result<Answer, String> {
+    fn answer(&mut self, trace: &Trace, gs: &GoroutineAnalysis, g: &GcAnalysis, q: &Query) -> Result<Answer, String> {
         Ok(match q {
             Query::Groups => Answer::Groups(
                 gs.groups()
@@ -59,7 +59,7 @@ impl Answers {
                 z.write_all(&gotv_analysis::encode_pprof(profile)).map_err(|e| e.to_string())?;
                 Answer::Pprof { kind: kind.clone(), gzipped: z.finish().map_err(|e| e.to_string())? }
             }
-            Query::Gc { flags } => Answer::Gc(gc(trace, gs, flags)?),
+            Query::Gc { flags } => Answer::Gc(gc(trace, gs, g, flags)?),
             Query::Annotations => Answer::Annotations(annotations(trace, gs)),
         })
     }
@@ -221,10 +221,9 @@ pub fn first_gc_query() -> Query {
     Query::Gc { flags }
 }
 
-fn gc(trace: &Trace, gs: &GoroutineAnalysis, names: &[String]) -> Result<GcView, String> {
+fn gc(trace: &Trace, gs: &GoroutineAnalysis, g: &GcAnalysis, names: &[String]) -> Result<GcView, String> {
     let origin = gs.trace_start_ns;
     let end = gs.trace_end_ns.saturating_sub(origin);
-    let g = gotv_analysis::gc(trace, gotv_analysis::plot_resolution(end));
     let points = |s: &[gotv_analysis::Point]| {
         envelope(s.iter().map(|p| (p.time.saturating_sub(origin), p.value)).collect(), end, CHART_COLUMNS)
     };
@@ -401,7 +400,7 @@ mod tests {
             let answered = std::panic::catch_unwind(|| {
                 let trace = gotv_decode::decode(&bytes).trace;
                 let gs = gotv_analysis::goroutines(&trace);
-                let mut answers = Answers::default();
+                let (g, mut answers) = (gotv_analysis::gc(&trace, 0), Answers::default());
                 answers.all_profiles(&trace, &gs);
                 let group = gs.groups().next().map(|g| g.name.to_string());
                 let mut queries = vec![
@@ -419,7 +418,7 @@ mod tests {
                     queries.push(Query::Group { name });
                 }
                 for q in queries {
-                    let _ = answers.get(&trace, &gs, q);
+                    let _ = answers.get(&trace, &gs, &g, q);
                 }
             });
             assert!(answered.is_ok(), "{}: a view's query panicked", path.display());

@@ -8,7 +8,7 @@ use crate::protocol::{
     Answer, Details, Failure, FindingView, Frame, Loaded, Pick, Progress, Query, Rendered, SourceLine,
 };
 use crate::timeline::{self, Model, Scene};
-use gotv_analysis::{GoroutineAnalysis, ProfileKind};
+use gotv_analysis::{GcAnalysis, GoroutineAnalysis, ProfileKind};
 use gotv_decode::{Budget, Decoder, EventKind, Format, Trace};
 use std::collections::VecDeque;
 use wasm_bindgen_futures::JsFuture;
@@ -39,6 +39,8 @@ fn budget(memory_mb: Option<f64>) -> Budget {
 pub struct Session {
     trace: Trace,
     goroutines: GoroutineAnalysis,
+    /// Kept for the findings and the GC view (thinned to the plot's resolution, it is small).
+    gc: GcAnalysis,
     model: Model,
     canvas: Canvas,
     answers: Answers,
@@ -155,7 +157,7 @@ impl Session {
             groups: model.goroutines.groups.iter().map(|g| (g.name.clone(), g.members.len() as u64)).collect(),
             rows: model.row_names(),
         };
-        let session = Session { trace, goroutines, model, canvas, answers: Answers::default(), drawn: false };
+        let session = Session { trace, goroutines, gc, model, canvas, answers: Answers::default(), drawn: false };
         Opened { session: Some((session, loaded)), error }
     }
 
@@ -178,7 +180,7 @@ impl Session {
                 self.answers.all_profiles(&self.trace, &self.goroutines);
                 let t = super::stage("profiles", t);
                 let sync = self.answers.profile(&self.trace, &self.goroutines, ProfileKind::Sync, &None);
-                let findings = gotv_analysis::findings(&self.trace, &self.goroutines, sync)
+                let findings = gotv_analysis::findings(&self.trace, &self.goroutines, &self.gc, sync)
                     .into_iter()
                     .map(|f| FindingView {
                         id: f.id.to_string(),
@@ -192,7 +194,7 @@ impl Session {
                 post_findings(findings);
             }
             2 => {
-                let _ = self.answers.get(&self.trace, &self.goroutines, queries::first_gc_query());
+                let _ = self.answers.get(&self.trace, &self.goroutines, &self.gc, queries::first_gc_query());
                 super::stage("answered ahead", t);
             }
             _ => return false,
@@ -229,7 +231,7 @@ impl Session {
     }
 
     pub fn query(&mut self, q: Query) -> Result<Answer, String> {
-        self.answers.get(&self.trace, &self.goroutines, q)
+        self.answers.get(&self.trace, &self.goroutines, &self.gc, q)
     }
 
     pub fn goroutine(&self, id: i64) -> Option<Details> {

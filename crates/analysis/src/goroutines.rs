@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcId, ProcState, ProcTransition, Resource, StackId,
-    StrId, TaskId, Trace, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
+    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcState, ProcTransition, Resource, StackId, StrId,
+    TaskId, Trace, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -631,8 +631,11 @@ struct Summarizer<'a> {
     /// leaves millions of syscalls, and hashing took a third of the pass.
     syscalling_p: Vec<u32>,
     syscalling_g: Vec<u32>,
-    /// (P, range name) → the goroutine running when a P-scoped range began.
-    ranges_p: IdMap<(ProcId, StrId), GoId>,
+    /// Per proc (see [`proc_index`]): (range name, the goroutine running when that P-scoped
+    /// range began). Lists, not a map keyed by (P, name): a server's trace sweeps millions of
+    /// times and hashing was a tenth of the pass. They stay short, whatever the file holds:
+    /// the decoder scopes only GC sweeps to a P, so a list has at most that one name.
+    ranges_p: Vec<Vec<(StrId, GoId)>>,
     /// Go's syncTs: the latest Sync's time or, while that is 0 (unset), the time of the
     /// first event after it that has one. Found lazily: `sync_scan` is the next event to
     /// look at while `sync_ts` is 0.
@@ -1047,11 +1050,14 @@ impl Summarizer<'_> {
         if ev.kind() == EventKind::RangeEnd {
             let gid = match r.scope {
                 Resource::Goroutine(g) => g,
-                Resource::Proc(p) => match self.ranges_p.remove(&(p, r.name)) {
-                    // Only if it ends on the goroutine it began on.
-                    Some(g) if g == ev.goroutine() => g,
-                    _ => return,
-                },
+                Resource::Proc(p) => {
+                    let open = &mut self.ranges_p[proc_index(self.trace, self.trace.proc_slot(p))];
+                    match open.iter().position(|e| e.0 == r.name).map(|k| open.swap_remove(k).1) {
+                        // Only if it ends on the goroutine it began on.
+                        Some(g) if g == ev.goroutine() => g,
+                        _ => return,
+                    }
+                }
                 _ => return,
             };
             let Some((_, li)) = self.at_live(gid) else { return };
@@ -1067,7 +1073,11 @@ impl Summarizer<'_> {
             Resource::Proc(p) => {
                 let cur = ev.goroutine();
                 if self.at(cur).is_some() {
-                    self.ranges_p.insert((p, r.name), cur);
+                    let open = &mut self.ranges_p[proc_index(self.trace, self.trace.proc_slot(p))];
+                    match open.iter_mut().find(|e| e.0 == r.name) {
+                        Some(e) => e.1 = cur,
+                        None => open.push((r.name, cur)),
+                    }
                 }
                 cur
             }
@@ -1190,7 +1200,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         times: Vec::new(),
         syscalling_p: vec![0; procs],
         syscalling_g: vec![0; n],
-        ranges_p: IdMap::default(),
+        ranges_p: vec![Vec::new(); procs],
         sync_ts: 0,
         sync_scan: 0,
         side: TransitionCursor::default(),

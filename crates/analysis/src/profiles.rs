@@ -169,9 +169,12 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
         tracking_state[kind.state() as usize] |= 1 << k;
     }
     // Per goroutine: where its open intervals (one per kind) are in `open`, or NONE while it
-    // has none; entries are recycled, so memory follows goroutines with intervals.
+    // has none; entries are recycled, so memory follows goroutines with intervals. `masks`
+    // says which of an entry's kinds are open: a transition then touches only the kinds it
+    // opens or closes, instead of testing every kind of every entry.
     let mut open_at = vec![NONE; n];
     let mut open: Vec<Open> = Vec::new();
+    let mut masks: Vec<u64> = Vec::new();
     let mut free: Vec<u32> = Vec::new();
     // Per string ID: bit k set when `kinds[k]` tracks that reason (the substring tests run
     // once per string, not once per transition).
@@ -198,23 +201,25 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
         let ev = trace.event(i);
         let Some(GoTransition { slot, to, .. }) = ev.go_transition() else { return };
         let slot = slot as usize;
+        let at = open_at[slot];
+        let was_open = if at == NONE { 0 } else { masks[at as usize] };
+        // Kinds tracking the new state stay open; those not open yet start if the reason
+        // (looked up only then) is one they track; the others close.
         let starting = tracking_state[to as usize];
-        if open_at[slot] == NONE && starting == 0 {
+        let mut opens = starting & !was_open;
+        if opens != 0 {
+            opens &= tracked(side.reason(ev));
+        }
+        let closes = was_open & !starting;
+        if opens == 0 && closes == 0 {
             return;
         }
-        // The reason is looked up only when some profile may start tracking.
-        let mut reason_mask: Option<u64> = None;
-        let mut starts = || starting & *reason_mask.get_or_insert_with(|| tracked(side.reason(ev)));
-        let t = ev.time();
-        let at = match open_at[slot] {
+        let at = match at {
             NONE => {
-                let m = starts();
-                if m == 0 {
-                    return;
-                }
                 let at = free.pop().unwrap_or_else(|| {
                     open.extend(std::iter::repeat_n(CLOSED, nk));
-                    (open.len() / nk - 1) as u32
+                    masks.push(0);
+                    (masks.len() - 1) as u32
                 });
                 open_at[slot] = at;
                 at
@@ -222,20 +227,9 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
             at => at,
         };
         let entry = &mut open[at as usize * nk..][..nk];
-        let mut any_open = false;
-        for (k, o) in entry.iter_mut().enumerate() {
-            if o.start == i64::MIN {
-                if starting & (1 << k) != 0 && starts() & (1 << k) != 0 {
-                    *o = Open { start: t, stack: ev.stack() };
-                    any_open = true;
-                }
-                continue;
-            }
-            if starting & (1 << k) != 0 {
-                any_open = true;
-                continue;
-            }
-            let Open { start, stack } = std::mem::replace(o, CLOSED);
+        let t = ev.time();
+        for k in bits(closes) {
+            let Open { start, stack } = std::mem::replace(&mut entry[k], CLOSED);
             let (ws, we) = windows[slot];
             if we < start || t < ws {
                 continue;
@@ -254,12 +248,26 @@ fn profiles_where(trace: &Trace, gs: &GoroutineAnalysis, kinds: &[ProfileKind], 
                 r.delay = r.delay.wrapping_add(d);
             }
         }
-        if !any_open {
+        for k in bits(opens) {
+            entry[k] = Open { start: t, stack: ev.stack() };
+        }
+        let now_open = (was_open & starting) | opens;
+        masks[at as usize] = now_open;
+        if now_open == 0 {
             open_at[slot] = NONE;
             free.push(at);
         }
     });
     kinds.iter().zip(records).map(|(&kind, by_stack)| finish(trace, kind, by_stack)).collect()
+}
+
+/// The indexes of the bits set in `m`, lowest first.
+fn bits(mut m: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let k = m.trailing_zeros() as usize;
+        m &= m.wrapping_sub(1);
+        (k < 64).then_some(k)
+    })
 }
 
 fn finish(trace: &Trace, kind: ProfileKind, by_stack: Vec<Record>) -> Profile {

@@ -55,6 +55,11 @@ pub struct Point {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct GcAnalysis {
     pub cycles: Vec<GcCycle>,
+    /// Mark phases begun within the trace, as `gotv stats` counts GC cycles (`cycles` also
+    /// has one already going when the trace starts): the page's header shows it, which
+    /// otherwise took a pass of its own before the first frame.
+    #[serde(skip)]
+    pub cycles_begun: u64,
     pub pauses: Vec<Pause>,
     /// Bytes in heap objects (Go's HeapAlloc metric).
     pub heap_alloc: Vec<Point>,
@@ -154,6 +159,7 @@ pub fn gc(trace: &Trace, resolution_ns: i64) -> GcAnalysis {
                 // A range active at a generation boundary is reported again: not a new one.
                 let since = if ev.kind() == EventKind::RangeActive { start } else { t };
                 if name == b"GC concurrent mark phase" {
+                    a.cycles_begun += u64::from(ev.kind() == EventKind::RangeBegin);
                     match (begin, mark) {
                         (true, None) => mark = Some(since),
                         (false, Some(s)) => {

@@ -14,6 +14,7 @@ fn gc_cycles_and_pauses_match_gos_ranges() {
             lines.iter().filter(|l| l.split(' ').nth(3) == Some(kind) && l.contains(what)).count()
         };
         let begins = count("RangeBegin", "Name=\"GC concurrent mark phase\"");
+        assert_eq!(g.cycles_begun as usize, begins, "{name}");
         let active = usize::from(count("RangeActive", "Name=\"GC concurrent mark phase\"") > 0 && begins == 0);
         // Every cycle that began, plus one already running at the start (flight recorder).
         assert!(g.cycles.len() >= begins && g.cycles.len() <= begins + active.max(1), "{name}: {}", g.cycles.len());

@@ -406,7 +406,9 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines) -> Vec<L
     // (`OPEN`: none), until the P is taken from it. Flat, not a map: a server's trace has
     // millions of syscalls.
     let mut in_syscall_on = vec![OPEN; if BY_THREAD { 0 } else { trace.proc_ids().len() }];
-    let goroutine_ids = trace.goroutine_ids();
+    // Per goroutine index in the trace, its index in `goroutines`: read per transition, where
+    // looking its ID up took two reads far apart in memory.
+    let index_of: Vec<u32> = trace.goroutine_ids().iter().map(|&id| goroutines.index(id).unwrap_or(NO_INDEX)).collect();
     trace.each_event(|i, kind| {
         if kind != EventKind::StateTransition {
             return;
@@ -426,7 +428,10 @@ fn lanes<const BY_THREAD: bool>(trace: &Trace, goroutines: &Goroutines) -> Vec<L
             }
             return;
         };
-        let Some(g) = goroutines.index(goroutine_ids[t.slot as usize]) else { return };
+        let g = index_of[t.slot as usize];
+        if g == NO_INDEX {
+            return;
+        }
         let (from, to) = (t.from, t.to);
         let o = &mut open[g as usize];
         if o.state.executing() {

@@ -9,7 +9,7 @@ use crate::protocol::{
 };
 use crate::timeline::{self, Model, Scene};
 use gotv_analysis::{GcAnalysis, GoroutineAnalysis, ProfileKind};
-use gotv_decode::{Budget, Decoder, EventKind, Format, Trace};
+use gotv_decode::{Budget, Decoder, Format, Trace};
 use std::collections::VecDeque;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, OffscreenCanvas};
@@ -153,7 +153,7 @@ impl Session {
             end_ns: model.end_ns,
             events: trace.len() as u64,
             goroutines: trace.goroutine_ids().len() as u64,
-            gc_cycles: gc_cycles(&trace),
+            gc_cycles: gc.cycles_begun,
             groups: model.goroutines.groups.iter().map(|g| (g.name.clone(), g.members.len() as u64)).collect(),
             rows: model.row_names(),
         };
@@ -239,12 +239,3 @@ impl Session {
         Some(timeline::details(&self.trace, id, self.model.goroutines.name(i)))
     }
 }
-
-/// GC cycles begun, as `gotv stats` counts them.
-fn gc_cycles(trace: &Trace) -> u64 {
-    let begins = trace.kinds().iter().enumerate().filter(|(_, k)| **k == EventKind::RangeBegin);
-    begins.filter(|(i, _)| trace.event(*i).range().is_some_and(|r| trace.strings.bytes(r.name) == GC_MARK)).count()
-        as u64
-}
-
-const GC_MARK: &[u8] = b"GC concurrent mark phase";

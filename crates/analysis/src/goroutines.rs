@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcState, ProcTransition, Resource, StackId, StrId,
-    TaskId, Trace, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
+    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcId, ProcState, ProcTransition, Resource, StackId,
+    StrId, TaskId, Trace, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -1043,6 +1043,11 @@ impl Summarizer<'_> {
         }
     }
 
+    /// The P-scoped ranges open on proc `p`.
+    fn ranges_on(&mut self, p: ProcId) -> &mut Vec<(StrId, GoId)> {
+        &mut self.ranges_p[proc_index(self.trace, self.trace.proc_slot(p))]
+    }
+
     fn range(&mut self, ev: EventRef<'_>) {
         let Some(r) = ev.range() else { return };
         let t = ev.time();
@@ -1051,7 +1056,7 @@ impl Summarizer<'_> {
             let gid = match r.scope {
                 Resource::Goroutine(g) => g,
                 Resource::Proc(p) => {
-                    let open = &mut self.ranges_p[proc_index(self.trace, self.trace.proc_slot(p))];
+                    let open = self.ranges_on(p);
                     match open.iter().position(|e| e.0 == r.name).map(|k| open.swap_remove(k).1) {
                         // Only if it ends on the goroutine it began on.
                         Some(g) if g == ev.goroutine() => g,
@@ -1073,7 +1078,7 @@ impl Summarizer<'_> {
             Resource::Proc(p) => {
                 let cur = ev.goroutine();
                 if self.at(cur).is_some() {
-                    let open = &mut self.ranges_p[proc_index(self.trace, self.trace.proc_slot(p))];
+                    let open = self.ranges_on(p);
                     match open.iter_mut().find(|e| e.0 == r.name) {
                         Some(e) => e.1 = cur,
                         None => open.push((r.name, cur)),

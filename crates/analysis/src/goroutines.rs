@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gotv_decode::{
-    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcId, ProcState, ProcTransition, Resource, StackId,
-    StrId, TaskId, Trace, TransitionCursor, NO_GOROUTINE, NO_PROC, NO_STACK,
+    each_index, EventKind, EventRef, GoId, GoState, Metric, ProcState, ProcTransition, ScopeSlot, StackId, StrId,
+    TaskId, Trace, TransitionCursor, NO_PROC, NO_STACK,
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -519,6 +519,9 @@ struct Pending {
     block_reason: u32,
     syscall: i64,
     syscall_block: i64,
+    /// While in a syscall: the proc (see [`proc_index`]) + 1 it holds, in
+    /// [`Summarizer::syscalling_p`]; else 0.
+    syscall_p: u32,
     /// Open ranges: (name, begin).
     open: Vec<Named>,
     regions: Vec<Active>,
@@ -540,7 +543,8 @@ impl Live {
     /// Empties it for reuse, keeping the vectors' memory.
     fn clear(&mut self) {
         let p = &mut self.p;
-        (p.start, p.runnable, p.block, p.block_reason, p.syscall, p.syscall_block, p.site) = (0, 0, 0, 0, 0, 0, 0);
+        (p.start, p.runnable, p.block, p.block_reason, p.syscall, p.syscall_block) = (0, 0, 0, 0, 0, 0);
+        (p.syscall_p, p.site) = (0, 0);
         p.open.clear();
         p.regions.clear();
         self.block.clear();
@@ -625,17 +629,17 @@ struct Summarizer<'a> {
     /// belonged to the replaced goroutine.
     reborn: IdMap<u32, usize>,
     times: Vec<Named>,
-    /// P ↔ G bindings of goroutines in a syscall, to see the P taken away (syscall block):
-    /// per proc (see [`proc_index`]), the goroutine's index in the trace + 1, and per
-    /// goroutine index, the proc's + 1 (0: none). Flat, not maps: a server's trace enters and
-    /// leaves millions of syscalls, and hashing took a third of the pass.
+    /// The goroutine in a syscall on each proc (see [`proc_index`]), to see the P taken away
+    /// (syscall block): its index in the trace + 1 (0: none). The other side of the binding is
+    /// [`Pending::syscall_p`]. Flat, not a map: a server's trace enters and leaves millions of
+    /// syscalls, and hashing took a third of the pass.
     syscalling_p: Vec<u32>,
-    syscalling_g: Vec<u32>,
-    /// Per proc (see [`proc_index`]): (range name, the goroutine running when that P-scoped
-    /// range began). Lists, not a map keyed by (P, name): a server's trace sweeps millions of
-    /// times and hashing was a tenth of the pass. They stay short, whatever the file holds:
-    /// the decoder scopes only GC sweeps to a P, so a list has at most that one name.
-    ranges_p: Vec<Vec<(StrId, GoId)>>,
+    /// Per proc (see [`proc_index`]): (range name, the index in the trace of the goroutine
+    /// running when that P-scoped range began). Lists, not a map keyed by (P, name): a
+    /// server's trace sweeps millions of times and hashing was a tenth of the pass. They stay
+    /// short, whatever the file holds: the decoder scopes only GC sweeps to a P, so a list has
+    /// at most that one name.
+    ranges_p: Vec<Vec<(StrId, u32)>>,
     /// Go's syncTs: the latest Sync's time or, while that is 0 (unset), the time of the
     /// first event after it that has one. Found lazily: `sync_scan` is the next event to
     /// look at while `sync_ts` is 0.
@@ -723,20 +727,6 @@ impl Summarizer<'_> {
         c.alive += 1;
         c.peak = c.peak.max(c.alive);
         *at
-    }
-
-    /// The index in the trace of a goroutine that has a record.
-    #[inline]
-    fn at(&self, id: GoId) -> Option<usize> {
-        let k = self.trace.goroutine_slot(id)? as usize;
-        (self.state[k] != NOT_MADE).then_some(k)
-    }
-
-    /// The index in the trace and the live entry of a goroutine that has a record.
-    #[inline]
-    fn at_live(&mut self, id: GoId) -> Option<(usize, usize)> {
-        let k = self.at(id)?;
-        Some((k, self.live_at(k)))
     }
 
     #[inline]
@@ -929,10 +919,11 @@ impl Summarizer<'_> {
                 }
             }
             GoState::NotExist => {
-                let creator = self.at(ev.goroutine()).map(|c| self.state[c]).filter(|&li| li != ENDED);
-                let inherited = creator.and_then(|li| self.live[li as usize].p.regions.last().map(|r| r.task));
+                let creator = ev.goroutine_slot();
+                let live = creator.map(|c| self.state[c as usize]).filter(|&li| li != NOT_MADE && li != ENDED);
+                let inherited = live.and_then(|li| self.live[li as usize].p.regions.last().map(|r| r.task));
                 self.create(k, id(), t);
-                if ev.goroutine() != NO_GOROUTINE {
+                if creator.is_some() {
                     let site = self.site(ev.stack());
                     let li = self.state[k] as usize;
                     self.live[li].p.site = site;
@@ -998,7 +989,7 @@ impl Summarizer<'_> {
             self.live[li].g.name = name;
         }
         if unbind {
-            if let Some(p) = std::mem::take(&mut self.syscalling_g[k]).checked_sub(1) {
+            if let Some(p) = std::mem::take(&mut self.live[li].p.syscall_p).checked_sub(1) {
                 self.syscalling_p[p as usize] = 0;
             }
         }
@@ -1036,52 +1027,58 @@ impl Summarizer<'_> {
             GoState::Syscall => {
                 let p = proc_index(self.trace, ev.thread_and_proc_slots().1);
                 self.syscalling_p[p] = k as u32 + 1;
-                self.syscalling_g[k] = p as u32 + 1;
-                self.live[li].p.syscall = t;
+                let pending = &mut self.live[li].p;
+                (pending.syscall, pending.syscall_p) = (t, p as u32 + 1);
             }
             GoState::Undetermined => {}
         }
     }
 
-    /// The P-scoped ranges open on proc `p`.
-    fn ranges_on(&mut self, p: ProcId) -> &mut Vec<(StrId, GoId)> {
-        &mut self.ranges_p[proc_index(self.trace, self.trace.proc_slot(p))]
+    /// The P-scoped ranges open on proc `p` (its index in the trace).
+    fn ranges_on(&mut self, p: Option<u32>) -> &mut Vec<(StrId, u32)> {
+        &mut self.ranges_p[proc_index(self.trace, p)]
+    }
+
+    /// The live entry of the goroutine of index `k` in the trace, if it has a record.
+    #[inline]
+    fn live_of(&mut self, k: u32) -> Option<usize> {
+        (self.state[k as usize] != NOT_MADE).then(|| self.live_at(k as usize))
     }
 
     fn range(&mut self, ev: EventRef<'_>) {
-        let Some(r) = ev.range() else { return };
+        let Some((name_id, scope)) = ev.range_slots() else { return };
         let t = ev.time();
-        let name = self.intern(r.name);
+        let name = self.intern(name_id);
         if ev.kind() == EventKind::RangeEnd {
-            let gid = match r.scope {
-                Resource::Goroutine(g) => g,
-                Resource::Proc(p) => {
+            let k = match scope {
+                ScopeSlot::Goroutine(Some(k)) => k,
+                ScopeSlot::Proc(p) => {
                     let open = self.ranges_on(p);
-                    match open.iter().position(|e| e.0 == r.name).map(|k| open.swap_remove(k).1) {
+                    match open.iter().position(|e| e.0 == name_id).map(|i| open.swap_remove(i).1) {
                         // Only if it ends on the goroutine it began on.
-                        Some(g) if g == ev.goroutine() => g,
+                        Some(k) if Some(k) == ev.goroutine_slot() => k,
                         _ => return,
                     }
                 }
                 _ => return,
             };
-            let Some((_, li)) = self.at_live(gid) else { return };
+            let Some(li) = self.live_of(k) else { return };
             let l = &mut self.live[li];
-            if let Some(k) = l.p.open.iter().position(|e| e.0 == name && e.1 != 0) {
-                let ts = l.p.open.swap_remove(k).1;
+            if let Some(i) = l.p.open.iter().position(|e| e.0 == name && e.1 != 0) {
+                let ts = l.p.open.swap_remove(i).1;
                 bump(&mut l.range, name, t.wrapping_sub(ts));
             }
             return;
         }
-        let gid = match r.scope {
-            Resource::Goroutine(g) => g,
-            Resource::Proc(p) => {
-                let cur = ev.goroutine();
-                if self.at(cur).is_some() {
+        let k = match scope {
+            ScopeSlot::Goroutine(Some(k)) => k,
+            ScopeSlot::Proc(p) => {
+                let Some(cur) = ev.goroutine_slot() else { return };
+                if self.state[cur as usize] != NOT_MADE {
                     let open = self.ranges_on(p);
-                    match open.iter_mut().find(|e| e.0 == r.name) {
+                    match open.iter_mut().find(|e| e.0 == name_id) {
                         Some(e) => e.1 = cur,
-                        None => open.push((r.name, cur)),
+                        None => open.push((name_id, cur)),
                     }
                 }
                 cur
@@ -1089,7 +1086,7 @@ impl Summarizer<'_> {
             _ => return,
         };
         let at = if ev.kind() == EventKind::RangeActive { self.sync_ts(ev.index()) } else { t };
-        let Some((_, li)) = self.at_live(gid) else { return };
+        let Some(li) = self.live_of(k) else { return };
         let l = &mut self.live[li];
         if ev.kind() == EventKind::RangeActive {
             if let Some(&(_, ts)) = l.p.open.iter().find(|e| e.0 == name && e.1 != 0) {
@@ -1106,7 +1103,8 @@ impl Summarizer<'_> {
         let Some(info) = ev.region() else { return };
         let t = ev.time();
         let name = self.intern(info.type_);
-        let Some((k, li)) = self.at_live(ev.goroutine()) else { return };
+        let Some(k) = ev.goroutine_slot() else { return };
+        let Some(li) = self.live_of(k) else { return };
         let l = &mut self.live[li];
         let (mut sums, mut block, mut range) = (l.g.sums, l.block.clone(), l.range.clone());
         add_pending(&mut sums, &mut block, &mut range, l.g.created, &l.p, t);
@@ -1125,7 +1123,7 @@ impl Summarizer<'_> {
             None => (name, info.task, None, NO_STACK, Sums::default()),
         };
         self.regions.push(RegionRec {
-            g: self.slot(k) as u32,
+            g: self.slot(k as usize) as u32,
             name,
             task,
             start,
@@ -1204,7 +1202,6 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         reborn: IdMap::default(),
         times: Vec::new(),
         syscalling_p: vec![0; procs],
-        syscalling_g: vec![0; n],
         ranges_p: vec![Vec::new(); procs],
         sync_ts: 0,
         sync_scan: 0,

@@ -49,5 +49,5 @@ pub use stacks::{StackId, Stacks, NO_STACK};
 pub use strings::{StrId, Strings};
 pub use trace::{
     each_index, EventRef, ExperimentalEvent, GenerationInfo, GoTransition, LogInfo, ProcTransition, RangeInfo,
-    RegionInfo, SyncInfo, TaskInfo, Trace, TransitionCursor,
+    RegionInfo, ScopeSlot, SyncInfo, TaskInfo, Trace, TransitionCursor,
 };

@@ -86,6 +86,15 @@ pub struct RangeInfo {
     pub scope: Resource,
 }
 
+/// A range's scope (see [`EventRef::range_slots`]) with its goroutine or proc as an index in
+/// [`Trace::goroutine_ids`] or [`Trace::proc_ids`]; `None` for an ID the trace has no index for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeSlot {
+    None,
+    Goroutine(Option<u32>),
+    Proc(Option<u32>),
+}
+
 #[derive(Debug, Clone, Copy)]
 struct ExpRow {
     typ: u8,
@@ -768,6 +777,13 @@ impl<'a> EventRef<'a> {
         self.trace.contexts.goroutines.id(self.trace.gor.get(self.i))
     }
 
+    /// The event's goroutine as its index in [`Trace::goroutine_ids`] (`None`: no goroutine),
+    /// as [`EventRef::thread_and_proc_slots`] gives its thread and proc.
+    #[inline]
+    pub fn goroutine_slot(&self) -> Option<u32> {
+        Some(self.trace.gor.get(self.i)).filter(|&g| g != NONE)
+    }
+
     #[inline]
     fn pair(&self) -> [u32; 2] {
         self.trace.contexts.pairs[self.trace.pair.get(self.i) as usize]
@@ -905,6 +921,28 @@ impl<'a> EventRef<'a> {
             _ => lookup(&self.trace.range_scopes, self.i as u32).unwrap_or(Resource::None),
         };
         Some(RangeInfo { name: self.arg(), scope })
+    }
+
+    /// [`EventRef::range`] with the scope's goroutine or proc as its index in the trace: a pass
+    /// keeping state per goroutine or proc in flat vectors reads the event's own (the usual
+    /// scope) without looking IDs up and back (millions of GC sweeps in a server's trace).
+    #[inline]
+    pub fn range_slots(&self) -> Option<(StrId, ScopeSlot)> {
+        if !matches!(self.kind(), EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd) {
+            return None;
+        }
+        let t = self.trace;
+        let scope = match t.aux[self.i] {
+            SCOPE_NONE => ScopeSlot::None,
+            SCOPE_GOROUTINE => ScopeSlot::Goroutine(self.goroutine_slot()),
+            SCOPE_PROC => ScopeSlot::Proc(self.thread_and_proc_slots().1),
+            _ => match lookup(&t.range_scopes, self.i as u32) {
+                Some(Resource::Goroutine(g)) => ScopeSlot::Goroutine(t.goroutine_slot(g)),
+                Some(Resource::Proc(p)) => ScopeSlot::Proc(t.proc_slot(p)),
+                _ => ScopeSlot::None,
+            },
+        };
+        Some((self.arg(), scope))
     }
 
     /// Attributes of a completed range: (bytes swept, bytes reclaimed) for GC sweeps.

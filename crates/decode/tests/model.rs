@@ -3,7 +3,7 @@
 mod common;
 
 use common::fixtures;
-use gotv_decode::{decode, GoTransition, Transition, TransitionCursor};
+use gotv_decode::{decode, GoTransition, Resource, ScopeSlot, Transition, TransitionCursor};
 
 #[test]
 fn per_goroutine_and_per_proc_lists_hold_exactly_their_events() {
@@ -84,5 +84,43 @@ fn transition_cursor_and_indices_agree_with_the_accessors() {
             }
         }
         assert!(reasons > 0 && stacks > 0, "{name}");
+    }
+}
+
+/// A range's scope by index in the trace names the goroutine or proc that its scope by ID
+/// does, and the event's own goroutine index is its goroutine's.
+#[test]
+fn range_scopes_by_index_agree_with_the_accessor() {
+    for name in ["gen-go1.27-normal.trace", "gen-go1.23-normal.trace", "v2-go122-gc-stress.bin"] {
+        let d = decode(&std::fs::read(fixtures().join(name)).unwrap());
+        let t = &d.trace;
+        let (mut on_goroutines, mut on_procs) = (0, 0);
+        for ev in t.events() {
+            let own = ev.goroutine_slot().map(|k| t.goroutine_ids()[k as usize]);
+            assert_eq!(own.unwrap_or(gotv_decode::NO_GOROUTINE), ev.goroutine(), "{name}: event {}", ev.index());
+            let (Some(r), Some((range_name, scope))) = (ev.range(), ev.range_slots()) else {
+                assert!(ev.range().is_none() && ev.range_slots().is_none(), "{name}: event {}", ev.index());
+                continue;
+            };
+            assert_eq!(range_name, r.name, "{name}: event {}", ev.index());
+            let by_id = match scope {
+                ScopeSlot::None => Resource::None,
+                ScopeSlot::Goroutine(k) => {
+                    on_goroutines += 1;
+                    Resource::Goroutine(k.map_or(gotv_decode::NO_GOROUTINE, |k| t.goroutine_ids()[k as usize]))
+                }
+                ScopeSlot::Proc(p) => {
+                    on_procs += 1;
+                    Resource::Proc(p.map_or(gotv_decode::NO_PROC, |p| t.proc_ids()[p as usize]))
+                }
+            };
+            let expected = match r.scope {
+                // A thread's scope has no index here.
+                Resource::Thread(_) => Resource::None,
+                s => s,
+            };
+            assert_eq!(format!("{by_id:?}"), format!("{expected:?}"), "{name}: event {}", ev.index());
+        }
+        assert!(on_goroutines > 0 && on_procs > 0, "{name}: {on_goroutines} on goroutines, {on_procs} on procs");
     }
 }

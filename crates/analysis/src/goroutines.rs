@@ -164,6 +164,42 @@ impl Tally {
     }
 }
 
+/// The groups' tallies, by name.
+#[derive(Default)]
+struct Tallies {
+    /// Per name: its group's index in `tally`, or `UNSEEN`.
+    group_of: Vec<u32>,
+    tally: Vec<Tally>,
+}
+
+impl Tallies {
+    /// Adds a record (`sign` 1) to its group's sums, or takes it back (−1); `times` holds
+    /// its named times if they are not in the record.
+    fn add(&mut self, g: &Numbers, times: &[Named], sign: i64) {
+        let (block, range) = g.named.split(times);
+        if self.group_of.len() <= g.name as usize {
+            self.group_of.resize(g.name as usize + 1, UNSEEN);
+        }
+        let k = &mut self.group_of[g.name as usize];
+        if *k == UNSEEN {
+            *k = self.tally.len() as u32;
+            let (sums, block, range) = (Sums::default(), Vec::new(), Vec::new());
+            self.tally.push(Tally { name: g.name, count: 0, sums, unknown: 0, block, range });
+        }
+        let t = &mut self.tally[*k as usize];
+        t.count += sign;
+        t.sums.add(&g.sums, sign);
+        let unknown = g.sums.unknown(total(block.iter().copied()));
+        t.unknown = t.unknown.wrapping_add(unknown.wrapping_mul(sign));
+        for &(name, d) in block {
+            count_named(&mut t.block, name, d.wrapping_mul(sign), sign);
+        }
+        for &(name, d) in range {
+            count_named(&mut t.range, name, d.wrapping_mul(sign), sign);
+        }
+    }
+}
+
 /// Adds `d` to `name`'s entry, which `members` more (or fewer) members have.
 fn count_named(v: &mut Vec<(u32, i64, i64)>, name: u32, d: i64, members: i64) {
     match v.iter_mut().find(|e| e.0 == name) {
@@ -610,12 +646,10 @@ struct Summarizer<'a> {
     free: Vec<u32>,
     names: Vec<Box<str>>,
     name_flags: Vec<u8>,
-    /// Per name: its group's index in `tally`, or `UNSEEN`.
-    group_of: Vec<u32>,
     /// The groups, summed as goroutines end rather than in a last pass over every record
     /// (hundreds of MB on a big trace, long out of cache). A goroutine's record is counted
     /// exactly while its state is `ENDED`: one reopened, replaced or changed is taken out first.
-    tally: Vec<Tally>,
+    groups: Tallies,
     /// Goroutines (by index in the trace) ended with their total still unset: the last
     /// accounting sets it.
     unset_total: Vec<u32>,
@@ -743,7 +777,7 @@ impl Summarizer<'_> {
     #[cold]
     fn relive(&mut self, k: usize) -> usize {
         let g = self.recs[self.slot(k)].unpack(&self.wides);
-        self.tally(&g, -1);
+        self.groups.add(&g, &self.times, -1);
         let li = self.alloc();
         let l = &mut self.live[li];
         l.g = g;
@@ -773,7 +807,7 @@ impl Summarizer<'_> {
             NOT_MADE => {}
             ENDED => {
                 let g = self.recs[s].unpack(&self.wides);
-                self.tally(&g, -1);
+                self.groups.add(&g, &self.times, -1);
                 self.reborn.insert(s as u32, self.regions.len());
             }
             li => {
@@ -797,13 +831,13 @@ impl Summarizer<'_> {
                 let mut g = self.recs[s].unpack(&self.wides);
                 let unset = g.sums.total == 0;
                 if end.is_some() || unset {
-                    self.tally(&g, -1);
+                    self.groups.add(&g, &self.times, -1);
                     g.end = end.unwrap_or(g.end);
                     if unset {
                         g.sums.total = last.wrapping_sub(g.created);
                     }
                     self.recs[s].store(&g, &mut self.wides);
-                    self.tally(&g, 1);
+                    self.groups.add(&g, &self.times, 1);
                 }
                 return;
             }
@@ -837,38 +871,14 @@ impl Summarizer<'_> {
             self.recs.resize(s + 1, Packed::default());
         }
         self.recs[s].store(g, &mut self.wides);
-        let g = *g;
-        l.clear();
-        self.free.push(li as u32);
-        self.tally(&g, 1);
+        // Counted from the live entry, not a copy of its numbers: in wasm, copying them is a
+        // call into the engine (`memory.copy`), once per goroutine.
+        self.groups.add(g, &self.times, 1);
         if g.sums.total == 0 {
             self.unset_total.push(k as u32);
         }
-    }
-
-    /// Adds a record (`sign` 1) to its group's sums, or takes it back (−1).
-    fn tally(&mut self, g: &Numbers, sign: i64) {
-        let (block, range) = g.named.split(&self.times);
-        if self.group_of.len() <= g.name as usize {
-            self.group_of.resize(self.names.len(), UNSEEN);
-        }
-        let k = &mut self.group_of[g.name as usize];
-        if *k == UNSEEN {
-            *k = self.tally.len() as u32;
-            let (sums, block, range) = (Sums::default(), Vec::new(), Vec::new());
-            self.tally.push(Tally { name: g.name, count: 0, sums, unknown: 0, block, range });
-        }
-        let t = &mut self.tally[*k as usize];
-        t.count += sign;
-        t.sums.add(&g.sums, sign);
-        let unknown = g.sums.unknown(total(block.iter().copied()));
-        t.unknown = t.unknown.wrapping_add(unknown.wrapping_mul(sign));
-        for &(name, d) in block {
-            count_named(&mut t.block, name, d.wrapping_mul(sign), sign);
-        }
-        for &(name, d) in range {
-            count_named(&mut t.range, name, d.wrapping_mul(sign), sign);
-        }
+        l.clear();
+        self.free.push(li as u32);
     }
 
     /// A goroutine's state change; `g` is its index in the trace.
@@ -1192,8 +1202,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         free: Vec::new(),
         names: Vec::new(),
         name_flags: Vec::new(),
-        group_of: Vec::new(),
-        tally: Vec::new(),
+        groups: Tallies::default(),
         unset_total: Vec::new(),
         by_text: HashMap::new(),
         by_str: vec![UNSEEN; trace.strings.len()],
@@ -1239,7 +1248,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         .flatten()
         .fold(0i64, |sum, since| sum.saturating_add(trace_end_ns.saturating_sub(*since)));
     s.pass.proc_busy_ns = s.pass.proc_busy_ns.saturating_add(busy);
-    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, tally, .. } = s;
+    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, groups: Tallies { tally, .. }, .. } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.
     let mut regions: Vec<RegionRec> = regions

@@ -21,6 +21,7 @@ use gotv_decode::{
 };
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use crate::chunked::Chunked;
 use crate::id_map::IdMap;
 use crate::slots::id_ranks;
 use record::{NamedTimes, Numbers, Packed, Wide};
@@ -245,7 +246,7 @@ pub struct GoroutineAnalysis {
     /// Interned names (goroutine names, block reasons, range and region names); 0 is "".
     names: Vec<Box<str>>,
     /// Sorted by ID.
-    recs: Vec<Packed>,
+    recs: Chunked<Packed>,
     /// Numbers of the goroutines whose records they do not fit in.
     wides: Vec<Wide>,
     /// Sorted by execution time, largest first, then by name.
@@ -263,7 +264,8 @@ impl GoroutineAnalysis {
     }
 
     pub fn goroutine(&self, id: GoId) -> Option<Goroutine<'_>> {
-        self.recs.binary_search_by_key(&id, |r| r.id(&self.wides)).ok().map(|i| self.goroutine_at(i))
+        let i = self.recs.partition_point(|r| r.id(&self.wides) < id);
+        (i < self.recs.len() && self.recs[i].id(&self.wides) == id).then(|| self.goroutine_at(i))
     }
 
     /// By name; sorted by execution time, largest first, then by name.
@@ -635,8 +637,9 @@ struct Summarizer<'a> {
     slots: Vec<u32>,
     /// Per slot (so in ID order): the result of each goroutine that has ended. Filled as
     /// goroutines end, which is roughly in ID order, rather than all at once up front: that
-    /// wrote hundreds of MB on a big trace only to write them again, long out of cache.
-    recs: Vec<Packed>,
+    /// wrote hundreds of MB on a big trace only to write them again, long out of cache. In
+    /// pieces, which fill the memory that decoding left free (236 MB on a big trace).
+    recs: Chunked<Packed>,
     wides: Vec<Wide>,
     /// Per goroutine index in the trace (not per slot: the pass reads it for every
     /// transition, and the transition gives the index, so no lookup stands in between).
@@ -867,9 +870,7 @@ impl Summarizer<'_> {
             }
         }
         g.named = NamedTimes::keep(&l.block, &l.range, &mut self.times);
-        if s >= self.recs.len() {
-            self.recs.resize(s + 1, Packed::default());
-        }
+        self.recs.grow_to(s + 1, Packed::default());
         self.recs[s].store(g, &mut self.wides);
         // Counted from the live entry, not a copy of its numbers: in wasm, copying them is a
         // call into the engine (`memory.copy`), once per goroutine.
@@ -1195,7 +1196,7 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
     let mut s = Summarizer {
         trace,
         slots,
-        recs: Vec::with_capacity(n),
+        recs: Chunked::default(),
         wides: Vec::new(),
         state: vec![NOT_MADE; n],
         live: Vec::new(),

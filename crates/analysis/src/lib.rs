@@ -4,6 +4,7 @@
 //! clocks or threads, so the crate builds for `wasm32-unknown-unknown` unchanged.
 
 mod annotations;
+mod chunked;
 mod counters;
 mod cpu_samples;
 mod findings;

@@ -12,7 +12,7 @@ const SHIFT: u32 = 14;
 const PIECE: usize = 1 << SHIFT;
 const MASK: usize = PIECE - 1;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Chunked<T> {
     pieces: Vec<Vec<T>>,
     len: usize,
@@ -49,23 +49,15 @@ impl<T: Copy> Chunked<T> {
         self.len = len;
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.pieces.iter().flatten()
     }
 
     /// The index of the first item for which `pred` is false, the items being partitioned by
-    /// it (as `slice::partition_point`).
+    /// it (as `slice::partition_point`): the piece first, by its last item, then within it.
     pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
-        let (mut lo, mut hi) = (0, self.len);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if pred(&self[mid]) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+        let piece = self.pieces.partition_point(|p| p.last().is_some_and(&mut pred));
+        self.pieces.get(piece).map_or(self.len, |p| piece * PIECE + p.partition_point(pred))
     }
 }
 

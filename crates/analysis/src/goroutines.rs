@@ -1162,8 +1162,7 @@ impl Summarizer<'_> {
                 let p = proc_index(trace, slot);
                 if from != to && to == ProcState::Idle {
                     let in_syscall = std::mem::take(&mut self.syscalling_p[p]).checked_sub(1);
-                    if let Some(k) = in_syscall.map(|k| k as usize).filter(|&k| self.state[k] != NOT_MADE) {
-                        let li = self.live_at(k);
+                    if let Some(li) = in_syscall.and_then(|k| self.live_of(k)) {
                         self.live[li].p.syscall_block = ev.time();
                     }
                 }

@@ -178,6 +178,12 @@ impl Tallies {
     /// its named times if they are not in the record.
     fn add(&mut self, g: &Numbers, times: &[Named], sign: i64) {
         let (block, range) = g.named.split(times);
+        self.add_split(g, block, range, sign);
+    }
+
+    /// [`Tallies::add`] with the record's named times at hand: a goroutine that ends has
+    /// them in its live entry.
+    fn add_split(&mut self, g: &Numbers, block: &[Named], range: &[Named], sign: i64) {
         if self.group_of.len() <= g.name as usize {
             self.group_of.resize(g.name as usize + 1, UNSEEN);
         }
@@ -214,7 +220,6 @@ fn count_named(v: &mut Vec<(u32, i64, i64)>, name: u32, d: i64, members: i64) {
 pub(crate) struct CreationSite {
     pub stack: StackId,
     pub created: u64,
-    pub alive: u64,
     /// The most alive at once.
     pub peak: u64,
     pub ended: u64,
@@ -711,10 +716,18 @@ impl Summarizer<'_> {
         self.sync_ts
     }
 
+    /// Inlined as far as the cached answer: a pass asks for millions (a reason per block),
+    /// and the call cost more than the lookup.
+    #[inline]
     fn intern(&mut self, id: StrId) -> u32 {
-        if let Some(&k) = self.by_str.get(id as usize).filter(|&&k| k != UNSEEN) {
-            return k;
+        match self.by_str.get(id as usize) {
+            Some(&k) if k != UNSEEN => k,
+            _ => self.intern_new(id),
         }
+    }
+
+    #[cold]
+    fn intern_new(&mut self, id: StrId) -> u32 {
         let text = self.trace.strings.get(id);
         let k = match self.by_text.get(&*text) {
             Some(&k) => k,
@@ -748,22 +761,29 @@ impl Summarizer<'_> {
         k
     }
 
-    /// Counts a goroutine created with `stack`; its site's index + 1.
+    /// Counts a goroutine created with `stack`; its site's index + 1. Inlined as far as a
+    /// site seen before, as [`Summarizer::intern`] is.
+    #[inline]
     fn site(&mut self, stack: StackId) -> u32 {
+        let at = match self.site_of_stack.get(stack as usize) {
+            Some(&at) if at != 0 => at,
+            _ => self.new_site(stack),
+        };
+        let c = &mut self.pass.sites[at as usize - 1];
+        c.created += 1;
+        c.peak = c.peak.max(c.created - c.ended);
+        at
+    }
+
+    #[cold]
+    fn new_site(&mut self, stack: StackId) -> u32 {
         if self.site_of_stack.len() <= stack as usize {
             self.site_of_stack.resize(stack as usize + 1, 0);
         }
-        let at = &mut self.site_of_stack[stack as usize];
-        if *at == 0 {
-            let new = CreationSite { stack, created: 0, alive: 0, peak: 0, ended: 0, lifetime_ns: 0 };
-            self.pass.sites.push(new);
-            *at = self.pass.sites.len() as u32;
-        }
-        let c = &mut self.pass.sites[*at as usize - 1];
-        c.created += 1;
-        c.alive += 1;
-        c.peak = c.peak.max(c.alive);
-        *at
+        self.pass.sites.push(CreationSite { stack, created: 0, peak: 0, ended: 0, lifetime_ns: 0 });
+        let at = self.pass.sites.len() as u32;
+        self.site_of_stack[stack as usize] = at;
+        at
     }
 
     #[inline]
@@ -874,7 +894,7 @@ impl Summarizer<'_> {
         self.recs[s].store(g, &mut self.wides);
         // Counted from the live entry, not a copy of its numbers: in wasm, copying them is a
         // call into the engine (`memory.copy`), once per goroutine.
-        self.groups.add(g, &self.times, 1);
+        self.groups.add_split(g, &l.block, &l.range, 1);
         if g.sums.total == 0 {
             self.unset_total.push(k as u32);
         }
@@ -1029,7 +1049,6 @@ impl Summarizer<'_> {
                 let site = std::mem::take(&mut self.live[li].p.site);
                 if site != 0 {
                     let c = &mut self.pass.sites[site as usize - 1];
-                    c.alive -= 1;
                     c.ended += 1;
                     c.lifetime_ns = c.lifetime_ns.wrapping_add(t.wrapping_sub(self.live[li].g.created));
                 }

@@ -29,6 +29,8 @@ test('findings name searchFile\'s lock and the goroutine explosion, with a way t
   const { findings } = gotv('diagnose', workshop);
   await withPage(server.url, async (page) => {
     await open(page, workshop);
+    // Findings come after the first frame: the list is shown once they have.
+    await page.locator('#findings').waitFor();
     const shown = await page.locator('#findings-list li[data-id]').evaluateAll((items) =>
       items.map((i) => ({ id: i.dataset.id, what: i.querySelector('.what').textContent, where: i.querySelector('.where')?.textContent })));
     assert.deepEqual(shown.map((f) => f.id), findings.map((f) => f.id));

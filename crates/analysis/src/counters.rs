@@ -36,7 +36,7 @@ pub struct Counters {
 /// Points a plot of a counter series needs across the whole trace: finer than any screen.
 const PLOT_POINTS: i64 = 50_000;
 
-/// The resolution that gives a trace of `duration_ns` about [`PLOT_POINTS`] points per series.
+/// The resolution that gives a trace of `duration_ns` about `PLOT_POINTS` points per series.
 pub fn plot_resolution(duration_ns: i64) -> i64 {
     (duration_ns / PLOT_POINTS).max(1)
 }

@@ -121,7 +121,7 @@ const STW: &[u8] = b"stop-the-world (";
 
 /// GC cycles, pauses and the heap series. With `resolution_ns` > 0, a heap point closer than
 /// that to the previous one is merged into it, keeping the highest value, as
-/// [`crate::counters`] does: a server's trace has millions of heap metrics, which a plot
+/// [`crate::counters()`] does: a server's trace has millions of heap metrics, which a plot
 /// needs thousands of; 0 keeps every change.
 pub fn gc(trace: &Trace, resolution_ns: i64) -> GcAnalysis {
     let mut a = GcAnalysis::default();

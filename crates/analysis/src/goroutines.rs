@@ -652,8 +652,7 @@ struct Summarizer<'a> {
     live: Vec<Live>,
     /// Unused entries of `live`.
     free: Vec<u32>,
-    names: Vec<Box<str>>,
-    name_flags: Vec<u8>,
+    names: Names,
     /// The groups, summed as goroutines end rather than in a last pass over every record
     /// (hundreds of MB on a big trace, long out of cache). A goroutine's record is counted
     /// exactly while its state is `ENDED`: one reopened, replaced or changed is taken out first.
@@ -661,11 +660,6 @@ struct Summarizer<'a> {
     /// Goroutines (by index in the trace) ended with their total still unset: the last
     /// accounting sets it.
     unset_total: Vec<u32>,
-    by_text: HashMap<Box<str>, u32>,
-    /// Per string ID: its name index, or `UNSEEN`.
-    by_str: Vec<u32>,
-    /// Per stack ID: the name of its outermost frame's function (0: none), or `UNSEEN`.
-    outermost: Vec<u32>,
     regions: Vec<RegionRec>,
     /// Slots recreated for a reused ID → how many regions there were then: the earlier ones
     /// belonged to the replaced goroutine.
@@ -696,6 +690,83 @@ struct Summarizer<'a> {
     proc_running: Vec<Option<i64>>,
 }
 
+/// Interned names, with what the pass needs to know of them. Apart from the rest of the
+/// pass's state so that a goroutine's live entry can stay borrowed while its block reason or
+/// name is interned: each borrow of it again cost a bounds check, tens of millions of times.
+struct Names {
+    /// 0 is "".
+    names: Vec<Box<str>>,
+    flags: Vec<u8>,
+    by_text: HashMap<Box<str>, u32>,
+    /// Per string ID: its name index, or `UNSEEN`.
+    by_str: Vec<u32>,
+    /// Per stack ID: the name of its outermost frame's function (0: none), or `UNSEEN`.
+    outermost: Vec<u32>,
+}
+
+impl Names {
+    fn new(trace: &Trace) -> Names {
+        let mut n = Names {
+            names: Vec::new(),
+            flags: Vec::new(),
+            by_text: HashMap::new(),
+            by_str: vec![UNSEEN; trace.strings.len()],
+            outermost: vec![UNSEEN; trace.stacks.len()],
+        };
+        n.intern(trace, 0);
+        n
+    }
+
+    fn is(&self, name: u32, flag: u8) -> bool {
+        self.flags[name as usize] & flag != 0
+    }
+
+    /// Inlined as far as the cached answer: a pass asks for millions (a reason per block),
+    /// and the call cost more than the lookup.
+    #[inline]
+    fn intern(&mut self, trace: &Trace, id: StrId) -> u32 {
+        match self.by_str.get(id as usize) {
+            Some(&k) if k != UNSEEN => k,
+            _ => self.intern_new(trace, id),
+        }
+    }
+
+    #[cold]
+    fn intern_new(&mut self, trace: &Trace, id: StrId) -> u32 {
+        let text = trace.strings.get(id);
+        let k = match self.by_text.get(&*text) {
+            Some(&k) => k,
+            None => {
+                let k = self.names.len() as u32;
+                let flags = if is_system(&text) { SYSTEM } else { 0 } | if text == "forever" { FOREVER } else { 0 };
+                self.names.push(text.clone().into());
+                self.flags.push(flags);
+                self.by_text.insert(text.into(), k);
+                k
+            }
+        };
+        if let Some(e) = self.by_str.get_mut(id as usize) {
+            *e = k;
+        }
+        k
+    }
+
+    /// The name of a stack's outermost frame's function, cached per stack.
+    fn outermost(&mut self, trace: &Trace, stack: StackId) -> u32 {
+        if let Some(&k) = self.outermost.get(stack as usize).filter(|&&k| k != UNSEEN) {
+            return k;
+        }
+        let k = match trace.stacks.frames(stack).last() {
+            Some(f) => self.intern(trace, f.func),
+            None => 0,
+        };
+        if let Some(e) = self.outermost.get_mut(stack as usize) {
+            *e = k;
+        }
+        k
+    }
+}
+
 /// A proc's index in the per-proc vectors: its index in the trace, or one past the last for
 /// events of no proc (which Go keys by proc ID -1).
 fn proc_index(trace: &Trace, slot: Option<u32>) -> usize {
@@ -716,53 +787,8 @@ impl Summarizer<'_> {
         self.sync_ts
     }
 
-    /// Inlined as far as the cached answer: a pass asks for millions (a reason per block),
-    /// and the call cost more than the lookup.
-    #[inline]
-    fn intern(&mut self, id: StrId) -> u32 {
-        match self.by_str.get(id as usize) {
-            Some(&k) if k != UNSEEN => k,
-            _ => self.intern_new(id),
-        }
-    }
-
-    #[cold]
-    fn intern_new(&mut self, id: StrId) -> u32 {
-        let text = self.trace.strings.get(id);
-        let k = match self.by_text.get(&*text) {
-            Some(&k) => k,
-            None => {
-                let k = self.names.len() as u32;
-                let flags = if is_system(&text) { SYSTEM } else { 0 } | if text == "forever" { FOREVER } else { 0 };
-                self.names.push(text.clone().into());
-                self.name_flags.push(flags);
-                self.by_text.insert(text.into(), k);
-                k
-            }
-        };
-        if let Some(e) = self.by_str.get_mut(id as usize) {
-            *e = k;
-        }
-        k
-    }
-
-    /// The name of a stack's outermost frame's function, cached per stack.
-    fn outermost(&mut self, stack: StackId) -> u32 {
-        if let Some(&k) = self.outermost.get(stack as usize).filter(|&&k| k != UNSEEN) {
-            return k;
-        }
-        let k = match self.trace.stacks.frames(stack).last() {
-            Some(f) => self.intern(f.func),
-            None => 0,
-        };
-        if let Some(e) = self.outermost.get_mut(stack as usize) {
-            *e = k;
-        }
-        k
-    }
-
     /// Counts a goroutine created with `stack`; its site's index + 1. Inlined as far as a
-    /// site seen before, as [`Summarizer::intern`] is.
+    /// site seen before, as [`Names::intern`] is.
     #[inline]
     fn site(&mut self, stack: StackId) -> u32 {
         let at = match self.site_of_stack.get(stack as usize) {
@@ -874,7 +900,7 @@ impl Summarizer<'_> {
         }
         add_pending(&mut g.sums, &mut l.block, &mut l.range, g.created, &l.p, last);
         // System goroutines can inherit a region at creation but are never part of one.
-        if !l.p.regions.is_empty() && self.name_flags[g.name as usize] & SYSTEM == 0 {
+        if !l.p.regions.is_empty() && !self.names.is(g.name, SYSTEM) {
             for r in l.p.regions.drain(..) {
                 let named = Span::append(&mut self.times, sub_named(&l.block, &r.block), sub_named(&l.range, &r.range));
                 self.regions.push(RegionRec {
@@ -933,7 +959,7 @@ impl Summarizer<'_> {
                 let d = t.wrapping_sub(sync_ts);
                 if new == GoState::Waiting {
                     let reason = self.side.reason(ev);
-                    let name = self.intern(reason);
+                    let name = self.names.intern(self.trace, reason);
                     let li = self.state[k] as usize;
                     bump(&mut self.live[li].block, name, d);
                 }
@@ -974,13 +1000,14 @@ impl Summarizer<'_> {
             }
             _ => {}
         }
-        if self.state[k] == NOT_MADE {
-            return;
-        }
-        let li = self.live_at(k);
+        let li = match self.state[k] {
+            NOT_MADE => return,
+            ENDED => self.relive(k),
+            li => li as usize,
+        };
+        // Borrowed once for the whole change (see `Names`).
         let l = &mut self.live[li];
         let (st, p) = (&mut l.g.sums, &mut l.p);
-        let mut unbind = false;
         match old {
             GoState::Running => {
                 st.exec = st.exec.wrapping_add(t.wrapping_sub(p.start));
@@ -1010,55 +1037,47 @@ impl Summarizer<'_> {
                 st.syscall = st.syscall.wrapping_add(ran);
                 p.syscall = 0;
                 p.syscall_block = 0;
-                unbind = true;
+                if let Some(on) = std::mem::take(&mut p.syscall_p).checked_sub(1) {
+                    self.syscalling_p[on as usize] = 0;
+                }
             }
             _ => {}
         }
         if l.g.name == 0 {
             let stack = self.side.transition_stack(ev);
-            let name = self.outermost(stack);
-            self.live[li].g.name = name;
-        }
-        if unbind {
-            if let Some(p) = std::mem::take(&mut self.live[li].p.syscall_p).checked_sub(1) {
-                self.syscalling_p[p as usize] = 0;
-            }
+            l.g.name = self.names.outermost(self.trace, stack);
         }
         match new {
             GoState::Running => {
-                let l = &mut self.live[li];
                 l.p.start = t;
                 if l.g.start == 0 {
                     l.g.start = t;
                 }
             }
-            GoState::Runnable => self.live[li].p.runnable = t,
+            GoState::Runnable => l.p.runnable = t,
             GoState::Waiting => {
                 let reason = self.side.reason(ev);
-                let name = self.intern(reason);
+                let name = self.names.intern(self.trace, reason);
                 // Blocked forever is treated as death.
-                if self.name_flags[name as usize] & FOREVER != 0 {
+                if self.names.is(name, FOREVER) {
                     self.end(k, t, Some(t));
                 } else {
-                    let p = &mut self.live[li].p;
-                    p.block = t;
-                    p.block_reason = name;
+                    (l.p.block, l.p.block_reason) = (t, name);
                 }
             }
             GoState::NotExist => {
-                let site = std::mem::take(&mut self.live[li].p.site);
+                let site = std::mem::take(&mut l.p.site);
                 if site != 0 {
                     let c = &mut self.pass.sites[site as usize - 1];
                     c.ended += 1;
-                    c.lifetime_ns = c.lifetime_ns.wrapping_add(t.wrapping_sub(self.live[li].g.created));
+                    c.lifetime_ns = c.lifetime_ns.wrapping_add(t.wrapping_sub(l.g.created));
                 }
                 self.end(k, t, Some(t));
             }
             GoState::Syscall => {
                 let p = proc_index(self.trace, ev.thread_and_proc_slots().1);
                 self.syscalling_p[p] = k as u32 + 1;
-                let pending = &mut self.live[li].p;
-                (pending.syscall, pending.syscall_p) = (t, p as u32 + 1);
+                (l.p.syscall, l.p.syscall_p) = (t, p as u32 + 1);
             }
             GoState::Undetermined => {}
         }
@@ -1078,7 +1097,7 @@ impl Summarizer<'_> {
     fn range(&mut self, ev: EventRef<'_>) {
         let Some((name_id, scope)) = ev.range_slots() else { return };
         let t = ev.time();
-        let name = self.intern(name_id);
+        let name = self.names.intern(self.trace, name_id);
         if ev.kind() == EventKind::RangeEnd {
             let k = match scope {
                 ScopeSlot::Goroutine(Some(k)) => k,
@@ -1132,7 +1151,7 @@ impl Summarizer<'_> {
     fn region(&mut self, ev: EventRef<'_>) {
         let Some(info) = ev.region() else { return };
         let t = ev.time();
-        let name = self.intern(info.type_);
+        let name = self.names.intern(self.trace, info.type_);
         let Some(k) = ev.goroutine_slot() else { return };
         let Some(li) = self.live_of(k) else { return };
         let l = &mut self.live[li];
@@ -1219,13 +1238,9 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         state: vec![NOT_MADE; n],
         live: Vec::new(),
         free: Vec::new(),
-        names: Vec::new(),
-        name_flags: Vec::new(),
+        names: Names::new(trace),
         groups: Tallies::default(),
         unset_total: Vec::new(),
-        by_text: HashMap::new(),
-        by_str: vec![UNSEEN; trace.strings.len()],
-        outermost: vec![UNSEEN; trace.stacks.len()],
         regions: Vec::new(),
         reborn: IdMap::default(),
         times: Vec::new(),
@@ -1245,7 +1260,6 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         site_of_stack: vec![0; trace.stacks.len()],
         proc_running: vec![None; procs],
     };
-    s.intern(0);
     trace.each_event(|i, kind| s.event(i, kind));
     let (trace_start_ns, trace_end_ns) = trace.time_span();
     // The last accounting, of the goroutines still alive and of those whose total is unset;
@@ -1267,7 +1281,17 @@ pub fn goroutines(trace: &Trace) -> GoroutineAnalysis {
         .flatten()
         .fold(0i64, |sum, since| sum.saturating_add(trace_end_ns.saturating_sub(*since)));
     s.pass.proc_busy_ns = s.pass.proc_busy_ns.saturating_add(busy);
-    let Summarizer { mut recs, wides, names, regions, reborn, mut times, pass, groups: Tallies { tally, .. }, .. } = s;
+    let Summarizer {
+        mut recs,
+        wides,
+        names: Names { names, .. },
+        regions,
+        reborn,
+        mut times,
+        pass,
+        groups: Tallies { tally, .. },
+        ..
+    } = s;
     // Regions of replaced goroutines go; the others' goroutines are renumbered as the
     // records were.
     let mut regions: Vec<RegionRec> = regions

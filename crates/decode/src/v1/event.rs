@@ -199,7 +199,7 @@ impl std::fmt::Display for EventType {
     }
 }
 
-/// One event of the ordered stream, as read back from the file (see [`Rec`]).
+/// One event of the ordered stream, as read back from the file (see `Rec`).
 ///
 /// `g` and `p` are the context the parser attributes the event to (§5.4): G 0 is none,
 /// P -1 is the runtime's "no P" batch, and Go's fake Ps are substituted after ordering (timer unblocks, network unblocks, syscall exits, GC).

@@ -1,7 +1,7 @@
 //! The old trace format, headers go 1.5 to go 1.21 (trace-format.md §5).
 //!
 //! The whole file is needed before any event can be returned: the clock frequency and the
-//! stack table are in the footer written when tracing stops. [`parse`] decodes, orders and
+//! stack table are in the footer written when tracing stops. [`parse()`] decodes, orders and
 //! validates the events as Go's own parsers do: Go 1.21 for 1.5–1.10, and Go 1.27's v1
 //! reader (what its conversion to the new event model consumes) for 1.11–1.21.
 //! [`decode`] then converts them to gotv's event model as Go 1.27's reader does; Go 1.27

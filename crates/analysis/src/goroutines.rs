@@ -812,15 +812,6 @@ impl Summarizer<'_> {
         at
     }
 
-    #[inline]
-    fn live_at(&mut self, k: usize) -> usize {
-        if self.state[k] == ENDED {
-            self.relive(k)
-        } else {
-            self.state[k] as usize
-        }
-    }
-
     /// An ended goroutine that still changes state gets fresh (zero) pending state, as
     /// Go's cleared record does, and its named times back.
     #[cold]
@@ -1000,11 +991,7 @@ impl Summarizer<'_> {
             }
             _ => {}
         }
-        let li = match self.state[k] {
-            NOT_MADE => return,
-            ENDED => self.relive(k),
-            li => li as usize,
-        };
+        let Some(li) = self.live_of(g) else { return };
         // Borrowed once for the whole change (see `Names`).
         let l = &mut self.live[li];
         let (st, p) = (&mut l.g.sums, &mut l.p);
@@ -1091,7 +1078,11 @@ impl Summarizer<'_> {
     /// The live entry of the goroutine of index `k` in the trace, if it has a record.
     #[inline]
     fn live_of(&mut self, k: u32) -> Option<usize> {
-        (self.state[k as usize] != NOT_MADE).then(|| self.live_at(k as usize))
+        match self.state[k as usize] {
+            NOT_MADE => None,
+            ENDED => Some(self.relive(k as usize)),
+            li => Some(li as usize),
+        }
     }
 
     fn range(&mut self, ev: EventRef<'_>) {
